@@ -1,0 +1,1 @@
+"""HLS emission: templates, the C++ layer library, project writer, C simulation, estimates."""

@@ -1,0 +1,45 @@
+"""The ``l1emu`` command: one sub-command group per module in this package.
+
+Each module exposes ``register(subparsers)``, which adds its sub-command and sets ``func`` on the
+parser; :func:`main` turns every :class:`~trigger.errors.L1EmuError` into a one-line message and a
+non-zero exit instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from trigger import __version__
+from trigger.cli import fixed
+from trigger.errors import L1EmuError
+
+__all__ = ["build_parser", "main"]
+
+_GROUPS = (fixed,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="l1emu",
+        description="Level-1 trigger emulation: float and bit-accurate fixed point, rates, HLS.",
+    )
+    parser.add_argument("--version", action="version", version=f"l1emu {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in _GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except L1EmuError as exc:
+        print(f"l1emu {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"l1emu {args.command}: interrupted", file=sys.stderr)
+        return 130

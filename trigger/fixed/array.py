@@ -1,0 +1,162 @@
+"""Arrays of fixed-point values: raw integers plus one :class:`FixedType`, with ap_types arithmetic.
+
+``a + b``, ``a - b`` and ``a * b`` return the full-precision result types that ap_types defines
+(``RType<...>::plus``, ``minus``, ``mult``), so nothing is rounded until an explicit :meth:`cast`,
+which behaves like C++ assignment to the target type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from trigger.errors import FixedPointError
+from trigger.fixed import engine
+from trigger.fixed.types import FixedType
+
+__all__ = ["FixedArray", "minus_type", "mult_type", "plus_type", "result_type"]
+
+
+def _align_integer(a: FixedType, b: FixedType) -> int:
+    """Integer bits both operands need once signedness is shared (ap_types' ``AP_MAX(I + ..., I2 + ...)``)."""
+    return max(a.integer + (b.signed and not a.signed), b.integer + (a.signed and not b.signed))
+
+
+def _result(width: int, integer: int, signed: bool, a: FixedType, b: FixedType) -> FixedType:
+    if a.is_int and b.is_int:
+        return FixedType(width, width, signed, is_int=True)
+    return FixedType(width, integer, signed)
+
+
+def plus_type(a: FixedType, b: FixedType) -> FixedType:
+    """Type of ``a + b`` in ap_types: one more integer bit than the wider operand, all fraction bits."""
+    integer = _align_integer(a, b) + 1
+    return _result(integer + max(a.frac, b.frac), integer, a.signed or b.signed, a, b)
+
+
+def minus_type(a: FixedType, b: FixedType) -> FixedType:
+    """Type of ``a - b`` in ap_types: as for ``+`` but always signed."""
+    integer = _align_integer(a, b) + 1
+    return _result(integer + max(a.frac, b.frac), integer, True, a, b)
+
+
+def mult_type(a: FixedType, b: FixedType) -> FixedType:
+    """Type of ``a * b`` in ap_types: widths and integer bits add."""
+    return _result(a.width + b.width, a.integer + b.integer, a.signed or b.signed, a, b)
+
+
+def result_type(op: str, a: FixedType, b: FixedType) -> FixedType:
+    """Result type of ``op`` in ``{'+', '-', '*'}``."""
+    return {"+": plus_type, "-": minus_type, "*": mult_type}[op](a, b)
+
+
+@dataclass(frozen=True, eq=False)
+class FixedArray:
+    """Exact fixed-point values: ``raw`` integers (int64, or Python ints when wider) of one ``type``.
+
+    ``overflowed`` marks the elements that were wrapped or saturated by the conversion that made this
+    array (all False for exact arithmetic results); the NN trace mode counts them.
+    """
+
+    raw: NDArray[Any]
+    type: FixedType
+    overflowed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_float(cls, values: ArrayLike, type: FixedType) -> FixedArray:
+        """C++ ``T x = double_value;`` for every element."""
+        x = np.asarray(values, dtype=np.float64)
+        convert = engine.float_to_int if type.is_int else engine.float_to_fixed
+        raw, over = convert(x.reshape(-1), type)
+        return cls(raw.reshape(x.shape), type, over.reshape(x.shape))
+
+    @classmethod
+    def from_raw(cls, raw: ArrayLike, type: FixedType) -> FixedArray:
+        """Values whose raw integers are already known; they must lie in the type's range."""
+        arr = np.asarray(raw)
+        if arr.dtype.kind not in "iuO":
+            raise FixedPointError(f"raw values for {type} must be integers, got dtype {arr.dtype}")
+        obj = engine.needs_object(type.width + 1) or (arr.dtype.kind == "u" and arr.dtype.itemsize == 8)
+        arr = engine.as_object(arr) if obj else arr.astype(np.int64)
+        if arr.size and (bool((arr < type.min_raw).any()) or bool((arr > type.max_raw).any())):
+            raise FixedPointError(
+                f"raw values outside {type}'s range [{type.min_raw}, {type.max_raw}]; "
+                "use FixedArray.from_raw only with in-range integers, or cast() to wrap/saturate"
+            )
+        return cls(arr, type, np.zeros(arr.shape, dtype=bool))
+
+    # ----------------------------------------------------------------- views
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.raw.shape)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, index: Any) -> FixedArray:
+        over = self.overflowed[index] if self.overflowed.shape == self.raw.shape else self.overflowed
+        return FixedArray(self.raw[index], self.type, over)
+
+    def __repr__(self) -> str:
+        return f"FixedArray({self.type}, {self.to_float()!r})"
+
+    def to_float(self) -> NDArray[np.float64]:
+        """The values as float64: exact whenever W <= 53, correctly rounded otherwise."""
+        raw = self.raw
+        mantissa = (
+            raw.astype(np.float64)
+            if raw.dtype != object
+            else np.array([float(v) for v in raw.reshape(-1)], dtype=np.float64).reshape(raw.shape)
+        )
+        return np.ldexp(mantissa, -self.type.frac)
+
+    def to_python_ints(self) -> NDArray[Any]:
+        """Raw integers as Python ints (dtype object), whatever the width."""
+        return engine.as_object(self.raw)
+
+    # ----------------------------------------------------------------- conversion
+    def cast(self, target: FixedType) -> FixedArray:
+        """C++ assignment ``target_t y = x;``: rounding and overflow of ``target`` applied."""
+        if target.is_int:
+            raw, over = engine.fixed_to_int(self.raw, self.type, target)
+        else:
+            raw, over = engine.fixed_to_fixed(self.raw, self.type, target)
+        return FixedArray(raw, target, over)
+
+    # ----------------------------------------------------------------- arithmetic
+    def _operands(self, other: FixedArray, rtype: FixedType) -> tuple[NDArray[Any], NDArray[Any]]:
+        if not isinstance(other, FixedArray):
+            raise FixedPointError(
+                f"fixed-point arithmetic needs two FixedArray operands, got {type(other).__name__}; "
+                "convert floats first with FixedType.from_float"
+            )
+        a, b = self.raw, other.raw
+        if engine.needs_object(rtype.width + 1) or a.dtype == object or b.dtype == object:
+            a, b = engine.as_object(a), engine.as_object(b)
+        return a, b
+
+    def _exact(self, raw: NDArray[Any], rtype: FixedType) -> FixedArray:
+        return FixedArray(raw, rtype, np.zeros(raw.shape, dtype=bool))
+
+    def __add__(self, other: FixedArray) -> FixedArray:
+        rtype = plus_type(self.type, other.type)
+        a, b = self._operands(other, rtype)
+        return self._exact(
+            (a << (rtype.frac - self.type.frac)) + (b << (rtype.frac - other.type.frac)), rtype
+        )
+
+    def __sub__(self, other: FixedArray) -> FixedArray:
+        rtype = minus_type(self.type, other.type)
+        a, b = self._operands(other, rtype)
+        return self._exact(
+            (a << (rtype.frac - self.type.frac)) - (b << (rtype.frac - other.type.frac)), rtype
+        )
+
+    def __mul__(self, other: FixedArray) -> FixedArray:
+        rtype = mult_type(self.type, other.type)
+        a, b = self._operands(other, rtype)
+        return self._exact(a * b, rtype)
