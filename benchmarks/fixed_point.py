@@ -36,9 +36,7 @@ def main(n: int = 10_000_000) -> None:
     t_cast = best_of(lambda: data_t.from_float(x))
     scale, lo, hi = 2.0**data_t.frac, data_t.min, data_t.max
     t_cast_f = best_of(lambda: np.clip(np.round(x * scale) / scale, lo, hi))
-    rows.append(
-        ("cast float64 -> " + str(data_t), t_cast, "float64 round-and-clip (not bit-exact)", t_cast_f)
-    )
+    rows.append(("cast float64 -> " + str(data_t), t_cast, "float64 round-and-clip (not bit-exact)", t_cast_f))
     t_mac = best_of(lambda: (fx * fy + fz).cast(accum_t))
     t_mac_f = best_of(lambda: x * y + z)
     rows.append((f"multiply-add, cast to {accum_t}", t_mac, "float64 x*y+z", t_mac_f))
@@ -46,9 +44,7 @@ def main(n: int = 10_000_000) -> None:
     print(f"fixed-point core, {n:.0e} values, best of 3 (numpy {np.__version__})")
     for name, t_fixed, float_name, t_float in rows:
         print(f"  {name:<48} {n / t_fixed / 1e6:8.1f} M values/s")
-        print(
-            f"  {float_name:<48} {n / t_float / 1e6:8.1f} M values/s   fixed/float = {t_float / t_fixed:.3f}"
-        )
+        print(f"  {float_name:<48} {n / t_float / 1e6:8.1f} M values/s   fixed/float = {t_float / t_fixed:.3f}")
 
 
 if __name__ == "__main__":

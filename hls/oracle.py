@@ -95,9 +95,7 @@ def _from_words(words: NDArray[np.uint64], t: FixedType) -> NDArray[Any]:
     return arr
 
 
-def emulate(
-    case: OracleCase, x: NDArray[np.float64] | None, a: FixedArray | None, b: FixedArray | None
-) -> FixedArray:
+def emulate(case: OracleCase, x: NDArray[np.float64] | None, a: FixedArray | None, b: FixedArray | None) -> FixedArray:
     """What :mod:`trigger.fixed` computes for ``case`` (the side compared with the headers)."""
     if case.op == "from_double":
         assert x is not None
@@ -176,9 +174,7 @@ class Oracle:
             rtype = emulate_type(case)
         else:
             width, integer, signed, is_int = info[0], info[1], bool(info[2]), bool(info[3])
-            rtype = (
-                FixedType(width, width, signed, is_int=True) if is_int else FixedType(width, integer, signed)
-            )
+            rtype = FixedType(width, width, signed, is_int=True) if is_int else FixedType(width, integer, signed)
         return _from_words(out, rtype), rtype
 
 
@@ -213,9 +209,7 @@ def compare_case(
     got, ctype = oracle.run(index, x=x, a=a, b=b)
     mine = emulate(case, x, a, b)
     if mine.type != ctype:
-        return CaseResult(
-            case, len(got), len(got), False, f"result type {mine.type} but ap_types gives {ctype}"
-        )
+        return CaseResult(case, len(got), len(got), False, f"result type {mine.type} but ap_types gives {ctype}")
     want = mine.to_python_ints().reshape(-1)
     bad = [i for i, (p, q) in enumerate(zip(want.tolist(), got.tolist(), strict=True)) if p != q]
     if not bad:
@@ -225,12 +219,8 @@ def compare_case(
         inputs = f"x={float(x.reshape(-1)[i])!r}"
     else:
         assert a is not None
-        inputs = f"a.raw={a.raw.reshape(-1)[i]}" + (
-            f", b.raw={b.raw.reshape(-1)[i]}" if b is not None else ""
-        )
-    return CaseResult(
-        case, len(got), len(bad), True, f"{inputs} -> emulator raw {want[i]}, ap_types raw {got[i]}"
-    )
+        inputs = f"a.raw={a.raw.reshape(-1)[i]}" + (f", b.raw={b.raw.reshape(-1)[i]}" if b is not None else "")
+    return CaseResult(case, len(got), len(bad), True, f"{inputs} -> emulator raw {want[i]}, ap_types raw {got[i]}")
 
 
 @dataclass(frozen=True)
@@ -255,9 +245,7 @@ class OracleReport:
             "formats/operations, "
             f"{self.mismatches} mismatches"
         ]
-        lines += [
-            f"  {r.case.describe()}: {r.mismatches}/{r.checked} differ; first: {r.first}" for r in bad[:limit]
-        ]
+        lines += [f"  {r.case.describe()}: {r.mismatches}/{r.checked} differ; first: {r.first}" for r in bad[:limit]]
         return "\n".join(lines)
 
 
@@ -270,9 +258,7 @@ def check_against_headers(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     rng = np.random.default_rng(seed)
-    oracle = Oracle(
-        random_cases(rng, n_formats, n_formats, n_arith if n_arith is not None else n_formats // 3)
-    )
+    oracle = Oracle(random_cases(rng, n_formats, n_formats, n_arith if n_arith is not None else n_formats // 3))
     results = []
     for index, case in enumerate(oracle.cases):
         if case.op == "from_double":

@@ -76,13 +76,9 @@ def random_raw(rng: np.random.Generator, t: FixedType, n: int) -> FixedArray:
     lo, hi = t.min_raw, t.max_raw
     if t.width <= 62:
         body = rng.integers(lo, hi, n, endpoint=True)
-        raw: NDArray[np.int64] | NDArray[np.object_] = np.concatenate(
-            [body, [lo, hi, 0, min(1, hi), max(-1, lo)]]
-        )
+        raw: NDArray[np.int64] | NDArray[np.object_] = np.concatenate([body, [lo, hi, 0, min(1, hi), max(-1, lo)]])
     else:
-        words = rng.integers(0, 2**63, n, dtype=np.int64).astype(object) * 2 + rng.integers(0, 2, n).astype(
-            object
-        )
+        words = rng.integers(0, 2**63, n, dtype=np.int64).astype(object) * 2 + rng.integers(0, 2, n).astype(object)
         vals = [int(w) % (1 << t.width) for w in words]
         vals = [v - (1 << t.width) if t.signed and v >> (t.width - 1) else v for v in vals]
         raw = np.array([*vals, lo, hi, 0, 1], dtype=object)

@@ -94,9 +94,7 @@ def build_shared_library(
         out = Path(tmp) / f"{name}.so"
         proc = subprocess.run([gxx, *flags, str(src), "-o", str(out)], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise ToolchainError(
-                f"g++ failed to compile {name} (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-            )
+            raise ToolchainError(f"g++ failed to compile {name} (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         shutil.copyfile(out, partial)
         partial.replace(target)

@@ -137,9 +137,7 @@ def test_result_types_follow_ap_types() -> None:
     sb=st.booleans(),
     data=st.data(),
 )
-def test_arithmetic_is_exact(
-    wa: int, ia: int, wb: int, ib: int, sa: bool, sb: bool, data: st.DataObject
-) -> None:
+def test_arithmetic_is_exact(wa: int, ia: int, wb: int, ib: int, sa: bool, sb: bool, data: st.DataObject) -> None:
     """Sums, differences and products equal exact rational arithmetic (int64 and object paths)."""
     ta, tb = FixedType(wa, ia, sa), FixedType(wb, ib, sb)
     ra = data.draw(st.lists(st.integers(ta.min_raw, ta.max_raw), min_size=1, max_size=8))

@@ -7,9 +7,11 @@ and each message says what was wrong, where, and what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "ConfigError",
     "FixedPointError",
     "FixedTypeSyntaxError",
     "L1EmuError",
+    "ModelError",
     "ToolchainError",
     "UnsupportedFixedType",
 ]
@@ -33,3 +35,11 @@ class UnsupportedFixedType(FixedPointError):
 
 class ToolchainError(L1EmuError, RuntimeError):
     """g++ or the ap_types headers are missing or failed; the message says how to get them."""
+
+
+class ConfigError(L1EmuError, ValueError):
+    """A configuration (YAML or dict) is invalid; the message names the file and the key path."""
+
+
+class ModelError(L1EmuError, ValueError):
+    """A network cannot be described or emulated: unsupported layer, bad shape, invalid reuse factor."""

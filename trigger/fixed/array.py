@@ -145,16 +145,12 @@ class FixedArray:
     def __add__(self, other: FixedArray) -> FixedArray:
         rtype = plus_type(self.type, other.type)
         a, b = self._operands(other, rtype)
-        return self._exact(
-            (a << (rtype.frac - self.type.frac)) + (b << (rtype.frac - other.type.frac)), rtype
-        )
+        return self._exact((a << (rtype.frac - self.type.frac)) + (b << (rtype.frac - other.type.frac)), rtype)
 
     def __sub__(self, other: FixedArray) -> FixedArray:
         rtype = minus_type(self.type, other.type)
         a, b = self._operands(other, rtype)
-        return self._exact(
-            (a << (rtype.frac - self.type.frac)) - (b << (rtype.frac - other.type.frac)), rtype
-        )
+        return self._exact((a << (rtype.frac - self.type.frac)) - (b << (rtype.frac - other.type.frac)), rtype)
 
     def __mul__(self, other: FixedArray) -> FixedArray:
         rtype = mult_type(self.type, other.type)

@@ -72,8 +72,7 @@ def _parse_mode(text: str, enum_type: type[Quantization] | type[Overflow], spell
     names = ", ".join(m.value for m in enum_type)
     if key is None or key not in enum_type.__members__:
         raise FixedTypeSyntaxError(
-            f"unknown {enum_type.__name__.lower()} mode {text.strip()!r} in {spelling!r}; "
-            f"expected one of {names}"
+            f"unknown {enum_type.__name__.lower()} mode {text.strip()!r} in {spelling!r}; expected one of {names}"
         )
     return enum_type[key]
 
@@ -109,31 +108,24 @@ class FixedType:
 
     def __post_init__(self) -> None:
         for name in ("width", "integer", "saturation_bits"):
-            if not isinstance(getattr(self, name), (int, np.integer)) or isinstance(
-                getattr(self, name), bool
-            ):
+            if not isinstance(getattr(self, name), (int, np.integer)) or isinstance(getattr(self, name), bool):
                 raise FixedTypeSyntaxError(f"{name} must be an integer, got {getattr(self, name)!r}")
         if not 1 <= self.width <= MAX_WIDTH:
             raise UnsupportedFixedType(
-                f"width W={self.width} is outside 1..{MAX_WIDTH} (ap_types' AP_INT_MAX_W); "
-                "choose a width in that range"
+                f"width W={self.width} is outside 1..{MAX_WIDTH} (ap_types' AP_INT_MAX_W); choose a width in that range"
             )
         if self.is_int and (
             self.integer != self.width
             or self.rounding is not Quantization.AP_TRN
             or self.overflow is not Overflow.AP_WRAP
         ):
-            raise FixedTypeSyntaxError(
-                "ap_int/ap_uint have I == W, AP_TRN and AP_WRAP; use ap_fixed for more"
-            )
+            raise FixedTypeSyntaxError("ap_int/ap_uint have I == W, AP_TRN and AP_WRAP; use ap_fixed for more")
         if self.saturation_bits != 0:
             raise UnsupportedFixedType(
                 f"{self}: saturation bits N={self.saturation_bits} are not emulated bit-exactly yet; use N=0"
             )
         if self.overflow is Overflow.AP_WRAP_SM:
-            raise UnsupportedFixedType(
-                f"{self}: AP_WRAP_SM is not emulated bit-exactly yet; use AP_WRAP or AP_SAT"
-            )
+            raise UnsupportedFixedType(f"{self}: AP_WRAP_SM is not emulated bit-exactly yet; use AP_WRAP or AP_SAT")
 
     # ----------------------------------------------------------------- constructors
     @classmethod

@@ -1,0 +1,270 @@
+"""From a float network and a config to a :class:`ModelDescription`, resolving every ``auto`` precision.
+
+Precision inference never breaks the network: accumulators and dense results are sized exactly from
+the quantized weights and the input type (no overflow is possible), activation integer bits come
+from a calibration sample pushed through the fixed-point layers built so far, and table ranges
+from the inputs those tables actually see.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from trigger.errors import ConfigError, ModelError
+from trigger.fixed import FixedArray, FixedType, Overflow, Quantization
+from trigger.fixed.engine import as_object
+from trigger.nn.config import HLSConfig, LayerConfig, load_config
+from trigger.nn.emulate import forward_fixed
+from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, LookupTable, ModelDescription, SoftmaxTables
+from trigger.nn.tables import make_table
+
+__all__ = [
+    "ActivationSpec",
+    "DenseSpec",
+    "NetworkSpec",
+    "auto_type",
+    "build_model",
+    "exact_dense_type",
+    "valid_reuse_factors",
+]
+
+ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
+_AUTO_Q, _AUTO_O = Quantization.AP_RND_CONV, Overflow.AP_SAT
+# default table ranges when no calibration sample is given (hls4ml's), and the widest useful ones
+_DEFAULT_RANGE = {"sigmoid": (-8.0, 8.0), "tanh": (-4.0, 4.0), "softmax": (-8.0, 8.0)}
+_MAX_RANGE = {"sigmoid": 16.0, "tanh": 8.0, "softmax": 16.0}
+
+
+@dataclass(frozen=True, eq=False)
+class DenseSpec:
+    """A float dense layer: ``weights`` (n_in, n_out) and ``bias`` (n_out) as trained."""
+
+    name: str
+    weights: NDArray[np.float64]
+    bias: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    name: str
+    function: str
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkSpec:
+    """A framework-neutral float network: what the Keras importer produces."""
+
+    name: str
+    input_name: str
+    n_inputs: int
+    layers: tuple[DenseSpec | ActivationSpec, ...]
+
+
+def valid_reuse_factors(n_in: int, n_out: int) -> list[int]:
+    """Reuse factors that fit a dense layer: at most n_in*n_out, and fewer multipliers than RF - 1 gives."""
+    n = n_in * n_out
+    return [rf for rf in range(1, n + 1) if rf == 1 or -(-n // rf) < -(-n // (rf - 1))]
+
+
+def auto_type(max_abs: float, width: int, signed: bool) -> FixedType:
+    """``width`` bits with just enough integer bits for ``max_abs``; rounds to nearest, saturates."""
+    if max_abs > 0 and math.isfinite(max_abs):
+        integer = math.floor(math.log2(max_abs)) + 1 + (1 if signed else 0)
+    else:
+        integer = 1 if signed else 0
+    return FixedType(width, integer, signed, _AUTO_Q, _AUTO_O)
+
+
+def exact_dense_type(input_t: FixedType, weights: FixedArray, bias: FixedArray) -> FixedType:
+    """Smallest type holding ``x @ W + b`` for every ``x`` of ``input_t``: the exact accumulator."""
+    frac = max(input_t.frac + weights.type.frac, bias.type.frac)
+    w = as_object(weights.raw) << (frac - input_t.frac - weights.type.frac)
+    b = as_object(bias.raw) << (frac - bias.type.frac)
+    x_lo, x_hi = input_t.min_raw, input_t.max_raw
+    hi = (np.maximum(w * x_lo, w * x_hi)).sum(axis=0) + b
+    lo = (np.minimum(w * x_lo, w * x_hi)).sum(axis=0) + b
+    top, bottom = int(max(hi.tolist())), int(min(lo.tolist()))
+    signed = bottom < 0
+    bits = max(top.bit_length(), (-bottom - 1).bit_length() if signed else 0) + (1 if signed else 0)
+    bits = max(bits, 1)
+    return FixedType(bits, bits - frac, signed)
+
+
+def _resolve(spelling: str, auto: FixedType | None, where: str) -> FixedType:
+    if spelling.strip().lower() == "auto":
+        if auto is None:
+            raise ModelError(f"{where} is 'auto' but cannot be inferred here; set it in the config")
+        return auto
+    return FixedType.from_string(spelling)
+
+
+def _max_abs(values: NDArray[np.float64]) -> float:
+    return float(np.max(np.abs(values))) if values.size else 0.0
+
+
+def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: HLSConfig) -> DenseLayer:
+    width = config.auto_width
+    where = f"layer {spec.name}"
+    weight_t = _resolve(cfg.precision["weight"], auto_type(_max_abs(spec.weights), width, True), f"{where} weight")
+    bias_t = _resolve(cfg.precision["bias"], auto_type(_max_abs(spec.bias), width, True), f"{where} bias")
+    exact_t = exact_dense_type(input_t, weight_t.from_float(spec.weights), bias_t.from_float(spec.bias))
+    accum_t = _resolve(cfg.precision["accum"], exact_t, f"{where} accum")
+    result_t = _resolve(cfg.precision["result"], accum_t, f"{where} result")
+    n_in, n_out = spec.weights.shape
+    valid = valid_reuse_factors(n_in, n_out)
+    if cfg.reuse_factor not in valid:
+        shown = ", ".join(map(str, valid[:40])) + (", ..." if len(valid) > 40 else "")
+        raise ConfigError(
+            f"{config.source}: layer {spec.name} ({n_in}x{n_out}): ReuseFactor {cfg.reuse_factor} does not fit; "
+            f"valid reuse factors are {shown}"
+        )
+    return DenseLayer(
+        spec.name,
+        np.asarray(spec.weights, dtype=np.float64),
+        np.asarray(spec.bias, dtype=np.float64),
+        input_t,
+        weight_t,
+        bias_t,
+        accum_t,
+        result_t,
+        exact_t,
+        cfg.reuse_factor,
+        cfg.strategy,
+        config.accumulation,
+    )
+
+
+def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) -> tuple[float, float]:
+    if cfg.table_range is not None:
+        return cfg.table_range
+    if seen is None or seen.size == 0:
+        return _DEFAULT_RANGE[fn]
+    cap = _MAX_RANGE[fn]
+    lo, hi = max(float(seen.min()), -cap), min(float(seen.max()), cap)
+    return (lo, hi) if hi - lo >= 1.0 else (lo - 0.5, hi + 0.5)
+
+
+def _build_softmax(
+    spec: ActivationSpec,
+    cfg: LayerConfig,
+    input_t: FixedType,
+    n: int,
+    seen: NDArray[np.float64] | None,
+    width: int,
+) -> ActivationLayer:
+    size, impl = cfg.table_size, cfg.implementation
+    if impl == "stable":
+        # index by d = max - x >= 0: the raw difference fits one more integer bit, unsigned
+        d_t = FixedType(input_t.width + 1, input_t.integer + 1, False)
+        spread = float((seen.max(axis=1) - seen.min(axis=1)).max()) if seen is not None and seen.size else None
+        top = cfg.table_range[1] if cfg.table_range else min(max(spread or 8.0, 1.0), _MAX_RANGE["softmax"])
+        exp_t = _resolve(
+            cfg.precision["table"], FixedType(width, 1, False, _AUTO_Q, _AUTO_O), f"layer {spec.name} table"
+        )
+        exp = make_table(lambda d: np.exp(-d), d_t, 0.0, top, size, exp_t)
+    else:
+        lo, hi = _table_range("softmax", cfg, seen)
+        exp_auto = auto_type(math.exp(hi), width, False)
+        exp_t = _resolve(cfg.precision["table"], exp_auto, f"layer {spec.name} table")
+        exp = make_table(np.exp, input_t, lo, hi, size, exp_t)
+    grow = max(1, math.ceil(math.log2(n)))
+    sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, False)
+    entries = FixedArray(exp.values_raw, exp_t).to_float()
+    smallest = float(entries.max()) if impl == "stable" else max(float(entries.min()) * n, 2.0**-8)
+    largest = float(entries.max()) * n
+    inv_t = auto_type(1.0 / max(smallest, sum_t.lsb), width, False)
+    inv = make_table(lambda s: 1.0 / np.maximum(s, sum_t.lsb), sum_t, smallest, largest, size, inv_t)
+    result_t = _resolve(
+        cfg.precision["result"], FixedType(width, 0, False, _AUTO_Q, _AUTO_O), f"layer {spec.name} result"
+    )
+    return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=SoftmaxTables(impl, exp, sum_t, inv))
+
+
+def _build_activation(
+    spec: ActivationSpec,
+    cfg: LayerConfig,
+    input_t: FixedType,
+    n: int,
+    seen: NDArray[np.float64] | None,
+    width: int,
+) -> ActivationLayer:
+    fn = spec.function
+    if fn not in ACTIVATIONS:
+        raise ModelError(
+            f"layer {spec.name}: activation {fn!r} is not supported; supported are {', '.join(ACTIVATIONS)}"
+        )
+    where = f"layer {spec.name} result"
+    if fn == "softmax":
+        return _build_softmax(spec, cfg, input_t, n, seen, width)
+    if fn == "linear":
+        return ActivationLayer(spec.name, fn, n, input_t, _resolve(cfg.precision["result"], input_t, where))
+    if fn == "relu":
+        top = float(seen.max()) if seen is not None and seen.size else input_t.max
+        result_t = _resolve(cfg.precision["result"], auto_type(max(top, 0.0), width, False), where)
+        return ActivationLayer(spec.name, fn, n, input_t, result_t)
+    auto = (
+        FixedType(width, 0, False, _AUTO_Q, _AUTO_O) if fn == "sigmoid" else FixedType(width, 1, True, _AUTO_Q, _AUTO_O)
+    )
+    result_t = _resolve(cfg.precision["result"], auto, where)
+    table_t = _resolve(cfg.precision["table"], result_t, f"layer {spec.name} table")
+    lo, hi = _table_range(fn, cfg, seen)
+    func = (lambda x: 1.0 / (1.0 + np.exp(-x))) if fn == "sigmoid" else np.tanh
+    table: LookupTable = make_table(func, input_t, lo, hi, cfg.table_size, table_t)
+    return ActivationLayer(spec.name, fn, n, input_t, result_t, table=table)
+
+
+def build_model(
+    spec: NetworkSpec,
+    config: HLSConfig | dict[str, Any] | str | None = None,
+    calibration: ArrayLike | None = None,
+) -> ModelDescription:
+    """Resolve ``config`` for every layer of ``spec``; ``calibration`` (batch, n_inputs) sizes ``auto`` types."""
+    cfg = config if isinstance(config, HLSConfig) else load_config(config)
+    known = [spec.input_name, *(layer.name for layer in spec.layers)]
+    unknown = sorted(set(cfg.layer_name) - set(known))
+    if unknown:
+        raise ConfigError(f"{cfg.source}: LayerName.{unknown[0]}: no such layer; layers are {', '.join(known)}")
+    calib = None
+    if calibration is not None:
+        calib = np.asarray(calibration, dtype=np.float64)
+        if calib.ndim != 2 or calib.shape[1] != spec.n_inputs or not np.isfinite(calib).all():
+            raise ModelError(
+                f"calibration sample must be finite with shape (batch, {spec.n_inputs}); got {calib.shape}"
+            )
+    in_cfg = cfg.for_layer(spec.input_name, ("Input",))
+    auto_in = None
+    if calib is not None:
+        auto_in = auto_type(_max_abs(calib), cfg.auto_width, bool((calib < 0).any()))
+    input_t = _resolve(
+        in_cfg.precision["result"], auto_in, f"input {spec.input_name} precision (give a calibration sample)"
+    )
+    x = input_t.from_float(calib) if calib is not None else None
+    layers: list[Layer] = []
+    current_t, width = input_t, spec.n_inputs
+    for layer_spec in spec.layers:
+        layer: Layer
+        if isinstance(layer_spec, DenseSpec):
+            if layer_spec.weights.shape[0] != width:
+                raise ModelError(f"layer {layer_spec.name}: expects {layer_spec.weights.shape[0]} inputs, gets {width}")
+            layer = _build_dense(layer_spec, cfg.for_layer(layer_spec.name, ("Dense",)), current_t, cfg)
+            width = layer.n_out
+        else:
+            types = ("Activation", "Softmax") if layer_spec.function == "softmax" else ("Activation",)
+            seen = x.to_float() if x is not None else None
+            layer = _build_activation(
+                layer_spec, cfg.for_layer(layer_spec.name, types), current_t, width, seen, cfg.auto_width
+            )
+        if x is not None:
+            x, _ = forward_fixed(layer, x)
+        layers.append(layer)
+        current_t = layer.result_t
+    if not layers:
+        raise ModelError(f"model {spec.name} has no layers")
+    return ModelDescription(
+        spec.name, spec.input_name, input_t, spec.n_inputs, tuple(layers), cfg.io_type, cfg.accumulation
+    )

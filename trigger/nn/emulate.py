@@ -1,0 +1,191 @@
+"""Executors for a :class:`ModelDescription`: float (numpy) and bit-accurate fixed point.
+
+The fixed executor is vectorized over the batch and computes, layer by layer, exactly what the
+C++ layer library in ``hls/cpp`` computes (the C simulation test checks every output bit).
+Dense sums are exact integer sums: float64 BLAS when every partial sum provably stays below
+2**53, int64 or Python integers otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from trigger.errors import FixedPointError
+from trigger.fixed import FixedArray, FixedType
+from trigger.fixed.engine import as_object
+from trigger.nn.layers import Accumulation, ActivationLayer, DenseLayer, Layer, ModelDescription
+
+__all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "run_fixed", "run_float"]
+
+#: Rows per block in the hls4ml-compatible accumulation (which materializes every product).
+_BLOCK_ROWS = 2048
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """One layer's output on a batch and how many values its casts wrapped or saturated."""
+
+    name: str
+    output: FixedArray
+    overflows: int
+
+    @property
+    def n_values(self) -> int:
+        return int(np.prod(self.output.shape))
+
+
+# ---------------------------------------------------------------------------------------- float
+def _softmax(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    out: NDArray[np.float64] = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def forward_float(layer: Layer, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """One layer in float64 with the trained (unquantized) weights."""
+    if isinstance(layer, DenseLayer):
+        out: NDArray[np.float64] = x @ layer.weights_float + layer.bias_float
+        return out
+    fn = layer.function
+    if fn == "relu":
+        return np.maximum(x, 0.0)
+    if fn == "linear":
+        return x
+    if fn == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if fn == "tanh":
+        return np.tanh(x)
+    if fn == "softmax":
+        return _softmax(x)
+    raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
+
+
+def run_float(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
+    """The float reference: the network as trained, in float64."""
+    out = _as_batch(model, x)
+    for layer in model.layers:
+        out = forward_float(layer, out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- fixed
+def dense_sum_bound(input_t: FixedType, weights_raw: NDArray[Any]) -> int:
+    """Largest ``|sum_i x_i w_ij|`` in raw units over all inputs of ``input_t``: bounds every partial sum."""
+    reach = max(abs(input_t.min_raw), abs(input_t.max_raw))
+    col = np.abs(as_object(weights_raw)).sum(axis=0)
+    return int(max(col.tolist(), default=0)) * reach
+
+
+def _matmul_exact(x: NDArray[Any], w: NDArray[Any], bound: int) -> NDArray[Any]:
+    if bound < 2**53:  # every partial sum is an exactly representable integer: BLAS is exact
+        return np.rint(x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+    if bound < 2**62 and x.dtype != object and w.dtype != object:
+        out: NDArray[Any] = x.astype(np.int64) @ w.astype(np.int64)
+        return out
+    wide: NDArray[Any] = as_object(x).dot(as_object(w))
+    return wide
+
+
+def _dense_exact(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
+    s = _matmul_exact(x.raw, layer.weights_raw, dense_sum_bound(x.type, layer.weights_raw))
+    f = layer.exact_t.frac
+    prod_frac = x.type.frac + layer.weight_t.frac
+    big = layer.exact_t.width > 62 or s.dtype == object
+    s = as_object(s) if big else s
+    bias = as_object(layer.bias_raw) if big else layer.bias_raw.astype(np.int64)
+    total = (s << (f - prod_frac)) + (bias << (f - layer.bias_t.frac))
+    exact = FixedArray(total, layer.exact_t, np.zeros(total.shape, dtype=bool))
+    acc = exact.cast(layer.accum_t)
+    res = acc.cast(layer.result_t)
+    return res, int(acc.overflowed.sum()) + int(res.overflowed.sum())
+
+
+def _dense_hls4ml(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
+    """hls4ml's kernel: ``mult = (accum_t)(x*w)``, ``acc = (accum_t)b``, ``acc += mult`` in input order."""
+    accum_t, weight = layer.accum_t, layer.weight_t.from_raw(layer.weights_raw)
+    bias_acc = layer.bias_t.from_raw(layer.bias_raw).cast(accum_t)
+    outputs, overflows = [], int(bias_acc.overflowed.sum()) * x.shape[0]
+    for start in range(0, x.shape[0], _BLOCK_ROWS):
+        block = x[start : start + _BLOCK_ROWS]
+        products = (
+            FixedArray(block.raw[:, :, None], block.type, np.zeros(0, dtype=bool))
+            * FixedArray(weight.raw[None, :, :], weight.type, np.zeros(0, dtype=bool))
+        ).cast(accum_t)
+        overflows += int(products.overflowed.sum())
+        acc = FixedArray(
+            np.broadcast_to(bias_acc.raw, (block.shape[0], layer.n_out)).copy(),
+            accum_t,
+            np.zeros(0, dtype=bool),
+        )
+        for i in range(layer.n_in):
+            acc = (acc + products[:, i, :]).cast(accum_t)
+            overflows += int(acc.overflowed.sum())
+        outputs.append(acc.raw)
+    acc_all = FixedArray(np.concatenate(outputs), accum_t, np.zeros(0, dtype=bool))
+    res = acc_all.cast(layer.result_t)
+    return res, overflows + int(res.overflowed.sum())
+
+
+def _softmax_fixed(layer: ActivationLayer, x: FixedArray) -> tuple[FixedArray, int]:
+    tables = layer.softmax
+    assert tables is not None
+    raw = x.raw.astype(np.int64)
+    if tables.implementation == "stable":
+        raw = raw.max(axis=1, keepdims=True) - raw  # max - x >= 0, exact in the table's input type
+    exp_raw = tables.exp.values_raw[tables.exp.index(raw)]
+    sum_raw = exp_raw.sum(axis=1, keepdims=True)  # exact: sum_t has room for n maximal entries
+    inv_raw = tables.inv.values_raw[tables.inv.index(sum_raw)]
+    exp_fx = FixedArray(exp_raw, tables.exp.table_t, np.zeros(0, dtype=bool))
+    inv_fx = FixedArray(np.broadcast_to(inv_raw, exp_raw.shape), tables.inv.table_t, np.zeros(0, dtype=bool))
+    res = (exp_fx * inv_fx).cast(layer.result_t)
+    return res, int(res.overflowed.sum())
+
+
+def forward_fixed(layer: Layer, x: FixedArray) -> tuple[FixedArray, int]:
+    """One layer in fixed point; returns the output and how many values overflowed in its casts."""
+    if x.type != layer.input_t:
+        raise FixedPointError(f"layer {layer.name} expects {layer.input_t} input, got {x.type}")
+    if isinstance(layer, DenseLayer):
+        if layer.accumulation is Accumulation.HLS4ML:
+            return _dense_hls4ml(layer, x)
+        return _dense_exact(layer, x)
+    fn = layer.function
+    if fn in ("linear", "relu"):
+        src = x if fn == "linear" else FixedArray(np.where(x.raw > 0, x.raw, x.raw * 0), x.type, x.overflowed)
+        res = src.cast(layer.result_t)
+        return res, int(res.overflowed.sum())
+    if fn in ("sigmoid", "tanh"):
+        assert layer.table is not None
+        values = FixedArray(layer.table.values_raw[layer.table.index(x.raw)], layer.table.table_t, x.overflowed)
+        res = values.cast(layer.result_t)
+        return res, int(res.overflowed.sum())
+    if fn == "softmax":
+        return _softmax_fixed(layer, x)
+    raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
+
+
+def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != model.n_inputs:
+        raise FixedPointError(f"model {model.name} takes inputs of shape (batch, {model.n_inputs}); got {np.shape(x)}")
+    return arr
+
+
+def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> Any:
+    """Bit-accurate inference: inputs cast to the input type, then every layer as the firmware does it.
+
+    Returns the output :class:`FixedArray`; with ``trace=True`` returns ``(output, traces)`` where
+    ``traces`` has one :class:`LayerTrace` per layer (input cast first, named after the input).
+    """
+    fx = model.input_t.from_float(_as_batch(model, x))
+    traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
+    for layer in model.layers:
+        fx, overflows = forward_fixed(layer, fx)
+        traces.append(LayerTrace(layer.name, fx, overflows))
+    return (fx, traces) if trace else fx
