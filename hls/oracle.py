@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from hls.toolchain import build_shared_library
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType, result_type
+from trigger.fixed.engine_f64 import f64_eligible
 
 __all__ = [
     "CaseResult",
@@ -95,17 +96,39 @@ def _from_words(words: NDArray[np.uint64], t: FixedType) -> NDArray[Any]:
     return arr
 
 
-def emulate(case: OracleCase, x: NDArray[np.float64] | None, a: FixedArray | None, b: FixedArray | None) -> FixedArray:
-    """What :mod:`trigger.fixed` computes for ``case`` (the side compared with the headers)."""
+def emulate(
+    case: OracleCase,
+    x: NDArray[np.float64] | None,
+    a: FixedArray | None,
+    b: FixedArray | None,
+    *,
+    f64: bool = False,
+) -> FixedArray:
+    """What :mod:`trigger.fixed` computes for ``case`` (the side compared with the headers).
+
+    ``f64=True`` runs the float64-raw fast path (:mod:`trigger.fixed.engine_f64`) instead.
+    """
     if case.op == "from_double":
         assert x is not None
-        return case.a.from_float(x)
+        return case.a.from_float(x, f64=f64)
     assert a is not None
+    if f64:
+        a = a.as_f64()
+        b = b.as_f64() if b is not None else None
     if case.op == "cast":
         assert case.b is not None
         return a.cast(case.b)
     assert b is not None
     return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__}[case.op](b)
+
+
+def f64_applies(case: OracleCase) -> bool:
+    """Whether the float64-raw path covers ``case`` (all types narrow enough, no ap_int)."""
+    types = [case.a] if case.b is None else [case.a, case.b]
+    if case.op in ("+", "-", "*"):
+        assert case.b is not None
+        types.append(result_type(case.op, case.a, case.b))
+    return f64_eligible(*types)
 
 
 class Oracle:
@@ -207,11 +230,15 @@ def compare_case(
     """Run case ``index`` through the headers and the emulator and compare every raw bit."""
     case = oracle.cases[index]
     got, ctype = oracle.run(index, x=x, a=a, b=b)
-    mine = emulate(case, x, a, b)
-    if mine.type != ctype:
-        return CaseResult(case, len(got), len(got), False, f"result type {mine.type} but ap_types gives {ctype}")
-    want = mine.to_python_ints().reshape(-1)
-    bad = [i for i, (p, q) in enumerate(zip(want.tolist(), got.tolist(), strict=True)) if p != q]
+    paths = [False, True] if f64_applies(case) else [False]
+    for f64 in paths:
+        mine = emulate(case, x, a, b, f64=f64)
+        if mine.type != ctype:
+            return CaseResult(case, len(got), len(got), False, f"result type {mine.type} but ap_types gives {ctype}")
+        want = mine.to_python_ints().reshape(-1)
+        bad = [i for i, (p, q) in enumerate(zip(want.tolist(), got.tolist(), strict=True)) if p != q]
+        if bad:
+            break
     if not bad:
         return CaseResult(case, len(got), 0, True)
     i = bad[0]
@@ -220,7 +247,10 @@ def compare_case(
     else:
         assert a is not None
         inputs = f"a.raw={a.raw.reshape(-1)[i]}" + (f", b.raw={b.raw.reshape(-1)[i]}" if b is not None else "")
-    return CaseResult(case, len(got), len(bad), True, f"{inputs} -> emulator raw {want[i]}, ap_types raw {got[i]}")
+    path = "float64-raw path" if f64 else "integer path"
+    return CaseResult(
+        case, len(got), len(bad), True, f"{inputs} -> emulator ({path}) raw {want[i]}, ap_types raw {got[i]}"
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from trigger.errors import FixedPointError
 from trigger.fixed import engine
+from trigger.fixed.engine_f64 import F64_BITS, as_f64, f64_eligible, fixed_to_fixed_f64
 from trigger.fixed.types import FixedType
 
 __all__ = ["FixedArray", "minus_type", "mult_type", "plus_type", "result_type"]
@@ -58,7 +59,8 @@ class FixedArray:
     """Exact fixed-point values: ``raw`` integers (int64, or Python ints when wider) of one ``type``.
 
     ``overflowed`` marks the elements that were wrapped or saturated by the conversion that made this
-    array (all False for exact arithmetic results); the NN trace mode counts them.
+    array; it is empty when none can have (exact arithmetic, or a cast the types prove safe), so
+    ``overflowed.sum()`` always counts them.  The NN trace mode does.
     """
 
     raw: NDArray[Any]
@@ -67,11 +69,17 @@ class FixedArray:
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_float(cls, values: ArrayLike, type: FixedType) -> FixedArray:
-        """C++ ``T x = double_value;`` for every element."""
+    def from_float(cls, values: ArrayLike, type: FixedType, *, f64: bool = False) -> FixedArray:
+        """C++ ``T x = double_value;`` for every element.
+
+        ``f64=True`` keeps the raw integers in float64 (exact for W <= 52), the fast representation
+        the NN emulator computes with; results are identical either way.
+        """
         x = np.asarray(values, dtype=np.float64)
-        convert = engine.float_to_int if type.is_int else engine.float_to_fixed
-        raw, over = convert(x.reshape(-1), type)
+        if type.is_int:
+            raw, over = engine.float_to_int(x.reshape(-1), type)
+        else:
+            raw, over = engine.float_to_fixed(x.reshape(-1), type, f64=f64 and f64_eligible(type))
         return cls(raw.reshape(x.shape), type, over.reshape(x.shape))
 
     @classmethod
@@ -98,7 +106,7 @@ class FixedArray:
         return len(self.raw)
 
     def __getitem__(self, index: Any) -> FixedArray:
-        over = self.overflowed[index] if self.overflowed.shape == self.raw.shape else self.overflowed
+        over = self.overflowed[index] if self.overflowed.size else self.overflowed
         return FixedArray(self.raw[index], self.type, over)
 
     def __repr__(self) -> str:
@@ -115,16 +123,30 @@ class FixedArray:
         return np.ldexp(mantissa, -self.type.frac)
 
     def to_python_ints(self) -> NDArray[Any]:
-        """Raw integers as Python ints (dtype object), whatever the width."""
-        return engine.as_object(self.raw)
+        """Raw integers as Python ints (dtype object), whatever the width or representation."""
+        return engine.as_object(self.int_raw())
+
+    def int_raw(self) -> NDArray[Any]:
+        """Raw integers as int64 (or Python ints when wider), never float64."""
+        return self.raw.astype(np.int64) if self.raw.dtype == np.float64 else self.raw
+
+    def as_f64(self) -> FixedArray:
+        """The same values with raw integers held in float64 (the fast path; needs W <= 52)."""
+        if not f64_eligible(self.type):
+            raise FixedPointError(f"{self.type} is too wide for exact float64 raw values (at most {F64_BITS} bits)")
+        return FixedArray(as_f64(self.raw), self.type, self.overflowed)
 
     # ----------------------------------------------------------------- conversion
     def cast(self, target: FixedType) -> FixedArray:
         """C++ assignment ``target_t y = x;``: rounding and overflow of ``target`` applied."""
-        if target.is_int:
-            raw, over = engine.fixed_to_int(self.raw, self.type, target)
+        if target == self.type and not target.is_int:
+            return FixedArray(self.raw, target, np.zeros(0, dtype=bool))
+        if self.raw.dtype == np.float64 and f64_eligible(self.type, target):
+            raw, over = fixed_to_fixed_f64(self.raw, self.type, target)
+        elif target.is_int:
+            raw, over = engine.fixed_to_int(self.int_raw(), self.type, target)
         else:
-            raw, over = engine.fixed_to_fixed(self.raw, self.type, target)
+            raw, over = engine.fixed_to_fixed(self.int_raw(), self.type, target)
         return FixedArray(raw, target, over)
 
     # ----------------------------------------------------------------- arithmetic
@@ -135,22 +157,34 @@ class FixedArray:
                 "convert floats first with FixedType.from_float"
             )
         a, b = self.raw, other.raw
+        if a.dtype == np.float64 and b.dtype == np.float64 and f64_eligible(rtype):
+            return a, b  # exact: every result fits in 52 bits
+        a, b = self.int_raw(), other.int_raw()
         if engine.needs_object(rtype.width + 1) or a.dtype == object or b.dtype == object:
             a, b = engine.as_object(a), engine.as_object(b)
         return a, b
 
     def _exact(self, raw: NDArray[Any], rtype: FixedType) -> FixedArray:
-        return FixedArray(raw, rtype, np.zeros(raw.shape, dtype=bool))
+        return FixedArray(raw, rtype, np.zeros(0, dtype=bool))
+
+    @staticmethod
+    def _align(raw: NDArray[Any], shift: int) -> NDArray[Any]:
+        if raw.dtype == np.float64:
+            out: NDArray[Any] = raw * 2.0**shift
+            return out
+        return raw << shift
 
     def __add__(self, other: FixedArray) -> FixedArray:
         rtype = plus_type(self.type, other.type)
         a, b = self._operands(other, rtype)
-        return self._exact((a << (rtype.frac - self.type.frac)) + (b << (rtype.frac - other.type.frac)), rtype)
+        align = self._align
+        return self._exact(align(a, rtype.frac - self.type.frac) + align(b, rtype.frac - other.type.frac), rtype)
 
     def __sub__(self, other: FixedArray) -> FixedArray:
         rtype = minus_type(self.type, other.type)
         a, b = self._operands(other, rtype)
-        return self._exact((a << (rtype.frac - self.type.frac)) - (b << (rtype.frac - other.type.frac)), rtype)
+        align = self._align
+        return self._exact(align(a, rtype.frac - self.type.frac) - align(b, rtype.frac - other.type.frac), rtype)
 
     def __mul__(self, other: FixedArray) -> FixedArray:
         rtype = mult_type(self.type, other.type)

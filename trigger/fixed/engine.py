@@ -44,6 +44,8 @@ def needs_object(*bits: int) -> bool:
 
 def as_object(a: IntArray) -> IntArray:
     """The same integers as Python ints (``astype(object)`` gives ints, not numpy scalars)."""
+    if a.dtype == np.float64:  # float64 raw integers (trigger.fixed.engine_f64): exact below 2**53
+        a = a.astype(np.int64)
     return a if a.dtype == object else a.astype(object)
 
 
@@ -56,10 +58,10 @@ def wrap(v: IntArray, width: int, signed: bool) -> IntArray:
     if needs_object(width + 1):
         v = as_object(v)
     mask = (1 << width) - 1
-    low = v & mask
     if not signed:
-        return low
-    out: IntArray = np.where(low > (mask >> 1), low - (1 << width), low)
+        return v & mask
+    half = 1 << (width - 1)
+    out: IntArray = ((v + half) & mask) - half  # two's complement sign extension of the low bits
     return out
 
 
@@ -114,6 +116,7 @@ def _apply_overflow(q: IntArray, over: BoolArray, under: BoolArray, dst: FixedTy
     lo, hi = _saturation_limits(dst)
     if dst.overflow is Overflow.AP_SAT_ZERO:
         return np.where(over | under, q * 0, q)
+    # not np.clip: on the int64 path q may already be wrapped modulo 2**64 where it overflowed
     return np.where(over, q * 0 + hi, np.where(under, q * 0 + lo, q))
 
 
@@ -154,7 +157,19 @@ def fixed_to_fixed(v: IntArray, src: FixedType, dst: FixedType) -> tuple[IntArra
     lshift = min(max(-shift, 0), dst.width + 1)
     work = _as_int64(v) if _int64_ok(dst, src.width + 2) else as_object(v)
     q = _round_right_shift(work, rshift, negative, dst.rounding) if rshift else work
+    if _cannot_overflow(src, dst, rshift, lshift, shift):
+        return (q << lshift if lshift else q), np.zeros(np.shape(q), dtype=bool)
     return _left_shift_to(q, lshift, dst)
+
+
+def _cannot_overflow(src: FixedType, dst: FixedType, rshift: int, lshift: int, shift: int) -> bool:
+    """True when every value of ``src`` lands inside ``dst`` (rounding can add one LSB at the top)."""
+    if shift > src.width or lshift > dst.width:
+        return False
+    lo, hi = _saturation_limits(dst)
+    top = (src.max_raw >> rshift) + (1 if rshift else 0)
+    bottom = src.min_raw >> rshift
+    return lo <= bottom << lshift and top << lshift <= hi
 
 
 def fixed_to_int(v: IntArray, src: FixedType, dst: FixedType) -> tuple[IntArray, BoolArray]:
@@ -218,17 +233,21 @@ def _decode_doubles(x: NDArray[np.float64]) -> tuple[IntArray, IntArray, BoolArr
     return man, exp, negative, zero
 
 
-def float_to_fixed(x: NDArray[np.float64], dst: FixedType) -> tuple[IntArray, BoolArray]:
+def float_to_fixed(x: NDArray[np.float64], dst: FixedType, *, f64: bool = False) -> tuple[IntArray, BoolArray]:
     """float64 -> ap_fixed ``dst``, as the ``ap_fixed_base(double)`` constructor does.
 
     Elements whose scaled value ``x * 2**F`` is a normal double below 2**52 take a float fast path
     that is still exact (power-of-two scaling, floor and the half-way comparison are exact there);
-    the rest go through the integer decoding of the IEEE-754 bits.
+    the rest go through the integer decoding of the IEEE-754 bits.  With ``f64=True`` (W <= 52) the
+    raw integers come back as float64 (see :mod:`trigger.fixed.engine_f64`).
     """
+    from trigger.fixed.engine_f64 import resolve_f64, round_f64
+
     x = np.ascontiguousarray(x, dtype=np.float64)
     _reject_nan(x)
     if dst.width > 52 or x.size == 0:
-        return _float_to_fixed_bits(x, dst)
+        raw, over = _float_to_fixed_bits(x, dst)
+        return (raw.astype(np.float64) if f64 else raw), over
     with np.errstate(over="ignore"):
         y = np.ldexp(x, dst.frac)  # exact, or inf (then handled by the bit path)
     mag = np.abs(y)
@@ -236,28 +255,15 @@ def float_to_fixed(x: NDArray[np.float64], dst: FixedType) -> tuple[IntArray, Bo
     smallest = np.ldexp(1.0, -1022 + max(dst.frac, 0))
     fast = (mag < 2.0**52) & ((mag >= smallest) | (x == 0))
     if fast.all():
-        return _float_to_fixed_scaled(y, dst)
-    raw = np.zeros(x.shape, dtype=np.int64)
+        q, over = resolve_f64(round_f64(y, dst.rounding), dst)
+        return (q if f64 else q.astype(np.int64)), over
+    raw_f = np.zeros(x.shape, dtype=np.float64)
     over = np.zeros(x.shape, dtype=bool)
-    raw[fast], over[fast] = _float_to_fixed_scaled(y[fast], dst)
+    raw_f[fast], over[fast] = resolve_f64(round_f64(y[fast], dst.rounding), dst)
     slow = ~fast
     slow_raw, over[slow] = _float_to_fixed_bits(x[slow], dst)
-    raw[slow] = slow_raw
-    return raw, over
-
-
-def _float_to_fixed_scaled(y: NDArray[np.float64], dst: FixedType) -> tuple[IntArray, BoolArray]:
-    """Round ``y = x * 2**F`` (exact, |y| < 2**52) to an integer and resolve overflow."""
-    floor = np.floor(y)
-    mode = dst.rounding
-    qi = floor.astype(np.int64)
-    if mode is Quantization.AP_TRN_ZERO:
-        qi += (y < 0) & (y != floor)
-    elif mode is not Quantization.AP_TRN:
-        midpoint = floor + 0.5  # exact below 2**52
-        qi += _round_increment(mode, y > midpoint, y == midpoint, y < 0, (qi & 1) == 1)
-    over, under = _range_masks(qi, dst)
-    return _apply_overflow(qi, over, under, dst), over | under
+    raw_f[slow] = slow_raw
+    return (raw_f if f64 else raw_f.astype(np.int64)), over
 
 
 def _float_to_fixed_bits(x: NDArray[np.float64], dst: FixedType) -> tuple[IntArray, BoolArray]:

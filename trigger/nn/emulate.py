@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
+from trigger.fixed.engine_f64 import f64_eligible
 from trigger.nn.layers import Accumulation, ActivationLayer, DenseLayer, Layer, ModelDescription
 
 __all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "run_fixed", "run_float"]
@@ -91,14 +92,22 @@ def _matmul_exact(x: NDArray[Any], w: NDArray[Any], bound: int) -> NDArray[Any]:
 
 
 def _dense_exact(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
-    s = _matmul_exact(x.raw, layer.weights_raw, dense_sum_bound(x.type, layer.weights_raw))
+    bound = dense_sum_bound(x.type, layer.weights_raw)
     f = layer.exact_t.frac
     prod_frac = x.type.frac + layer.weight_t.frac
-    big = layer.exact_t.width > 62 or s.dtype == object
-    s = as_object(s) if big else s
-    bias = as_object(layer.bias_raw) if big else layer.bias_raw.astype(np.int64)
-    total = (s << (f - prod_frac)) + (bias << (f - layer.bias_t.frac))
-    exact = FixedArray(total, layer.exact_t, np.zeros(total.shape, dtype=bool))
+    if x.raw.dtype == np.float64 and f64_eligible(layer.exact_t) and bound < 2**53:
+        # raw integers in float64: BLAS sums them exactly, the alignment shifts are exact scalings
+        total = x.raw @ layer.weights_raw.astype(np.float64)
+        if f != prod_frac:
+            total *= 2.0 ** (f - prod_frac)
+        total += layer.bias_raw.astype(np.float64) * 2.0 ** (f - layer.bias_t.frac)
+    else:
+        s = _matmul_exact(x.int_raw(), layer.weights_raw, bound)
+        big = layer.exact_t.width > 62 or s.dtype == object
+        s = as_object(s) if big else s
+        bias = as_object(layer.bias_raw) if big else layer.bias_raw.astype(np.int64)
+        total = (s << (f - prod_frac)) + (bias << (f - layer.bias_t.frac))
+    exact = FixedArray(total, layer.exact_t, np.zeros(0, dtype=bool))
     acc = exact.cast(layer.accum_t)
     res = acc.cast(layer.result_t)
     return res, int(acc.overflowed.sum()) + int(res.overflowed.sum())
@@ -155,7 +164,7 @@ def forward_fixed(layer: Layer, x: FixedArray) -> tuple[FixedArray, int]:
         return _dense_exact(layer, x)
     fn = layer.function
     if fn in ("linear", "relu"):
-        src = x if fn == "linear" else FixedArray(np.where(x.raw > 0, x.raw, x.raw * 0), x.type, x.overflowed)
+        src = x if fn == "linear" else FixedArray(np.maximum(x.raw, 0), x.type, x.overflowed)
         res = src.cast(layer.result_t)
         return res, int(res.overflowed.sum())
     if fn in ("sigmoid", "tanh"):
@@ -183,7 +192,7 @@ def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> 
     Returns the output :class:`FixedArray`; with ``trace=True`` returns ``(output, traces)`` where
     ``traces`` has one :class:`LayerTrace` per layer (input cast first, named after the input).
     """
-    fx = model.input_t.from_float(_as_batch(model, x))
+    fx = model.input_t.from_float(_as_batch(model, x), f64=True)  # float64 raw where exact
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
     for layer in model.layers:
         fx, overflows = forward_fixed(layer, fx)
