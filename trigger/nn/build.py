@@ -175,8 +175,14 @@ def _build_softmax(
     grow = max(1, math.ceil(math.log2(n)))
     sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, False)
     entries = FixedArray(exp.values_raw, exp_t).to_float()
-    smallest = float(entries.max()) if impl == "stable" else max(float(entries.min()) * n, 2.0**-8)
-    largest = float(entries.max()) * n
+    if impl == "stable":  # the maximum contributes the largest entry: sums lie in [max entry, n * max entry]
+        smallest, largest = float(entries.max()), float(entries.max()) * n
+    elif seen is not None and seen.size:  # the sums the calibration sample produces
+        index_input = input_t.from_float(seen).int_raw()
+        sums = entries[exp.index(index_input)].sum(axis=1)
+        smallest, largest = max(float(sums.min()), 2.0**-8), max(float(sums.max()), 2.0**-8)
+    else:
+        smallest, largest = max(float(entries.min()) * n, 2.0**-8), float(entries.max()) * n
     inv_t = auto_type(1.0 / max(smallest, sum_t.lsb), width, False)
     inv = make_table(lambda s: 1.0 / np.maximum(s, sum_t.lsb), sum_t, smallest, largest, size, inv_t)
     result_t = _resolve(

@@ -1,0 +1,107 @@
+"""Keras 3 import, and bit-for-bit agreement with hls4ml 1.3's compiled predict in hls4ml mode."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+keras = pytest.importorskip("keras")  # a test dependency: '.[test]' installs it; absent means a broken setup
+
+from trigger.errors import ModelError  # noqa: E402
+from trigger.nn import from_keras, run_fixed, run_float  # noqa: E402
+
+
+def _tagger(with_bn: bool = True) -> Any:
+    layers = [
+        keras.Input((16,), name="inp"),
+        keras.layers.Dense(64, activation="relu", name="fc1"),
+        keras.layers.Dropout(0.2, name="drop"),
+        keras.layers.Dense(32, name="fc2"),
+    ]
+    if with_bn:
+        layers.append(keras.layers.BatchNormalization(name="bn2"))
+    layers += [keras.layers.Activation("relu", name="relu2"), keras.layers.Dense(5, activation="softmax", name="out")]
+    model = keras.Sequential(layers, name="tagger")
+    if with_bn:  # give the batch norm non-trivial statistics
+        bn = model.get_layer("bn2")
+        rng = np.random.default_rng(0)
+        bn.set_weights(
+            [rng.uniform(0.5, 2, 32), rng.normal(0, 0.3, 32), rng.normal(0, 0.5, 32), rng.uniform(0.2, 3, 32)]
+        )
+    return model
+
+
+def test_layers_batchnorm_and_dropout_are_mapped() -> None:
+    model = _tagger()
+    described = from_keras(model, {"Model": {"Precision": "ap_fixed<16,6>"}})
+    assert [layer.name for layer in described.layers] == ["fc1", "fc1_relu", "fc2", "relu2", "out", "out_softmax"]
+    x = np.random.default_rng(1).normal(0, 1, (500, 16))
+    np.testing.assert_allclose(run_float(described, x), model.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def test_keras_file_round_trip(tmp_path: Path) -> None:
+    model = _tagger()
+    path = tmp_path / "tagger.keras"
+    model.save(path)
+    x = np.random.default_rng(2).normal(0, 1, (200, 16))
+    from_file = from_keras(path, None, x)
+    in_memory = from_keras(model, None, x)
+    np.testing.assert_array_equal(run_fixed(from_file, x).to_float(), run_fixed(in_memory, x).to_float())
+
+
+def test_missing_file_and_unsupported_layers_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"nope\.keras: no such Keras model file"):
+        from_keras(tmp_path / "nope.keras")
+    leaky = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.LeakyReLU(name="leaky")])
+    with pytest.raises(ModelError, match=r"layer 'leaky' of type LeakyReLU is not supported; supported layers are"):
+        from_keras(leaky)
+    late_bn = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.BatchNormalization(name="bn")]
+    )
+    with pytest.raises(ModelError, match=r"'bn'.*folded into the Dense right before it"):
+        from_keras(late_bn)
+    elu = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="elu", name="fc")])
+    with pytest.raises(ModelError, match=r"activation 'elu'"):
+        from_keras(elu)
+
+
+def test_hls4ml_mode_matches_hls4ml_compiled_predict_bit_for_bit(tmp_path: Path) -> None:
+    hls4ml = pytest.importorskip("hls4ml")
+    rng = np.random.default_rng(3)
+    model = keras.Sequential(
+        [
+            keras.Input((16,), name="inp"),
+            keras.layers.Dense(32, activation="relu", name="fc1"),
+            keras.layers.Dense(16, name="fc2"),
+            keras.layers.Activation("relu", name="relu2"),
+            keras.layers.Dense(5, name="out"),
+        ]
+    )
+    for layer in model.layers:
+        layer.set_weights([w * 2 for w in layer.get_weights()])
+    precision = "ap_fixed<16,6>"
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model,
+        hls_config={"Model": {"Precision": precision, "ReuseFactor": 1, "Strategy": "Latency"}},
+        output_dir=str(tmp_path / "hls4ml_prj"),
+        backend="Vivado",
+        io_type="io_parallel",
+    )
+    hls_model.compile()
+    x = rng.normal(0, 3, (20_000, 16)).astype(np.float32)  # hls4ml feeds float32; includes overflows
+    theirs = hls_model.predict(x)
+    ours = from_keras(
+        model,
+        {
+            "Model": {"Precision": precision, "Accumulation": "hls4ml"},
+            "LayerType": {"Dense": {"Precision": {"accum": precision}}},
+        },
+    )
+    mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
+    assert sum(t.overflows for t in traces) > 0  # the comparison covers wrapping, not just easy values
+    np.testing.assert_array_equal(mine.to_float(), theirs.astype(np.float64))
