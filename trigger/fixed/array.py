@@ -137,12 +137,15 @@ class FixedArray:
         return FixedArray(as_f64(self.raw), self.type, self.overflowed)
 
     # ----------------------------------------------------------------- conversion
-    def cast(self, target: FixedType) -> FixedArray:
-        """C++ assignment ``target_t y = x;``: rounding and overflow of ``target`` applied."""
+    def cast(self, target: FixedType, *, track_overflow: bool = True) -> FixedArray:
+        """C++ assignment ``target_t y = x;``: rounding and overflow of ``target`` applied.
+
+        ``track_overflow=False`` lets the fast path skip the overflow mask (values are the same).
+        """
         if target == self.type and not target.is_int:
             return FixedArray(self.raw, target, np.zeros(0, dtype=bool))
         if self.raw.dtype == np.float64 and f64_eligible(self.type, target):
-            raw, over = fixed_to_fixed_f64(self.raw, self.type, target)
+            raw, over = fixed_to_fixed_f64(self.raw, self.type, target, track=track_overflow)
         elif target.is_int:
             raw, over = engine.fixed_to_int(self.int_raw(), self.type, target)
         else:

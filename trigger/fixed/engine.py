@@ -244,8 +244,8 @@ def float_to_fixed(x: NDArray[np.float64], dst: FixedType, *, f64: bool = False)
     from trigger.fixed.engine_f64 import resolve_f64, round_f64
 
     x = np.ascontiguousarray(x, dtype=np.float64)
-    _reject_nan(x)
     if dst.width > 52 or x.size == 0:
+        _reject_nan(x)
         raw, over = _float_to_fixed_bits(x, dst)
         return (raw.astype(np.float64) if f64 else raw), over
     with np.errstate(over="ignore"):
@@ -253,10 +253,12 @@ def float_to_fixed(x: NDArray[np.float64], dst: FixedType, *, f64: bool = False)
     mag = np.abs(y)
     # normal doubles only: the headers read subnormal inputs with their hidden bit set
     smallest = np.ldexp(1.0, -1022 + max(dst.frac, 0))
-    fast = (mag < 2.0**52) & ((mag >= smallest) | (x == 0))
-    if fast.all():
+    # all below 2**52 (a NaN fails this too), and the only values under `smallest` are zeros
+    if mag.max() < 2.0**52 and np.count_nonzero(mag < smallest) == np.count_nonzero(x == 0):
         q, over = resolve_f64(round_f64(y, dst.rounding), dst)
         return (q if f64 else q.astype(np.int64)), over
+    _reject_nan(x)
+    fast = (mag < 2.0**52) & ((mag >= smallest) | (x == 0))
     raw_f = np.zeros(x.shape, dtype=np.float64)
     over = np.zeros(x.shape, dtype=bool)
     raw_f[fast], over[fast] = resolve_f64(round_f64(y[fast], dst.rounding), dst)

@@ -57,31 +57,38 @@ def _wrap_f64(q: F64, width: int, signed: bool, small: bool) -> F64:
     return np.where(r >= 2.0 ** (width - 1), r - period, r) if signed else r
 
 
-def resolve_f64(q: F64, dst: FixedType, small: bool = True) -> tuple[F64, BoolArray]:
-    """Apply ``dst``'s overflow mode to exact integer-valued ``q``; ``small`` promises |q| < 2**52."""
+def resolve_f64(q: F64, dst: FixedType, small: bool = True, track: bool = True) -> tuple[F64, BoolArray]:
+    """Apply ``dst``'s overflow mode to exact integer-valued ``q``; ``small`` promises |q| < 2**52.
+
+    ``track=False`` skips building the overflow mask where it costs a pass (saturation); the mask
+    then comes back empty.
+    """
     lo, hi = _saturation_limits(dst)
-    over, under = q > hi, q < lo
+    if dst.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM):
+        clipped = np.maximum(q, float(lo))  # np.clip is several times slower than this pair
+        np.minimum(clipped, float(hi), out=clipped)
+        return clipped, (clipped != q) if track else NO_OVERFLOW
+    outside = (q > hi) | (q < lo)
     if dst.overflow is Overflow.AP_WRAP:
-        return _wrap_f64(q, dst.width, dst.signed, small), over | under
-    if dst.overflow is Overflow.AP_SAT_ZERO:
-        return np.where(over | under, 0.0, q), over | under
-    return np.clip(q, lo, hi), over | under
+        return _wrap_f64(q, dst.width, dst.signed, small), outside
+    return np.where(outside, 0.0, q), outside
 
 
-def fixed_to_fixed_f64(v: F64, src: FixedType, dst: FixedType) -> tuple[F64, BoolArray]:
+def fixed_to_fixed_f64(v: F64, src: FixedType, dst: FixedType, track: bool = True) -> tuple[F64, BoolArray]:
     """:func:`trigger.fixed.engine.fixed_to_fixed` for float64 raw values (both types f64-eligible)."""
     shift = src.frac - dst.frac
     rshift = min(max(shift, 0), src.width + 1)  # beyond the source width every decision is the same
     lshift = min(max(-shift, 0), dst.width + 1)
     if rshift:
-        q = round_f64(v * 2.0**-rshift, dst.rounding)
+        scaled = v * 2.0**-rshift
+        q = np.rint(scaled, out=scaled) if dst.rounding is Quantization.AP_RND_CONV else round_f64(scaled, dst.rounding)
     elif lshift:
         q = v * 2.0**lshift
     else:
         q = v
     if _cannot_overflow(src, dst, rshift, lshift, shift):
         return q, NO_OVERFLOW
-    return resolve_f64(q, dst, small=src.width + lshift + 1 < 52)
+    return resolve_f64(q, dst, small=src.width + lshift + 1 < 52, track=track)
 
 
 def as_f64(raw: NDArray[Any]) -> F64:

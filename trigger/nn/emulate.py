@@ -40,16 +40,16 @@ class LayerTrace:
 
 
 # ---------------------------------------------------------------------------------------- float
-def _softmax(x: NDArray[np.float64]) -> NDArray[np.float64]:
+def _softmax(x: NDArray[Any]) -> NDArray[Any]:
     e = np.exp(x - x.max(axis=1, keepdims=True))
-    out: NDArray[np.float64] = e / e.sum(axis=1, keepdims=True)
+    out: NDArray[Any] = e / e.sum(axis=1, keepdims=True)
     return out
 
 
-def forward_float(layer: Layer, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """One layer in float64 with the trained (unquantized) weights."""
+def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
+    """One layer in float (the dtype of ``x``) with the trained (unquantized) weights."""
     if isinstance(layer, DenseLayer):
-        out: NDArray[np.float64] = x @ layer.weights_float + layer.bias_float
+        out: NDArray[Any] = x @ layer.weights_float.astype(x.dtype) + layer.bias_float.astype(x.dtype)
         return out
     fn = layer.function
     if fn == "relu":
@@ -65,9 +65,9 @@ def forward_float(layer: Layer, x: NDArray[np.float64]) -> NDArray[np.float64]:
     raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
 
 
-def run_float(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
-    """The float reference: the network as trained, in float64."""
-    out = _as_batch(model, x)
+def run_float(model: ModelDescription, x: ArrayLike, dtype: type[np.floating[Any]] = np.float64) -> NDArray[Any]:
+    """The float reference: the network as trained, in float64 (or ``dtype``, e.g. float32)."""
+    out = _as_batch(model, x).astype(dtype)
     for layer in model.layers:
         out = forward_float(layer, out)
     return out
@@ -91,7 +91,7 @@ def _matmul_exact(x: NDArray[Any], w: NDArray[Any], bound: int) -> NDArray[Any]:
     return wide
 
 
-def _dense_exact(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
+def _dense_exact(layer: DenseLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
     bound = dense_sum_bound(x.type, layer.weights_raw)
     f = layer.exact_t.frac
     prod_frac = x.type.frac + layer.weight_t.frac
@@ -108,8 +108,8 @@ def _dense_exact(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
         bias = as_object(layer.bias_raw) if big else layer.bias_raw.astype(np.int64)
         total = (s << (f - prod_frac)) + (bias << (f - layer.bias_t.frac))
     exact = FixedArray(total, layer.exact_t, np.zeros(0, dtype=bool))
-    acc = exact.cast(layer.accum_t)
-    res = acc.cast(layer.result_t)
+    acc = exact.cast(layer.accum_t, track_overflow=count)
+    res = acc.cast(layer.result_t, track_overflow=count)
     return res, int(acc.overflowed.sum()) + int(res.overflowed.sum())
 
 
@@ -154,18 +154,21 @@ def _softmax_fixed(layer: ActivationLayer, x: FixedArray) -> tuple[FixedArray, i
     return res, int(res.overflowed.sum())
 
 
-def forward_fixed(layer: Layer, x: FixedArray) -> tuple[FixedArray, int]:
-    """One layer in fixed point; returns the output and how many values overflowed in its casts."""
+def forward_fixed(layer: Layer, x: FixedArray, count: bool = True) -> tuple[FixedArray, int]:
+    """One layer in fixed point; returns the output and how many values overflowed in its casts.
+
+    ``count=False`` may skip the overflow bookkeeping (the count is then not reliable, values are).
+    """
     if x.type != layer.input_t:
         raise FixedPointError(f"layer {layer.name} expects {layer.input_t} input, got {x.type}")
     if isinstance(layer, DenseLayer):
         if layer.accumulation is Accumulation.HLS4ML:
             return _dense_hls4ml(layer, x)
-        return _dense_exact(layer, x)
+        return _dense_exact(layer, x, count)
     fn = layer.function
     if fn in ("linear", "relu"):
         src = x if fn == "linear" else FixedArray(np.maximum(x.raw, 0), x.type, x.overflowed)
-        res = src.cast(layer.result_t)
+        res = src.cast(layer.result_t, track_overflow=count)
         return res, int(res.overflowed.sum())
     if fn in ("sigmoid", "tanh"):
         assert layer.table is not None
@@ -195,6 +198,6 @@ def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> 
     fx = model.input_t.from_float(_as_batch(model, x), f64=True)  # float64 raw where exact
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
     for layer in model.layers:
-        fx, overflows = forward_fixed(layer, fx)
+        fx, overflows = forward_fixed(layer, fx, count=trace)
         traces.append(LayerTrace(layer.name, fx, overflows))
     return (fx, traces) if trace else fx
