@@ -21,8 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from tests.nn_models import ARCHITECTURES, inputs, network  # noqa: E402
-from trigger.nn import NetworkSpec, build_model, run_fixed, run_float  # noqa: E402
+from tests.nn_models import ARCHITECTURES, inputs, network
+from trigger.nn import NetworkSpec, build_model, run_fixed, run_float
 
 PRECISION = "ap_fixed<16,6>"
 HLS4ML_MODE = {
@@ -83,21 +83,25 @@ def main(batch: int = 100_000) -> None:
     header = f"{'model':<12} {'fixed auto':>12} {'fixed h4ml':>12} {'float32':>12} {'float64':>12} {'hls4ml':>12}"
     print(header + "   fixed/float32  fixed/hls4ml")
     for name in ARCHITECTURES:
-        spec = network(name)
-        x = inputs(name, batch)
-        auto = build_model(spec, None, inputs(name, 10_000, seed=5, outliers=0.0))
-        compat = build_model(spec, HLS4ML_MODE)
-        r_auto = rate(lambda: run_fixed(auto, x), batch)
-        r_compat = rate(lambda: run_fixed(compat, x), batch, repeat=1)
-        r_f32 = rate(lambda: run_float(auto, x, np.float32), batch)
-        r_f64 = rate(lambda: run_float(auto, x), batch)
-        theirs = hls4ml_predict(spec, x)
-        r_hls = rate(theirs[0], batch, repeat=1) if theirs else float("nan")
-        print(
-            f"{name:<12} {r_auto:12.0f} {r_compat:12.0f} {r_f32:12.0f} {r_f64:12.0f} {r_hls:12.0f}"
-            f"   {r_auto / r_f32:13.2f}  {r_auto / r_hls:12.1f}"
-            + (f"   (hls4ml compile {theirs[1]:.1f} s)" if theirs else "")
-        )
+        bench_one(name, batch)
+
+
+def bench_one(name: str, batch: int) -> None:
+    spec = network(name)
+    x = inputs(name, batch)
+    auto = build_model(spec, None, inputs(name, 10_000, seed=5, outliers=0.0))
+    compat = build_model(spec, HLS4ML_MODE)
+    r_auto = rate(lambda: run_fixed(auto, x), batch)
+    r_compat = rate(lambda: run_fixed(compat, x), batch, repeat=1)
+    r_f32 = rate(lambda: run_float(auto, x, np.float32), batch)
+    r_f64 = rate(lambda: run_float(auto, x), batch)
+    theirs = hls4ml_predict(spec, x)
+    r_hls = rate(theirs[0], batch, repeat=1) if theirs else float("nan")
+    print(
+        f"{name:<12} {r_auto:12.0f} {r_compat:12.0f} {r_f32:12.0f} {r_f64:12.0f} {r_hls:12.0f}"
+        f"   {r_auto / r_f32:13.2f}  {r_auto / r_hls:12.1f}"
+        + (f"   (hls4ml compile {theirs[1]:.1f} s)" if theirs else "")
+    )
 
 
 if __name__ == "__main__":

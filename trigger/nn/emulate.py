@@ -57,9 +57,11 @@ def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
     if fn == "linear":
         return x
     if fn == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-x))
+        sig: NDArray[Any] = 1.0 / (1.0 + np.exp(-x))
+        return sig
     if fn == "tanh":
-        return np.tanh(x)
+        th: NDArray[Any] = np.tanh(x)
+        return th
     if fn == "softmax":
         return _softmax(x)
     raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
