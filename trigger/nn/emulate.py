@@ -53,7 +53,8 @@ def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
         return out
     fn = layer.function
     if fn == "relu":
-        return np.maximum(x, 0.0)
+        relu: NDArray[Any] = np.maximum(x, 0.0)
+        return relu
     if fn == "linear":
         return x
     if fn == "sigmoid":
