@@ -1,0 +1,78 @@
+"""``l1emu nn``: inspect a network's resolved precisions and find the layers whose types overflow."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.errors import ModelError
+
+__all__ = ["load_samples", "register"]
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("nn", help="neural networks: resolved precisions, per-layer overflow trace")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, func, text in (
+        ("summary", _summary, "print every layer with its resolved precisions and reuse factor"),
+        ("trace", _trace, "run inputs in fixed point and count, per layer, the values that overflowed"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("model", type=Path, help="Keras 3 model (.keras)")
+        p.add_argument("--config", type=Path, default=None, help="hls4ml-style YAML config (default: all auto)")
+        p.add_argument("--calibration", type=Path, default=None, help=".npy of inputs (batch, n) sizing auto types")
+        if name == "trace":
+            p.add_argument("--input", type=Path, required=True, help=".npy of inputs (batch, n) to trace")
+        p.set_defaults(func=func)
+
+
+def load_samples(path: Path) -> NDArray[np.float64]:
+    """A (batch, n) float array from a ``.npy`` file, with errors that name the file."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file; expected a .npy array of shape (batch, n_inputs)")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ModelError(f"{path}: not a readable .npy array ({exc})") from None
+    if array.ndim != 2 or array.dtype.kind not in "fiu":
+        raise ModelError(
+            f"{path}: expected a numeric array of shape (batch, n_inputs), got {array.dtype} {array.shape}"
+        )
+    return np.asarray(array, dtype=np.float64)
+
+
+def _model(args: argparse.Namespace) -> Any:
+    from trigger.nn import from_keras
+
+    calibration = load_samples(args.calibration) if args.calibration else None
+    return from_keras(args.model, args.config, calibration)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    print(_model(args).summary())
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from trigger.nn import run_fixed, run_float
+
+    model = _model(args)
+    x = load_samples(args.input)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ModelError(f"{args.input}: {int(bad.sum())} NaN/Inf values (first at row {int(np.argwhere(bad)[0][0])})")
+    fixed, traces = run_fixed(model, x, trace=True)
+    ref = run_float(model, x)
+    types = {model.input_name: model.input_t, **{layer.name: layer.result_t for layer in model.layers}}
+    print(f"{len(x)} inputs through {model.name}; values that wrapped or saturated in each layer's casts:")
+    for trace in traces:
+        share = trace.overflows / max(trace.n_values, 1)
+        flag = "  <-- too narrow?" if share > 1e-3 else ""
+        print(f"  {trace.name:<20} {str(types[trace.name]):<40} {trace.overflows:>9} ({share:.2%}){flag}")
+    diff = np.abs(fixed.to_float() - ref)
+    print(f"output vs float: max |diff| {diff.max():.4g}, mean {diff.mean():.4g}")
+    return 0
