@@ -72,7 +72,7 @@ def _trace(args: argparse.Namespace) -> int:
     for trace in traces:
         share = trace.overflows / max(trace.n_values, 1)
         flag = "  <-- too narrow?" if share > 1e-3 else ""
-        print(f"  {trace.name:<20} {str(types[trace.name]):<40} {trace.overflows:>9} ({share:.2%}){flag}")
+        print(f"  {trace.name:<20} {types[trace.name]!s:<40} {trace.overflows:>9} ({share:.2%}){flag}")
     diff = np.abs(fixed.to_float() - ref)
     print(f"output vs float: max |diff| {diff.max():.4g}, mean {diff.mean():.4g}")
     return 0
