@@ -85,16 +85,34 @@ def random_raw(rng: np.random.Generator, t: FixedType, n: int) -> FixedArray:
     return t.from_raw(raw[:n] if len(raw) > n else raw)
 
 
+def every_mode(rng: np.random.Generator) -> list[FixedType]:
+    """One random format for each of the 7 x 4 quantization/overflow pairs, plus the corner shapes:
+    W = 1 signed and unsigned, I < 0, I > W, W = 64, ap_int<1>, ap_uint<64>."""
+    types = []
+    for q in QUANTIZATIONS:
+        for o in OVERFLOWS:
+            width = random_width(rng, 32)
+            types.append(FixedType(width, int(rng.integers(0, width + 1)), bool(rng.random() < 0.7), q, o))
+    corner_modes = [(QUANTIZATIONS[int(rng.integers(7))], OVERFLOWS[int(rng.integers(4))]) for _ in range(6)]
+    shapes = [(1, 1, True), (1, 0, False), (8, -3, True), (6, 14, True), (64, 20, True), (64, 64, False)]
+    types += [FixedType(w, i, s, q, o) for (w, i, s), (q, o) in zip(shapes, corner_modes, strict=True)]
+    return [*types, FixedType(1, 1, True, is_int=True), FixedType(64, 64, False, is_int=True)]
+
+
 def random_cases(rng: np.random.Generator, n_double: int, n_cast: int, n_arith: int) -> list[OracleCase]:
+    """Every mode and corner shape first (as double -> T and as cast targets), then random ones."""
     from hls.oracle import OracleCase
 
-    cases = [OracleCase("from_double", random_type(rng)) for _ in range(n_double)]
-    for _ in range(n_cast):
-        src, dst = random_type(rng), random_type(rng)
+    systematic = every_mode(rng)
+    cases = [OracleCase("from_double", t) for t in systematic]
+    cases += [OracleCase("from_double", random_type(rng)) for _ in range(max(n_double - len(systematic), 0))]
+    targets = systematic + [random_type(rng) for _ in range(max(n_cast - len(systematic), 0))]
+    for dst in targets:
+        src = random_type(rng)
         if dst.is_int and src.integer < 0:  # undefined in ap_types (reads an uninitialised int)
             src = src.replace(integer=-src.integer)
         cases.append(OracleCase("cast", src, dst))
     for _ in range(n_arith):
-        a, b = random_type(rng), random_type(rng)
+        a, b = random_type(rng), random_type(rng)  # result types come from ap_types' RType rules
         cases += [OracleCase(op, a, b) for op in ("+", "-", "*")]
     return cases
