@@ -116,3 +116,26 @@ def test_explicit_precisions_are_used_verbatim() -> None:
     assert first.kind == "dense"
     assert {str(first.weight_t), str(first.accum_t), str(first.result_t), str(model.input_t)} == {t}
     assert FixedType.from_string(t) == first.bias_t
+
+
+@pytest.mark.parametrize("name", ["jet_tagger", "muon_pt", "autoencoder"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        None,
+        {"Model": {"Precision": {"result": "ap_ufixed<12,4,AP_TRN,AP_WRAP>"}}},
+        {"Model": {"Precision": {"result": "ap_fixed<10,3,AP_RND_INF,AP_SAT_SYM>"}}},
+        {"LayerType": {"Dense": {"Precision": {"accum": "ap_fixed<20,8>"}}}},
+    ],
+)
+def test_fast_path_equals_the_layer_by_layer_trace(name: str, config: dict[str, object] | None) -> None:
+    """run_fixed fuses dense + relu/linear when not tracing; every output bit must stay the same."""
+    calib = inputs(name, 2000, outliers=0.0)
+    if config is not None:
+        config = {**config, "LayerName": {"input": {"Precision": "ap_fixed<16,5,AP_RND_CONV,AP_SAT>"}}}
+    model = build_model(network(name), config, calib)
+    x = inputs(name, 5000, seed=9)
+    fast = run_fixed(model, x)
+    traced, _ = run_fixed(model, x, trace=True)
+    assert fast.type == traced.type
+    np.testing.assert_array_equal(fast.to_python_ints(), traced.to_python_ints())

@@ -17,7 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
-from trigger.fixed.engine_f64 import f64_eligible
+from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, resolve_f64, round_f64
+from trigger.fixed.types import Overflow, Quantization
 from trigger.nn.layers import Accumulation, ActivationLayer, DenseLayer, Layer, ModelDescription
 
 __all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "run_fixed", "run_float"]
@@ -192,6 +193,38 @@ def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
     return arr
 
 
+def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArray | None:
+    """Dense (auto accumulator) + relu/linear in one step on float64 raws, or None where it does not apply.
+
+    ``y = x @ (W * 2**(F_r - F_xw)) + b * 2**(F_r - F_b)`` is the exact sum already in units of the
+    activation's LSB (power-of-two scalings are exact), so one rounding and one clamp finish the
+    layer pair: the same values as the two layers one after the other, in fewer passes.
+    """
+    if not (isinstance(dense, DenseLayer) and isinstance(act, ActivationLayer)):
+        return None
+    exact, out_t = dense.exact_t, act.result_t
+    if (
+        act.function not in ("relu", "linear")
+        or dense.accumulation is not Accumulation.EXACT
+        or x.raw.dtype != np.float64
+        or not (dense.accum_t == exact and dense.result_t == exact and act.input_t == exact)
+        or not f64_eligible(exact, out_t)
+        or out_t.frac > exact.frac
+        or dense_sum_bound(x.type, dense.weights_raw) >= 2**53
+    ):
+        return None
+    prod_frac = x.type.frac + dense.weight_t.frac
+    y = x.raw @ (dense.weights_raw.astype(np.float64) * 2.0 ** (out_t.frac - prod_frac))
+    y += dense.bias_raw.astype(np.float64) * 2.0 ** (out_t.frac - dense.bias_t.frac)
+    clamps_at_zero = not out_t.signed and out_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
+    if act.function == "relu" and not clamps_at_zero:
+        np.maximum(y, 0.0, out=y)
+    if out_t.frac < exact.frac:
+        y = np.rint(y, out=y) if out_t.rounding is Quantization.AP_RND_CONV else round_f64(y, out_t.rounding)
+    q, _ = resolve_f64(y, out_t, track=False)
+    return FixedArray(q, out_t, NO_OVERFLOW)
+
+
 def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> Any:
     """Bit-accurate inference: inputs cast to the input type, then every layer as the firmware does it.
 
@@ -199,8 +232,18 @@ def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> 
     ``traces`` has one :class:`LayerTrace` per layer (input cast first, named after the input).
     """
     fx = model.input_t.from_float(_as_batch(model, x), f64=True)  # float64 raw where exact
+    if not trace:
+        layers, i = model.layers, 0
+        while i < len(layers):
+            fused = _fused_dense_activation(layers[i], layers[i + 1], fx) if i + 1 < len(layers) else None
+            if fused is not None:
+                fx, i = fused, i + 2
+            else:
+                fx, _ = forward_fixed(layers[i], fx, count=False)
+                i += 1
+        return fx
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
     for layer in model.layers:
-        fx, overflows = forward_fixed(layer, fx, count=trace)
+        fx, overflows = forward_fixed(layer, fx)
         traces.append(LayerTrace(layer.name, fx, overflows))
-    return (fx, traces) if trace else fx
+    return fx, traces
