@@ -10,7 +10,9 @@ __all__ = [
     "FixedPointError",
     "FixedTypeSyntaxError",
     "L1EmuError",
+    "SampleError",
     "ToolchainError",
+    "UnknownProcessError",
     "UnsupportedFixedType",
 ]
 
@@ -33,3 +35,14 @@ class UnsupportedFixedType(FixedPointError):
 
 class ToolchainError(L1EmuError, RuntimeError):
     """g++ or the ap_types headers are missing or failed; the message says how to get them."""
+
+
+class SampleError(L1EmuError, RuntimeError):
+    """Sample production failed (generator initialisation, pile-up pool, writing)."""
+
+
+class UnknownProcessError(L1EmuError, KeyError):
+    """A process name not in the catalogue (``l1emu generate --list`` shows them)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
