@@ -58,7 +58,7 @@ def _is_local_max(window: FloatArray) -> npt.NDArray[np.bool_]:
 
 def _ragged(event: npt.NDArray[np.int64], n_events: int, values: dict[str, npt.NDArray[np.generic]]) -> ak.Array:
     counts = np.bincount(event, minlength=n_events)
-    return ak.zip({k: ak.unflatten(v, counts) for k, v in values.items()}, depth_limit=1)
+    return ak.zip({k: ak.unflatten(v, counts) for k, v in values.items()})
 
 
 @dataclass(frozen=True)
