@@ -3,7 +3,7 @@
 Each muon (pT, eta, phi, charge) is stepped outwards in transverse radius r (5 cm steps) through
 a 3.8 T solenoid (r < 2.95 m, |z| < 6.0 m) and a -1.8 T return field in the barrel yoke
 (2.95 < r < 7.4 m, |z| < 6.6 m); the endcap beyond |z| = 6.0 m is field-free in phi. Energy loss
-(1.6 GeV through the calorimeters and coil, 11 MeV/cm of iron in the yoke) and Gaussian multiple
+(2.5 GeV through the calorimeters and coil, 11 MeV/cm of iron in the yoke) and Gaussian multiple
 scattering (Highland formula; 110 X0 before the yoke, iron X0 = 1.76 cm) are applied per step; a
 muon that runs out of momentum stops. Station k sits at r = min(R_k, Z_k / sinh|eta|) with barrel
 radii R = 4.2, 5.0, 6.0, 7.1 m and endcap discs Z = 6.9, 8.3, 9.7, 10.6 m.
@@ -14,7 +14,7 @@ layer 95 % efficient) and ``present`` (reached, chamber 97 % efficient, >= 4 lay
 
 An L1 muon needs >= 2 stations present, |eta| < 2.4 (and a 99 % track-finder efficiency). The
 classic pT is read from a look-up table, in |eta| bins of 0.1, of the scatter-free |phi_1 - phi_2|
-(or the first station's bend if station 1 or 2 is missing) versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
+(or the first present station's bend, one table per station, if station 1 or 2 is missing) versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
 Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2.
 """
 
@@ -35,7 +35,7 @@ _R_SOL, _Z_SOL, _B_SOL = 2.95, 6.0, 3.8
 _R_YOKE, _Z_YOKE, _B_YOKE = 7.4, 6.6, -1.8
 _R_STATION = np.array([4.2, 5.0, 6.0, 7.1])
 _Z_STATION = np.array([6.9, 8.3, 9.7, 10.6])
-_CALO_LOSS = 1.6  # GeV, calorimeters + coil
+_CALO_LOSS = 2.5  # GeV, calorimeters + coil
 _CALO_X0 = 110.0
 _IRON_LOSS = 1.1  # GeV per m of iron
 _IRON_X0 = 0.0176  # m
@@ -82,9 +82,7 @@ class MuonSystem:
         pos, dirn, _, _ = self._propagate(pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None)
         shape = pt_g.shape
         dphi12 = np.abs(pos[:, 1] - pos[:, 0]).reshape(shape)
-        first = np.argmax(np.isfinite(pos), axis=1)
-        rows = np.arange(first.size)
-        bend = np.abs(dirn[rows, first] - pos[rows, first]).reshape(shape)
+        bend = np.abs(dirn - pos).reshape(*shape, 4)  # (eta bin, pT, station)
         object.__setattr__(self, "_lut", (pt, dphi12, bend))
 
     def _propagate(
@@ -174,10 +172,15 @@ class MuonSystem:
         for b in np.unique(ibin):
             sel = ibin == b
             d_ok = np.isfinite(dphi12_lut[b])
-            b_ok = np.isfinite(bend_lut[b])
             # the response falls with pT: interpolate against the reversed (rising) table
             pt_a = np.interp(np.abs(dphi[sel]), dphi12_lut[b][d_ok][::-1], pt_lut[d_ok][::-1])
-            pt_b = np.interp(np.abs(bend[sel]), bend_lut[b][b_ok][::-1], pt_lut[b_ok][::-1])
+            pt_b = np.zeros(int(sel.sum()))
+            for st in range(4):
+                lut = bend_lut[b, :, st]
+                ok = np.isfinite(lut)
+                use = first[sel] == st
+                if ok.sum() > 1 and use.any():
+                    pt_b[use] = np.interp(np.abs(bend[sel][use]), lut[ok][::-1], pt_lut[ok][::-1])
             pt[sel] = np.where(both[sel], pt_a, pt_b)
         pt = np.minimum(np.round(pt / self.pt_lsb) * self.pt_lsb, self.pt_max)
         # a positive muon's phi falls while it curls in the solenoid; the yoke bends it back
