@@ -107,7 +107,7 @@ def test_classic_pt_is_calibrated_and_resolution_worsens_at_high_pt(muon_system:
 
 def test_station_outputs_are_zero_when_absent(muon_system: MuonSystem) -> None:
     rng = np.random.default_rng(2)
-    hits = muon_system.stations(np.full(500, 4.0), np.full(500, 0.3), np.zeros(500), np.ones(500), rng)
+    hits = muon_system.stations(np.full(500, 6.0), np.full(500, 0.3), np.zeros(500), np.ones(500), rng)
     absent = ~hits.present
     assert absent.any() and hits.present.any()
     assert np.all(hits.phi[absent] == 0) and np.all(hits.qual[absent] == 0)

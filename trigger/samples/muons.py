@@ -54,6 +54,19 @@ class StationHits:
     present: npt.NDArray[np.bool_]
 
 
+def _monotonic(table: FloatArray) -> FloatArray:
+    """Keep the falling part of response-versus-pT tables (last axis): NaN below the peak
+    (muons that barely reach the stations) and a running minimum above it."""
+    filled = np.where(np.isfinite(table), table, -np.inf)
+    peak = np.argmax(filled, axis=-1)
+    idx = np.arange(table.shape[-1])
+    above = idx >= peak[..., None]
+    start = np.where(above & np.isfinite(table), table, np.inf)
+    out = np.where(above, np.minimum.accumulate(start, axis=-1), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return np.asarray(out)
+
+
 def _wrap(phi: FloatArray) -> FloatArray:
     return np.asarray(np.mod(phi + np.pi, 2 * np.pi) - np.pi)
 
@@ -82,8 +95,9 @@ class MuonSystem:
         pos, dirn, _, _ = self._propagate(pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None)
         shape = pt_g.shape
         dphi12 = np.abs(pos[:, 1] - pos[:, 0]).reshape(shape)
-        bend = np.abs(dirn - pos).reshape(*shape, 4)  # (eta bin, pT, station)
-        object.__setattr__(self, "_lut", (pt, dphi12, bend))
+        bend = np.abs(_wrap(dirn - pos)).reshape(*shape, 4)  # (eta bin, pT, station)
+        bend = np.moveaxis(_monotonic(np.moveaxis(bend, 1, -1)), -1, 1)
+        object.__setattr__(self, "_lut", (pt, _monotonic(dphi12), bend))
 
     def _propagate(
         self, pt: FloatArray, eta: FloatArray, phi: FloatArray, charge: FloatArray, rng: np.random.Generator | None
@@ -126,7 +140,7 @@ class MuonSystem:
                 dirn = dirn + ms * rng.standard_normal(n)
                 theta = theta + ms * rng.standard_normal(n)
             p_now = pt_now * np.cosh(eta) - _IRON_LOSS * iron
-            alive &= p_now > 0
+            alive &= (p_now > 0) & (np.cos(alpha) > 0.2)  # stopped, or curling back inwards
             pt_now = np.maximum(p_now, 1e-3) / np.cosh(eta)
             crossing = (r < r_station) & (r_next >= r_station) & alive[:, None]
             out_pos[crossing] = np.broadcast_to(pos[:, None], (n, 4))[crossing]
@@ -184,7 +198,7 @@ class MuonSystem:
             pt[sel] = np.where(both[sel], pt_a, pt_b)
         pt = np.minimum(np.round(pt / self.pt_lsb) * self.pt_lsb, self.pt_max)
         # a positive muon's phi falls while it curls in the solenoid; the yoke bends it back
-        sign = np.where(both, -np.sign(dphi), np.sign(bend))
+        sign = np.where(both, -np.sign(dphi), -np.sign(bend))
         charge = np.where(sign > 0, 1, -1).astype(np.int64)
         return pt, charge
 
