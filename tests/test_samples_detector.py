@@ -77,7 +77,9 @@ def muon_system() -> MuonSystem:
     return MuonSystem()
 
 
-def _gun(system: MuonSystem, pt: float, eta: float, n: int = 3000, seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gun(
+    system: MuonSystem, pt: float, eta: float, n: int = 3000, seed: int = 5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     q = rng.choice(np.array([-1.0, 1.0]), n)
     hits = system.stations(np.full(n, pt), np.full(n, eta), rng.uniform(-3, 3, n), q, rng)
@@ -93,7 +95,9 @@ def test_low_pt_barrel_muons_stop_before_the_stations(muon_system: MuonSystem) -
 
 
 @pytest.mark.parametrize("eta", [0.3, 1.8])
-def test_classic_pt_is_calibrated_and_resolution_worsens_at_high_pt(muon_system: MuonSystem, eta: float) -> None:
+def test_classic_pt_is_calibrated_and_resolution_worsens_at_high_pt(
+    muon_system: MuonSystem, eta: float
+) -> None:
     widths = {}
     for pt in (20.0, 150.0):
         l1pt, l1q, q = _gun(muon_system, pt, eta)

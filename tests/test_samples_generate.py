@@ -22,7 +22,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("l1emu-cache")
 
 
-def _make(cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1) -> Path:
+def _make(
+    cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1
+) -> Path:
     req = Request(process, n, seed=seed, mu=mu, workers=workers, chunk=60, cache_dir=cache, pool_size=POOL)
     generate(req, out, progress=False)
     return out
@@ -131,8 +133,12 @@ def test_zmumu_dimuon_mass_peaks_at_the_z(cache: Path, tmp_path: Path) -> None:
     assert peak == pytest.approx(91.0, abs=4.0)
 
 
-@pytest.mark.parametrize(("process", "label", "lo", "hi"), [("boosted-w", 2, 65.0, 95.0), ("boosted-t", 4, 140.0, 190.0)])
-def test_boosted_jet_groomed_mass_peaks(cache: Path, tmp_path: Path, process: str, label: int, lo: float, hi: float) -> None:
+@pytest.mark.parametrize(
+    ("process", "label", "lo", "hi"), [("boosted-w", 2, 65.0, 95.0), ("boosted-t", 4, 140.0, 190.0)]
+)
+def test_boosted_jet_groomed_mass_peaks(
+    cache: Path, tmp_path: Path, process: str, label: int, lo: float, hi: float
+) -> None:
     t = _arrays(_make(cache, tmp_path / "j.root", process, 40, seed=4))
     jets = ak.flatten(t["FatJet_j_mass_mmdt"])
     assert len(jets) >= 15
@@ -142,9 +148,27 @@ def test_boosted_jet_groomed_mass_peaks(cache: Path, tmp_path: Path, process: st
     assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
 
 
-def test_cli_generates_and_refuses_unknown_process(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_generates_and_refuses_unknown_process(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "np.root"
-    rc = main(["generate", "np-haa4mu", "-n", "30", "-o", str(out), "--seed", "2", "-j", "1", "--cache-dir", str(cache), "--quiet"])
+    rc = main(
+        [
+            "generate",
+            "np-haa4mu",
+            "-n",
+            "30",
+            "-o",
+            str(out),
+            "--seed",
+            "2",
+            "-j",
+            "1",
+            "--cache-dir",
+            str(cache),
+            "--quiet",
+        ]
+    )
     assert rc == 0 and out.exists()
     assert "wrote 30 np-haa4mu events" in capsys.readouterr().out
     assert ak.mean(ak.num(_arrays(out)["GenMu_pt"])) > 2.5  # four muons from a -> mu mu

@@ -23,7 +23,9 @@ def register(sub: Any) -> None:
     parser.add_argument("-n", "--events", type=int, default=1000)
     parser.add_argument("-o", "--output", type=Path, help="output ROOT file")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)")
+    parser.add_argument(
+        "--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)"
+    )
     parser.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--chunk", type=int, default=500, help="events per chunk (one derived seed each)")
     parser.add_argument("--pool-size", type=int, default=5000, help="minimum-bias pool entries")
@@ -36,8 +38,8 @@ def register(sub: Any) -> None:
 
 def _generate(args: argparse.Namespace) -> int:
     from trigger.errors import SampleError
-    from trigger.samples.production import Request, describe, generate
     from trigger.samples.processes import get_process
+    from trigger.samples.production import Request, describe, generate
 
     if args.list:
         for name, text in describe():
@@ -61,5 +63,7 @@ def _generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     generate(req, args.output, progress=not args.quiet and sys.stderr.isatty(), argv=sys.argv[1:])
     dt = time.perf_counter() - start
-    print(f"wrote {args.events} {args.process} events (mu {mu:g}) to {args.output} in {dt:.1f} s ({args.events / dt:.0f} ev/s)")
+    rate = args.events / dt
+    what = f"{args.events} {args.process} events (mu {mu:g})"
+    print(f"wrote {what} to {args.output} in {dt:.1f} s ({rate:.0f} ev/s)")
     return 0

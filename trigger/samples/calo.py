@@ -40,23 +40,27 @@ def _padded(grid: FloatArray) -> FloatArray:
     return np.pad(g, [(0, 0)] * (g.ndim - 2) + [(_PAD, _PAD), (0, 0)])
 
 
-def patch(padded: FloatArray, ev: IntArray, ie: IntArray, ip: IntArray, deta: range, dphi: range) -> FloatArray:
+def patch(
+    padded: FloatArray, ev: IntArray, ie: IntArray, ip: IntArray, deta: range, dphi: range
+) -> FloatArray:
     """Towers around each (ev, ie, ip) of an unpadded grid: shape ``(n, len(deta), len(dphi))``."""
     a = np.asarray(deta)[None, :, None]
     b = np.asarray(dphi)[None, None, :]
-    return padded[ev[:, None, None], ie[:, None, None] + _PAD + a, ip[:, None, None] + _PAD + b]
+    return np.asarray(padded[ev[:, None, None], ie[:, None, None] + _PAD + a, ip[:, None, None] + _PAD + b])
 
 
 def _is_local_max(window: FloatArray) -> npt.NDArray[np.bool_]:
     """Centre of each (n, h, w) window is its maximum; ties go to the lower (eta, phi) index."""
-    n, h, w = window.shape
+    _, h, w = window.shape
     centre = window[:, h // 2, w // 2][:, None, None]
     before = (np.arange(h)[:, None] * w + np.arange(w)[None, :]) < (h // 2) * w + w // 2
     ok = np.where(before[None], window < centre, window <= centre)
     return np.asarray(ok.all(axis=(1, 2)))
 
 
-def _ragged(event: npt.NDArray[np.int64], n_events: int, values: dict[str, npt.NDArray[np.generic]]) -> ak.Array:
+def _ragged(
+    event: npt.NDArray[np.int64], n_events: int, values: dict[str, npt.NDArray[np.generic]]
+) -> ak.Array:
     counts = np.bincount(event, minlength=n_events)
     return ak.zip({k: ak.unflatten(v, counts) for k, v in values.items()})
 
@@ -86,8 +90,14 @@ class CaloModel:
         eta = eta_centres()
         cosh = np.cosh(eta)[None, None, :, None]
         hf = (np.abs(eta) > self.hf_eta)[None, None, :, None]
-        a = np.where(hf, self.hf_stochastic, np.array([self.ecal_stochastic, self.hcal_stochastic])[None, :, None, None])
-        b = np.where(hf, self.hf_constant, np.array([self.ecal_constant, self.hcal_constant])[None, :, None, None])
+        a = np.where(
+            hf,
+            self.hf_stochastic,
+            np.array([self.ecal_stochastic, self.hcal_stochastic])[None, :, None, None],
+        )
+        b = np.where(
+            hf, self.hf_constant, np.array([self.ecal_constant, self.hcal_constant])[None, :, None, None]
+        )
         shape = truth.shape
         hit = np.nonzero(truth.reshape(-1))[0]
         cell = hit % (2 * N_ETA * N_PHI)

@@ -7,7 +7,7 @@ truth (GenMu, anti-kT R = 0.4 GenJet from the hard event's visible particles).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import awkward as ak
 import numpy as np
@@ -30,11 +30,15 @@ _NEUTRINOS = (12, 14, 16)
 
 @dataclass(frozen=True)
 class Detector:
-    calo: CaloModel = CaloModel()
-    muons: MuonSystem = MuonSystem()
+    """The whole detector model: calorimeter and muon system."""
+
+    calo: CaloModel = field(default_factory=CaloModel)
+    muons: MuonSystem = field(default_factory=MuonSystem)
 
 
-def ragged(event: IntArray, n: int, fields: dict[str, npt.NDArray[np.generic]], order: IntArray | None = None) -> ak.Array:
+def ragged(
+    event: IntArray, n: int, fields: dict[str, npt.NDArray[np.generic]], order: IntArray | None = None
+) -> ak.Array:
     """Flat per-object arrays (owner ``event``) as an awkward record array of ``n`` events."""
     if order is None:
         order = np.argsort(event, kind="stable")
@@ -52,7 +56,9 @@ def genjets(hard: HardEvents) -> ak.Array:
     px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
     e = np.sqrt(px**2 + py**2 + pz**2 + m**2)
     parts = ak.zip({k: ak.unflatten(v, counts) for k, v in {"px": px, "py": py, "pz": pz, "E": e}.items()})
-    jets = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.4)).inclusive_jets(GENJET_MIN_PT)
+    jets = fastjet.ClusterSequence(
+        parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.4)
+    ).inclusive_jets(GENJET_MIN_PT)
     jpt = np.hypot(jets.px, jets.py)
     order = ak.argsort(jpt, axis=1, ascending=False)
     jets, jpt = jets[order], jpt[order]
@@ -84,7 +90,12 @@ def build_branches(
         parts.append(deposit(hard.event, hard.pt, hard.eta, hard.phi, hard.pid, hard.charge))
         is_mu = np.abs(hard.pid) == 13
         gen_event = hard.event[is_mu]
-        gen_fields = {"pt": hard.pt[is_mu], "eta": hard.eta[is_mu], "phi": hard.phi[is_mu], "charge": hard.charge[is_mu]}
+        gen_fields = {
+            "pt": hard.pt[is_mu],
+            "eta": hard.eta[is_mu],
+            "phi": hard.phi[is_mu],
+            "charge": hard.charge[is_mu],
+        }
     if gun is not None:
         gen_event = np.arange(n)
         gen_fields = gun
@@ -120,18 +131,35 @@ def build_branches(
         "L1EtSum_MET": sums["MET"].astype(np.float32),
         "L1EtSum_METphi": sums["METphi"].astype(np.float32),
     }
-    out["L1Mu"] = _l1_muons(n, np.concatenate(mu_event), {k: np.concatenate(v) for k, v in mu_vals.items()}, rng, detector.muons)
+    out["L1Mu"] = _l1_muons(
+        n, np.concatenate(mu_event), {k: np.concatenate(v) for k, v in mu_vals.items()}, rng, detector.muons
+    )
     if gen_fields is not None:
         out["GenMu"] = ragged(
-            gen_event, n, {k: (v.astype(np.int32) if k == "charge" else v.astype(np.float32)) for k, v in gen_fields.items()}
+            gen_event,
+            n,
+            {
+                k: (v.astype(np.int32) if k == "charge" else v.astype(np.float32))
+                for k, v in gen_fields.items()
+            },
         )
     else:
-        out["GenMu"] = ragged(np.zeros(0, np.int64), n, {"pt": np.zeros(0, np.float32), "eta": np.zeros(0, np.float32),
-                                                          "phi": np.zeros(0, np.float32), "charge": np.zeros(0, np.int32)})
+        out["GenMu"] = ragged(
+            np.zeros(0, np.int64),
+            n,
+            {
+                "pt": np.zeros(0, np.float32),
+                "eta": np.zeros(0, np.float32),
+                "phi": np.zeros(0, np.float32),
+                "charge": np.zeros(0, np.int32),
+            },
+        )
     if hard is not None:
         out["GenJet"] = genjets(hard)
     else:
-        out["GenJet"] = ragged(np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in ("pt", "eta", "phi")})
+        out["GenJet"] = ragged(
+            np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in ("pt", "eta", "phi")}
+        )
     return out
 
 
@@ -164,5 +192,5 @@ def _l1_muons(
     fields["genPt"] = vals["gen"].astype(np.float32)
     ev = event[keep]
     fields = {k: v[keep] for k, v in fields.items()}
-    order = np.lexsort((-fields["pt"], ev))
+    order = np.lexsort((-pt[keep], ev))
     return ragged(ev, n, fields, order)

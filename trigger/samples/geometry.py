@@ -51,11 +51,11 @@ IntArray = npt.NDArray[np.int64]
 
 
 def eta_centres() -> FloatArray:
-    return -ETA_MAX + TOWER_DETA * (np.arange(N_ETA) + 0.5)
+    return np.asarray(-ETA_MAX + TOWER_DETA * (np.arange(N_ETA) + 0.5), dtype=np.float64)
 
 
 def phi_centres() -> FloatArray:
-    return -np.pi + TOWER_DPHI * (np.arange(N_PHI) + 0.5)
+    return np.asarray(-np.pi + TOWER_DPHI * (np.arange(N_PHI) + 0.5), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Deposits:
     def dense(self, n_events: int) -> FloatArray:
         """Summed deposits as an array ``(n_events, 2, N_ETA, N_PHI)``."""
         flat = np.bincount(self.event * N_CELLS + self.cell, weights=self.et, minlength=n_events * N_CELLS)
-        return flat.reshape(n_events, 2, N_ETA, N_PHI)
+        return np.asarray(flat, dtype=np.float64).reshape(n_events, 2, N_ETA, N_PHI)
 
 
 def deposit(

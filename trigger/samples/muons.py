@@ -14,7 +14,8 @@ layer 95 % efficient) and ``present`` (reached, chamber 97 % efficient, >= 4 lay
 
 An L1 muon needs >= 2 stations present, |eta| < 2.4 (and a 99 % track-finder efficiency). The
 classic pT is read from a look-up table, in |eta| bins of 0.1, of the scatter-free |phi_1 - phi_2|
-(or the first present station's bend, one table per station, if station 1 or 2 is missing) versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
+(or the first present station's bend, one table per station, if station 1 or 2 is missing)
+versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
 Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2.
 """
 
@@ -92,7 +93,9 @@ class MuonSystem:
         pt = np.geomspace(1.5, 3000.0, 300)
         eta_bins = np.arange(_LUT_ETA_BINS) * _LUT_DETA + _LUT_DETA / 2
         pt_g, eta_g = np.meshgrid(pt, eta_bins)
-        pos, dirn, _, _ = self._propagate(pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None)
+        pos, dirn, _, _ = self._propagate(
+            pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None
+        )
         shape = pt_g.shape
         dphi12 = np.abs(pos[:, 1] - pos[:, 0]).reshape(shape)
         bend = np.abs(_wrap(dirn - pos)).reshape(*shape, 4)  # (eta bin, pT, station)
@@ -100,7 +103,12 @@ class MuonSystem:
         object.__setattr__(self, "_lut", (pt, _monotonic(dphi12), bend))
 
     def _propagate(
-        self, pt: FloatArray, eta: FloatArray, phi: FloatArray, charge: FloatArray, rng: np.random.Generator | None
+        self,
+        pt: FloatArray,
+        eta: FloatArray,
+        phi: FloatArray,
+        charge: FloatArray,
+        rng: np.random.Generator | None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Position phi, direction phi, theta at each station and whether it was reached."""
         n = pt.size
@@ -136,7 +144,9 @@ class MuonSystem:
             if rng is not None:
                 x0 = iron / _IRON_X0
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    ms = np.where(x0 > 0, 0.0136 / (pt_now * np.cosh(eta)) * np.sqrt(x0) * (1 + 0.038 * np.log(x0)), 0.0)
+                    ms = np.where(
+                        x0 > 0, 0.0136 / (pt_now * np.cosh(eta)) * np.sqrt(x0) * (1 + 0.038 * np.log(x0)), 0.0
+                    )
                 dirn = dirn + ms * rng.standard_normal(n)
                 theta = theta + ms * rng.standard_normal(n)
             p_now = pt_now * np.cosh(eta) - _IRON_LOSS * iron
@@ -204,10 +214,16 @@ class MuonSystem:
 
     def quality(self, hits: StationHits) -> IntArray:
         n_st = hits.present.sum(axis=1)
-        return np.where(n_st >= 3, np.where(hits.present[:, 0], 12, 8), np.where(n_st == 2, 4, 0)).astype(np.int64)
+        return np.where(n_st >= 3, np.where(hits.present[:, 0], 12, 8), np.where(n_st == 2, 4, 0)).astype(
+            np.int64
+        )
 
-    def triggered(self, eta: FloatArray, hits: StationHits, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+    def triggered(
+        self, eta: FloatArray, hits: StationHits, rng: np.random.Generator
+    ) -> npt.NDArray[np.bool_]:
         """Which muons become L1 muons."""
         return np.asarray(
-            (hits.present.sum(axis=1) >= 2) & (np.abs(eta) < self.max_eta) & (rng.random(eta.size) < self.track_eff)
+            (hits.present.sum(axis=1) >= 2)
+            & (np.abs(eta) < self.max_eta)
+            & (rng.random(eta.size) < self.track_eff)
         )

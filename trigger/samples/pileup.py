@@ -98,7 +98,7 @@ class MinBiasPool:
         idx, owner = _csr_gather(self.tower_offsets, rows)
         deposits = Deposits(crossing[owner], self.tower_cell[idx], self.tower_et[idx])
         midx, mown = _csr_gather(self.muon_offsets, rows)
-        muons = {
+        muons: dict[str, npt.NDArray[np.generic]] = {
             "event": crossing[mown],
             "pt": self.muon_pt[midx],
             "eta": self.muon_eta[midx],
@@ -111,7 +111,9 @@ class MinBiasPool:
 _ARRAYS = [f for f in MinBiasPool.__dataclass_fields__ if f != "sigma_mb"]
 
 
-def pool_part(deposits: Deposits, n: int, muons: dict[str, npt.NDArray[np.generic]], pthat: FloatArray, sigma: float) -> MinBiasPool:
+def pool_part(
+    deposits: Deposits, n: int, muons: dict[str, npt.NDArray[np.generic]], pthat: FloatArray, sigma: float
+) -> MinBiasPool:
     """A pool of ``n`` entries from their deposits (sorted by entry) and muons."""
     order = np.argsort(deposits.event, kind="stable")
     t_off = np.concatenate([[0], np.cumsum(np.bincount(deposits.event, minlength=n))]).astype(np.int64)
@@ -134,6 +136,7 @@ def pool_part(deposits: Deposits, n: int, muons: dict[str, npt.NDArray[np.generi
 
 def merge(parts: list[MinBiasPool]) -> MinBiasPool:
     """Concatenate pool parts in order; the cross section is the event-weighted mean."""
+
     def offsets(name: str) -> IntArray:
         out = [np.zeros(1, np.int64)]
         base = 0

@@ -15,7 +15,13 @@ __all__ = ["BEAM", "PROCESSES", "Process", "get_process"]
 BEAM = ("Beams:eCM = 14000.",)
 
 _W_HAD = ("24:onMode = off", "24:onIfAny = 1 2 3 4 5")
-_WPRIME = ("NewGaugeBoson:ffbar2Wprime = on", "34:m0 = 1600.", "Wprime:coup2WZ = 1.", "34:onMode = off", "34:onIfAll = 24 23")
+_WPRIME = (
+    "NewGaugeBoson:ffbar2Wprime = on",
+    "34:m0 = 1600.",
+    "Wprime:coup2WZ = 1.",
+    "34:onMode = off",
+    "34:onIfAll = 24 23",
+)
 _BOOST = ("PhaseSpace:pTHatMin = 500.", "PhaseSpace:pTHatMax = 1000.")
 
 
@@ -59,7 +65,9 @@ _LIST = [
         fatjet_label=0,
         fatjet_match=(1, 2, 3, 4),
     ),
-    Process("boosted-g", "gluon jets, gg -> gg, pTHat 500-1000 GeV", ("HardQCD:gg2gg = on", *_BOOST), 1, (21,)),
+    Process(
+        "boosted-g", "gluon jets, gg -> gg, pTHat 500-1000 GeV", ("HardQCD:gg2gg = on", *_BOOST), 1, (21,)
+    ),
     Process(
         "boosted-w",
         "W -> qq from W'(1600) -> WZ, Z -> nu nu",
@@ -102,7 +110,13 @@ _LIST = [
     Process(
         "np-h-tautau",
         "new physics: neutral 60 GeV scalar H2 -> tau tau",
-        ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:m0 = 60.", "35:onMode = off", "35:onIfMatch = 15 -15"),
+        (
+            "Higgs:useBSM = on",
+            "HiggsBSM:gg2H2 = on",
+            "35:m0 = 60.",
+            "35:onMode = off",
+            "35:onIfMatch = 15 -15",
+        ),
     ),
     Process(
         "np-hplus-taunu",

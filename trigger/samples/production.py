@@ -18,7 +18,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -81,6 +81,10 @@ def _pythia_seed(seq: np.random.SeedSequence) -> int:
     return int(seq.generate_state(1)[0] % 900_000_000) + 1
 
 
+if TYPE_CHECKING:
+    from trigger.samples.pythia import HardEvents
+
+
 def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], float]:
     """One chunk: its branches (or pool part) and the generator's cross-section estimate (mb)."""
     from trigger.samples.pythia import Generator
@@ -91,15 +95,15 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], float]:
         from trigger.samples.geometry import deposit
 
         gen = Generator(_MINBIAS, _pythia_seed(task.seed), cache_dir=cache_dir)
-        hard = gen.generate(task.n)
-        deps = deposit(hard.event, hard.pt, hard.eta, hard.phi, hard.pid, hard.charge)
-        mu_sel = (np.abs(hard.pid) == 13) & (hard.pt > 2.0)
-        muons = {k: getattr(hard, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
-        part = pool_part(deps, task.n, muons, hard.pthat, gen.sigma_mb())
+        mb = gen.generate(task.n)
+        deps = deposit(mb.event, mb.pt, mb.eta, mb.phi, mb.pid, mb.charge)
+        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0)
+        muons = {k: getattr(mb, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
+        part = pool_part(deps, task.n, muons, mb.pthat, gen.sigma_mb())
         return task.index, {"pool": part}, gen.sigma_mb()
     process = get_process(task.process)
-    hard = None
-    gun = None
+    hard: HardEvents | None = None
+    gun: dict[str, np.ndarray] | None = None
     sigma = 0.0
     if task.kind in ("hard", "pythia"):
         gen = Generator(task.settings, _pythia_seed(task.seed), process.fatjet_match, cache_dir=cache_dir)
@@ -124,7 +128,9 @@ def _chunks(n: int, size: int) -> list[int]:
     return [min(size, n - s) for s in range(0, n, size)]
 
 
-def _execute(tasks: list[_Task], workers: int, cache_dir: Path, progress: bool, desc: str) -> list[tuple[dict[str, Any], float]]:
+def _execute(
+    tasks: list[_Task], workers: int, cache_dir: Path, progress: bool, desc: str
+) -> list[tuple[dict[str, Any], float]]:
     from tqdm import tqdm
 
     results: dict[int, tuple[dict[str, Any], float]] = {}
@@ -160,7 +166,9 @@ def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progres
     return path
 
 
-def generate(request: Request, output: Path, progress: bool = True, argv: list[str] | None = None) -> dict[str, Any]:
+def generate(
+    request: Request, output: Path, progress: bool = True, argv: list[str] | None = None
+) -> dict[str, Any]:
     """Produce ``request`` into ``output``; returns the provenance written to the file."""
     process = get_process(request.process)
     if request.n <= 0:
@@ -168,7 +176,9 @@ def generate(request: Request, output: Path, progress: bool = True, argv: list[s
     pool_file = ""
     pool = None
     if request.mu > 0 or process.zerobias:
-        pool_file = str(ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress))
+        pool_file = str(
+            ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress)
+        )
         pool = MinBiasPool.load(Path(pool_file))
     plan = _plan(process, request, pool_file)
     seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
@@ -179,7 +189,11 @@ def generate(request: Request, output: Path, progress: bool = True, argv: list[s
     first = 0
     for (branches, _), w in zip(results, weights, strict=True):
         n = len(w)
-        chunk = {"run": np.ones(n, np.int64), "event": np.arange(first + 1, first + n + 1, dtype=np.int64), "weight": w}
+        chunk = {
+            "run": np.ones(n, np.int64),
+            "event": np.arange(first + 1, first + n + 1, dtype=np.int64),
+            "weight": w,
+        }
         chunk.update(branches)
         chunks.append(chunk)
         first += n
@@ -193,9 +207,11 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     if process.gun:
         return [dict(kind="gun", n=n, **common) for n in _chunks(req.n, req.chunk)]
     if not process.zerobias:
-        return [dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)]
+        return [
+            dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)
+        ]
     bins = req.pthat_bins
-    n_hard = int(round(req.n * req.hard_fraction))
+    n_hard = round(req.n * req.hard_fraction)
     plan = [dict(kind="soft", n=n, max_pthat=bins[0], **common) for n in _chunks(req.n - n_hard, req.chunk)]
     edges = [*bins, math.inf]
     per_bin = [n_hard // len(bins) + (1 if k < n_hard % len(bins) else 0) for k in range(len(bins))]
@@ -203,19 +219,34 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
         lo, hi = edges[k], edges[k + 1]
         cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
         for n in _chunks(n_bin, req.chunk):
-            plan.append(dict(kind="hard", n=n, settings=(*process.settings, *cuts), max_pthat=bins[0], label=k, **common))
+            plan.append(
+                dict(
+                    kind="hard",
+                    n=n,
+                    settings=(*process.settings, *cuts),
+                    max_pthat=bins[0],
+                    label=k,
+                    **common,
+                )
+            )
     return plan
 
 
 def _weights(
-    process: Process, req: Request, tasks: list[_Task], results: list[tuple[dict[str, Any], float]], pool: MinBiasPool | None
+    process: Process,
+    req: Request,
+    tasks: list[_Task],
+    results: list[tuple[dict[str, Any], float]],
+    pool: MinBiasPool | None,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     if not process.zerobias:
         return [np.ones(t.n) for t in tasks], {}
     assert pool is not None
     n_soft = sum(t.n for t in tasks if t.kind == "soft")
     n_bins = len(req.pthat_bins)
-    n_k = np.array([sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float)
+    n_k = np.array(
+        [sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float
+    )
     sig_k = np.zeros(n_bins)
     for t, (_, s) in zip(tasks, results, strict=True):
         if t.kind == "hard":

@@ -29,7 +29,11 @@ def _version(name: str) -> str:
 
 
 def provenance(
-    request: Request, process: Process, pool: MinBiasPool | None, stitching: dict[str, Any], argv: list[str] | None
+    request: Request,
+    process: Process,
+    pool: MinBiasPool | None,
+    stitching: dict[str, Any],
+    argv: list[str] | None,
 ) -> dict[str, Any]:
     from trigger.samples.events import Detector
     from trigger.samples.pileup import POOL_VERSION
@@ -42,17 +46,29 @@ def provenance(
     return {
         "l1emu": __version__,
         "versions": {p: _version(p) for p in _PACKAGES},
-        "process": {"name": process.name, "description": process.description, "settings": list(process.settings)},
+        "process": {
+            "name": process.name,
+            "description": process.description,
+            "settings": list(process.settings),
+        },
         "request": req,
         "events": request.n,
         "pileup": {
             "mu": request.mu,
             "pool": None
             if pool is None
-            else {"version": POOL_VERSION, "size": pool.size, "seed": request.pool_seed, "digest": pool.digest(),
-                  "sigma_inel_mb": pool.sigma_mb},
+            else {
+                "version": POOL_VERSION,
+                "size": pool.size,
+                "seed": request.pool_seed,
+                "digest": pool.digest(),
+                "sigma_inel_mb": pool.sigma_mb,
+            },
         },
         "stitching": stitching,
-        "detector": {"calo": asdict(det.calo), "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")}},
+        "detector": {
+            "calo": asdict(det.calo),
+            "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
+        },
         "command": argv or [],
     }

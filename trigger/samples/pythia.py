@@ -60,20 +60,37 @@ def _kinematics(px: FloatArray, py: FloatArray, pz: FloatArray) -> tuple[FloatAr
 class Generator:
     """One initialised Pythia instance; ``generate(n)`` returns :class:`HardEvents`."""
 
-    def __init__(self, settings: tuple[str, ...], seed: int, match_ids: tuple[int, ...] = (), cache_dir: Path | None = None):
+    def __init__(
+        self,
+        settings: tuple[str, ...],
+        seed: int,
+        match_ids: tuple[int, ...] = (),
+        cache_dir: Path | None = None,
+    ):
         import pythia8mc
 
         self.match_ids = match_ids
         self._pythia = pythia8mc.Pythia("", False)
-        lines = [*BEAM, "Next:numberCount = 0", "Print:quiet = on", "Random:setSeed = on", f"Random:seed = {seed}"]
+        lines = [
+            *BEAM,
+            "Next:numberCount = 0",
+            "Print:quiet = on",
+            "Random:setSeed = on",
+            f"Random:seed = {seed}",
+        ]
         lines += list(settings)
         if any(s.startswith("SoftQCD") for s in settings) and cache_dir is not None:
             # minimum-bias MPI initialisation takes 5-9 s; cache it (3 = read if present, else write)
             cache_dir.mkdir(parents=True, exist_ok=True)
-            lines += ["MultipartonInteractions:reuseInit = 3", f"MultipartonInteractions:initFile = {cache_dir / 'mpi_init.dat'}"]
+            lines += [
+                "MultipartonInteractions:reuseInit = 3",
+                f"MultipartonInteractions:initFile = {cache_dir / 'mpi_init.dat'}",
+            ]
         for line in lines:
             if not self._pythia.readString(line):
-                raise SampleError(f"Pythia rejected the setting {line!r}; check its spelling in the Pythia 8.3 manual")
+                raise SampleError(
+                    f"Pythia rejected the setting {line!r}; check its spelling in the Pythia 8.3 manual"
+                )
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
         try:  # Pythia prints its banner on the C++ stdout even with Print:quiet
@@ -84,7 +101,9 @@ class Generator:
             os.close(saved)
             os.close(devnull)
         if not ok:
-            raise SampleError(f"Pythia init() failed for settings {list(settings)}; run Pythia by hand to see its log")
+            raise SampleError(
+                f"Pythia init() failed for settings {list(settings)}; run Pythia by hand to see its log"
+            )
         self._charges: dict[int, float] = {}
 
     def sigma_mb(self) -> float:
@@ -162,4 +181,4 @@ def concat(parts: list[HardEvents]) -> HardEvents:
         if name in ("event", "cand_event"):
             arrays = [a + s for a, s in zip(arrays, shift, strict=True)]
         fields[name] = np.concatenate(arrays) if arrays else np.zeros(0)
-    return HardEvents(n=sum(p.n for p in parts), **fields)
+    return HardEvents(n=sum(p.n for p in parts), **fields)  # type: ignore[arg-type]
