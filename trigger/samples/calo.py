@@ -31,22 +31,16 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-_PAD = 10  # eta padding of the gathered grid: covers the 9x9 window plus its donut (4 + 6)
+def patch(grid: FloatArray, ev: IntArray, ie: IntArray, ip: IntArray, deta: range, dphi: range) -> FloatArray:
+    """Towers around each (ev, ie, ip) of a ``(n, N_ETA, N_PHI)`` grid: shape ``(n, len(deta), len(dphi))``.
 
-
-def _padded(grid: FloatArray) -> FloatArray:
-    """Grid padded with zeros in eta and wrapped in phi, ``_PAD`` cells each side."""
-    g = np.concatenate([grid[..., -_PAD:], grid, grid[..., :_PAD]], axis=-1)
-    return np.pad(g, [(0, 0)] * (g.ndim - 2) + [(_PAD, _PAD), (0, 0)])
-
-
-def patch(
-    padded: FloatArray, ev: IntArray, ie: IntArray, ip: IntArray, deta: range, dphi: range
-) -> FloatArray:
-    """Towers around each (ev, ie, ip) of an unpadded grid: shape ``(n, len(deta), len(dphi))``."""
-    a = np.asarray(deta)[None, :, None]
-    b = np.asarray(dphi)[None, None, :]
-    return np.asarray(padded[ev[:, None, None], ie[:, None, None] + _PAD + a, ip[:, None, None] + _PAD + b])
+    phi wraps around; towers beyond |eta| = 5 read as zero.
+    """
+    a = ie[:, None, None] + np.asarray(deta)[None, :, None]
+    b = (ip[:, None, None] + np.asarray(dphi)[None, None, :]) % grid.shape[-1]
+    inside = (a >= 0) & (a < grid.shape[-2])
+    values = grid[ev[:, None, None], np.clip(a, 0, grid.shape[-2] - 1), b]
+    return np.asarray(np.where(inside, values, 0.0))
 
 
 def _is_local_max(window: FloatArray) -> npt.NDArray[np.bool_]:
@@ -98,15 +92,16 @@ class CaloModel:
         b = np.where(
             hf, self.hf_constant, np.array([self.ecal_constant, self.hcal_constant])[None, :, None, None]
         )
+        # per-cell a^2 / cosh(eta) and b^2, so that (sigma / ET)^2 = a2c / ET + b2
+        a2c = (np.broadcast_to(a**2 / cosh, (1, 2, N_ETA, N_PHI))).reshape(-1)
+        b2 = (np.broadcast_to(b**2, (1, 2, N_ETA, N_PHI))).reshape(-1)
         shape = truth.shape
-        hit = np.nonzero(truth.reshape(-1))[0]
-        cell = hit % (2 * N_ETA * N_PHI)
-        a_cell = np.broadcast_to(a, (1, 2, N_ETA, N_PHI)).reshape(-1)[cell]
-        b_cell = np.broadcast_to(b, (1, 2, N_ETA, N_PHI)).reshape(-1)[cell]
-        c_cell = np.broadcast_to(cosh, (1, 2, N_ETA, N_PHI)).reshape(-1)[cell]
-        et = truth.reshape(-1)[hit]
-        rel = np.sqrt(a_cell**2 / (et * c_cell) + b_cell**2)
-        smeared = et * (1.0 + rel * rng.standard_normal(hit.size))
+        flat = truth.reshape(-1)
+        hit = np.flatnonzero(flat)
+        cell = hit % a2c.size
+        et = flat[hit].astype(np.float32)
+        rel = np.sqrt(a2c.astype(np.float32)[cell] / et + b2.astype(np.float32)[cell])
+        smeared = et * (np.float32(1.0) + rel * rng.standard_normal(hit.size, dtype=np.float32))
         smeared[smeared < self.tower_threshold] = 0.0
         measured = np.zeros(truth.size)
         measured[hit] = smeared
@@ -117,16 +112,15 @@ class CaloModel:
         total = towers.sum(axis=1)
         n = total.shape[0]
         ev, ie, ip = np.nonzero(total > self.jet_seed)
-        padded = _padded(total)
-        core = patch(padded, ev, ie, ip, range(-4, 5), range(-4, 5))
+        core = patch(total, ev, ie, ip, range(-4, 5), range(-4, 5))
         seed = _is_local_max(core)
         ev, ie, ip, core = ev[seed], ie[seed], ip[seed], core[seed]
         strips = np.stack(
             [
-                patch(padded, ev, ie, ip, range(-7, -4), range(-4, 5)).sum(axis=(1, 2)),
-                patch(padded, ev, ie, ip, range(5, 8), range(-4, 5)).sum(axis=(1, 2)),
-                patch(padded, ev, ie, ip, range(-4, 5), range(-7, -4)).sum(axis=(1, 2)),
-                patch(padded, ev, ie, ip, range(-4, 5), range(5, 8)).sum(axis=(1, 2)),
+                patch(total, ev, ie, ip, range(-7, -4), range(-4, 5)).sum(axis=(1, 2)),
+                patch(total, ev, ie, ip, range(5, 8), range(-4, 5)).sum(axis=(1, 2)),
+                patch(total, ev, ie, ip, range(-4, 5), range(-7, -4)).sum(axis=(1, 2)),
+                patch(total, ev, ie, ip, range(-4, 5), range(5, 8)).sum(axis=(1, 2)),
             ]
         )
         pileup = np.sort(strips, axis=0)[:3].sum(axis=0)
@@ -160,13 +154,12 @@ class CaloModel:
         n = em.shape[0]
         central = (np.abs(eta_centres()) < self.eg_max_eta)[None, :, None]
         ev, ie, ip = np.nonzero((em > self.eg_seed) & central)
-        em_pad = _padded(em)
-        em3 = patch(em_pad, ev, ie, ip, range(-1, 2), range(-1, 2))
+        em3 = patch(em, ev, ie, ip, range(-1, 2), range(-1, 2))
         seed = _is_local_max(em3)
         ev, ie, ip, em3 = ev[seed], ie[seed], ip[seed], em3[seed]
         et = em3.sum(axis=(1, 2))
-        had3 = patch(_padded(had), ev, ie, ip, range(-1, 2), range(-1, 2)).sum(axis=(1, 2))
-        tot7 = patch(_padded(em + had), ev, ie, ip, range(-3, 4), range(-3, 4)).sum(axis=(1, 2))
+        had3 = patch(had, ev, ie, ip, range(-1, 2), range(-1, 2)).sum(axis=(1, 2))
+        tot7 = patch(em + had, ev, ie, ip, range(-3, 4), range(-3, 4)).sum(axis=(1, 2))
         keep = had3 < self.eg_max_hoe * et
         ev, ie, ip, et = ev[keep], ie[keep], ip[keep], et[keep]
         iso = (tot7[keep] - et) / et
