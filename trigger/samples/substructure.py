@@ -16,6 +16,8 @@ N2 = 2e3 / e2^2. ``j_zlogz`` = sum z log z and ``j_multiplicity`` use the ungroo
 
 from __future__ import annotations
 
+import functools
+
 import awkward as ak
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,16 @@ _NEUTRINOS = (12, 14, 16)
 PT_WINDOW = (500.0, 1000.0)
 
 
+@functools.lru_cache(maxsize=256)
+def _triplets(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Index arrays of all i < j < k < n."""
+    i, j = np.triu_indices(n, 1)
+    reps = n - 1 - j
+    ii, jj = np.repeat(i, reps), np.repeat(j, reps)
+    kk = np.arange(ii.size) - np.repeat(np.cumsum(reps) - reps, reps) + jj + 1
+    return ii, jj, kk
+
+
 def ecf_features(pt: FloatArray, y: FloatArray, phi: FloatArray) -> dict[str, float]:
     """The 13 groomed ratios (not mass, multiplicity, zlogz) of one set of constituents."""
     z = pt / pt.sum()
@@ -56,15 +68,16 @@ def ecf_features(pt: FloatArray, y: FloatArray, phi: FloatArray) -> dict[str, fl
     zz = z[:, None] * z[None, :]
     e2 = {b: 0.5 * float((zz * theta**b).sum()) for b in (1, 2)}
     e2[0] = 0.5 * float(1.0 - (z**2).sum())
-    t_ij, t_ik, t_jk = theta[:, :, None], theta[:, None, :], theta[None, :, :]
-    w = zz[:, :, None] * z[None, None, :]
+    i, j, k = _triplets(z.size)
+    t_ij, t_ik, t_jk = theta[i, j], theta[i, k], theta[j, k]
+    w = z[i] * z[j] * z[k]
     prod = t_ij * t_ik * t_jk
     tmin = np.minimum(np.minimum(t_ij, t_ik), t_jk)
     tmax = np.maximum(np.maximum(t_ij, t_ik), t_jk)
     two = np.divide(prod, tmax, out=np.zeros_like(prod), where=tmax > 0)
-    e3 = {b: float((w * prod**b).sum()) / 6 for b in (1, 2)}
-    e3_1 = {b: float((w * tmin**b).sum()) / 6 for b in (1, 2)}
-    e3_2 = {b: float((w * two**b).sum()) / 6 for b in (1, 2)}
+    e3 = {b: float((w * prod**b).sum()) for b in (1, 2)}
+    e3_1 = {b: float((w * tmin**b).sum()) for b in (1, 2)}
+    e3_2 = {b: float((w * two**b).sum()) for b in (1, 2)}
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else 0.0
