@@ -176,3 +176,30 @@ def test_cli_generates_and_refuses_unknown_process(
         generate(Request("no-such", 10, cache_dir=cache), tmp_path / "x.root")
     assert not (tmp_path / "x.root").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path) -> None:
+    from trigger.errors import SampleError
+    from trigger.samples.defaults import produce_all
+
+    cfg = tmp_path / "samples.yaml"
+    cfg.write_text(
+        "version: 1\ndefaults: {seed: 3}\nsamples:\n  gun: {process: muon-gun, events: 40, mu: 0}\n"
+    )
+    first = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
+    again = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
+    assert [m for _, _, m in first] == [True] and [m for _, _, m in again] == [False]
+    cfg.write_text("samples:\n  gun: {process: muon-gun, events: 41, mu: 0}\n")
+    assert [m for _, _, m in produce_all(cfg, tmp_path / "out", cache, 1, False)] == [True]
+    cfg.write_text("samples:\n  gun: {process: muon-gun, event: 40}\n")
+    with pytest.raises(SampleError, match=r"samples\.gun: unknown keys \['event'\]"):
+        produce_all(cfg, tmp_path / "out", cache, 1, False)
+
+
+def test_default_sample_list_is_valid(cache: Path) -> None:
+    from trigger.samples.defaults import load_sample_list
+
+    cfg = Path(__file__).parent.parent / "configs" / "samples.yaml"
+    reqs = load_sample_list(cfg, cache, workers=2)
+    assert {"zerobias", "muon-gun", "wmunu", "zmumu", "boosted-t"} <= set(reqs)
+    assert sum(1 for name in reqs if name.startswith("np-")) >= 4

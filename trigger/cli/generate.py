@@ -33,6 +33,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="pool and MPI cache ($L1EMU_CACHE)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true", help="list the processes and exit")
+    parser.add_argument(
+        "--all", type=Path, metavar="YAML", help="produce every sample of a list (configs/samples.yaml)"
+    )
+    parser.add_argument(
+        "--outdir", type=Path, default=Path("data/samples"), help="output directory for --all"
+    )
     parser.set_defaults(func=_generate)
 
 
@@ -45,6 +51,16 @@ def _generate(args: argparse.Namespace) -> int:
         for name, text in describe():
             print(f"{name:16s} {text}")
         return 0
+    cache = args.cache_dir or _default_cache()
+    progress = not args.quiet and sys.stderr.isatty()
+    if args.all is not None:
+        from trigger.samples.defaults import produce_all
+
+        start = time.perf_counter()
+        for name, path, made in produce_all(args.all, args.outdir, cache, max(1, args.workers), progress):
+            print(f"{name:16s} {path}  ({'generated' if made else 'up to date'})")
+        print(f"samples ready in {time.perf_counter() - start:.1f} s")
+        return 0
     if args.process is None or args.output is None:
         raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
     process = get_process(args.process)
@@ -56,12 +72,12 @@ def _generate(args: argparse.Namespace) -> int:
         mu=mu,
         workers=max(1, args.workers),
         chunk=args.chunk,
-        cache_dir=args.cache_dir or _default_cache(),
+        cache_dir=cache,
         pool_size=args.pool_size,
         pool_seed=args.pool_seed,
     )
     start = time.perf_counter()
-    generate(req, args.output, progress=not args.quiet and sys.stderr.isatty(), argv=sys.argv[1:])
+    generate(req, args.output, progress=progress, argv=sys.argv[1:])
     dt = time.perf_counter() - start
     rate = args.events / dt
     what = f"{args.events} {args.process} events (mu {mu:g})"

@@ -112,6 +112,8 @@ class CaloModel:
         total = towers.sum(axis=1)
         n = total.shape[0]
         ev, ie, ip = np.nonzero(total > self.jet_seed)
+        near = _is_local_max(patch(total, ev, ie, ip, range(-1, 2), range(-1, 2)))  # cheap pre-filter
+        ev, ie, ip = ev[near], ie[near], ip[near]
         core = patch(total, ev, ie, ip, range(-4, 5), range(-4, 5))
         seed = _is_local_max(core)
         ev, ie, ip, core = ev[seed], ie[seed], ip[seed], core[seed]
