@@ -17,7 +17,7 @@ from trigger.samples.calo import CaloModel
 from trigger.samples.geometry import Deposits, deposit
 from trigger.samples.muons import MuonSystem
 from trigger.samples.pileup import MUON_MIN_PT, MinBiasPool
-from trigger.samples.pythia import HardEvents
+from trigger.samples.pythia import HardEvents, silenced_stdout
 
 __all__ = ["Detector", "build_branches", "genjets", "ragged"]
 
@@ -56,9 +56,9 @@ def genjets(hard: HardEvents) -> ak.Array:
     px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
     e = np.sqrt(px**2 + py**2 + pz**2 + m**2)
     parts = ak.zip({k: ak.unflatten(v, counts) for k, v in {"px": px, "py": py, "pz": pz, "E": e}.items()})
-    jets = fastjet.ClusterSequence(
-        parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.4)
-    ).inclusive_jets(GENJET_MIN_PT)
+    with silenced_stdout():  # FastJet's banner on first use
+        cs = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.4))
+        jets = cs.inclusive_jets(GENJET_MIN_PT)
     jpt = np.hypot(jets.px, jets.py)
     order = ak.argsort(jpt, axis=1, ascending=False)
     jets, jpt = jets[order], jpt[order]

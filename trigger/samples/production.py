@@ -154,11 +154,20 @@ def _execute(
     return [results[t.index] for t in tasks]
 
 
+def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
+    """Write the cached minimum-bias MPI initialisation once, before parallel workers read it."""
+    from trigger.samples.pythia import Generator, mpi_init_file
+
+    if any(s.startswith("SoftQCD") for s in settings) and not mpi_init_file(settings, cache_dir).exists():
+        Generator(settings, 1, cache_dir=cache_dir)
+
+
 def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progress: bool = False) -> Path:
     """Path of the cached minimum-bias pool, generating it first if needed."""
     path = pool_path(cache_dir, size, seed)
     if path.exists():
         return path
+    _warm_mpi_cache(_MINBIAS, cache_dir)
     seqs = np.random.SeedSequence([seed, 0x9001]).spawn(math.ceil(size / 500))
     tasks = [_Task(i, "pool", n, seqs[i]) for i, n in enumerate(_chunks(size, 500))]
     parts = [b["pool"] for b, _ in _execute(tasks, workers, cache_dir, progress, "min-bias pool")]
@@ -180,6 +189,7 @@ def generate(
             ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress)
         )
         pool = MinBiasPool.load(Path(pool_file))
+    _warm_mpi_cache(process.settings, request.cache_dir)
     plan = _plan(process, request, pool_file)
     seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
     tasks = [_Task(index=i, seed=seqs[i], **spec) for i, spec in enumerate(plan)]

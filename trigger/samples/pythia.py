@@ -7,7 +7,11 @@ is checked here and raised as :class:`~trigger.errors.SampleError`.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +22,33 @@ import numpy.typing as npt
 from trigger.errors import SampleError
 from trigger.samples.processes import BEAM
 
-__all__ = ["BATCH", "Generator", "HardEvents", "pythia_version"]
+__all__ = ["BATCH", "Generator", "HardEvents", "mpi_init_file", "pythia_version", "silenced_stdout"]
 
 BATCH = 500
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+@contextlib.contextmanager
+def silenced_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 (banners that C++ libraries print: Pythia, FastJet)."""
+    sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def mpi_init_file(settings: tuple[str, ...], cache_dir: Path) -> Path:
+    """Cached MPI initialisation for these settings (the file name hashes them and the version)."""
+    key = hashlib.sha256("\n".join([pythia_version(), *BEAM, *settings]).encode()).hexdigest()[:12]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    return cache_dir / f"mpi-init-{key}.dat"
 
 
 def pythia_version() -> str:
@@ -79,27 +105,19 @@ class Generator:
             f"Random:seed = {seed}",
         ]
         lines += list(settings)
-        if any(s.startswith("SoftQCD") for s in settings) and cache_dir is not None:
+        if cache_dir is not None and any(s.startswith("SoftQCD") for s in settings):
             # minimum-bias MPI initialisation takes 5-9 s; cache it (3 = read if present, else write)
-            cache_dir.mkdir(parents=True, exist_ok=True)
             lines += [
                 "MultipartonInteractions:reuseInit = 3",
-                f"MultipartonInteractions:initFile = {cache_dir / 'mpi_init.dat'}",
+                f"MultipartonInteractions:initFile = {mpi_init_file(settings, cache_dir)}",
             ]
         for line in lines:
             if not self._pythia.readString(line):
                 raise SampleError(
                     f"Pythia rejected the setting {line!r}; check its spelling in the Pythia 8.3 manual"
                 )
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        saved = os.dup(1)
-        try:  # Pythia prints its banner on the C++ stdout even with Print:quiet
-            os.dup2(devnull, 1)
+        with silenced_stdout():  # Pythia prints its banner on the C++ stdout even with Print:quiet
             ok = self._pythia.init()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
         if not ok:
             raise SampleError(
                 f"Pythia init() failed for settings {list(settings)}; run Pythia by hand to see its log"

@@ -22,7 +22,7 @@ import awkward as ak
 import numpy as np
 import numpy.typing as npt
 
-from trigger.samples.pythia import HardEvents
+from trigger.samples.pythia import HardEvents, silenced_stdout
 
 __all__ = ["FEATURES", "ecf_features", "fatjets"]
 
@@ -118,8 +118,9 @@ def fatjets(hard: HardEvents, label: int) -> ak.Array:
     counts = np.bincount(hard.event[vis], minlength=hard.n)
     four = _four(hard.pt[vis], hard.eta[vis], hard.phi[vis], hard.mass[vis])
     parts = ak.zip({k: ak.unflatten(v, counts) for k, v in four.items()})
-    cs = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.8))
-    jets = cs.inclusive_jets(PT_WINDOW[0])
+    with silenced_stdout():  # FastJet's banner on first use
+        cs = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, 0.8))
+        jets = cs.inclusive_jets(PT_WINDOW[0])
     consts = cs.constituents(PT_WINDOW[0])
     jpt, jeta, jphi, _ = _kin(jets)
     rows: dict[str, list[float]] = {k: [] for k in ("pt", "eta", "phi", *FEATURES)}
