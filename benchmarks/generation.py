@@ -1,7 +1,7 @@
 """Sample-production throughput on one core: events/s per process, and zero-bias mixing.
 
 Per process: the full ``generate()`` path (Pythia init + generation + detector model + ROOT
-write) without pile-up, one worker. Mixing: tower-level overlay of Poisson(mu) pool entries plus
+write) without pile-up (zero-bias: at mu = 60, half of it hard QCD in 7 pTHat bins), one worker. Mixing: tower-level overlay of Poisson(mu) pool entries plus
 the whole L1 model (smearing, jets, sums, e/gamma, muons) per crossing, at mu = 60 and 200, once
 the pool exists. Usage: ``python benchmarks/generation.py [N] [--cache DIR]`` (N events per process).
 """
@@ -19,7 +19,7 @@ from trigger.samples.events import Detector, build_branches
 from trigger.samples.pileup import MinBiasPool
 from trigger.samples.production import Request, ensure_pool, generate
 
-PROCESSES = ("muon-gun", "wmunu", "zmumu", "np-haa4mu", "boosted-w", "boosted-t", "minbias")
+PROCESSES = ("muon-gun", "wmunu", "zmumu", "np-haa4mu", "boosted-w", "boosted-t", "minbias", "zerobias")
 
 
 def mixing_rate(pool: MinBiasPool, mu: float, seconds: float = 4.0, batch: int = 100) -> tuple[float, float]:
@@ -55,7 +55,17 @@ def main() -> None:
     print(f"\n{'process':24s} {'events':>7s} {'events/s (wall)':>16s} {'events/s (CPU)':>15s}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in PROCESSES:
-            req = Request(name, args.n, seed=1, mu=0.0, workers=1, chunk=500, cache_dir=args.cache)
+            mu = 60.0 if name == "zerobias" else 0.0  # zero-bias: half soft crossings, half hard QCD
+            req = Request(
+                name,
+                args.n,
+                seed=1,
+                mu=mu,
+                workers=1,
+                chunk=500,
+                cache_dir=args.cache,
+                pool_size=args.pool_size,
+            )
             wall, cpu = time.perf_counter(), time.process_time()
             generate(req, Path(tmp) / f"{name}.root", progress=False)
             dt, dc = time.perf_counter() - wall, time.process_time() - cpu
