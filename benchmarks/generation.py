@@ -1,9 +1,10 @@
 """Sample-production throughput on one core: events/s per process, and zero-bias mixing.
 
 Per process: the full ``generate()`` path (Pythia init + generation + detector model + ROOT
-write) without pile-up (zero-bias: at mu = 60, half of it hard QCD in 7 pTHat bins), one worker. Mixing: tower-level overlay of Poisson(mu) pool entries plus
-the whole L1 model (smearing, jets, sums, e/gamma, muons) per crossing, at mu = 60 and 200, once
-the pool exists. Usage: ``python benchmarks/generation.py [N] [--cache DIR]`` (N events per process).
+write) without pile-up (zero-bias: at mu = 60, half of it hard QCD in 7 pTHat bins), one worker.
+Mixing: tower-level overlay of Poisson(mu) pool entries plus the whole L1 model (smearing, jets,
+sums, e/gamma, muons) per crossing, at mu = 60 and 200, once the pool exists.
+Usage: ``python benchmarks/generation.py [N] [--cache DIR]`` (N events per process).
 """
 
 from __future__ import annotations
