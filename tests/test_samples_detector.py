@@ -116,3 +116,19 @@ def test_station_outputs_are_zero_when_absent(muon_system: MuonSystem) -> None:
     assert absent.any() and hits.present.any()
     assert np.all(hits.phi[absent] == 0) and np.all(hits.qual[absent] == 0)
     assert np.all(hits.qual[hits.present] >= 4)
+
+
+@pytest.mark.parametrize("eta", [0.3, 1.6])
+def test_vertex_phi_extrapolation_recovers_the_generated_phi(muon_system: MuonSystem, eta: float) -> None:
+    rng = np.random.default_rng(8)
+    n = 2000
+    phi0 = rng.uniform(-3.1, 3.1, n)
+    q = rng.choice(np.array([-1.0, 1.0]), n)
+    hits = muon_system.stations(np.full(n, 15.0), np.full(n, eta), phi0, q, rng)
+    pt, charge = muon_system.classic_pt(hits)
+    ok = muon_system.triggered(np.full(n, eta), hits, rng)
+    first = np.argmax(hits.present, axis=1)
+    raw = np.mod(hits.phi[np.arange(n), first] - phi0 + np.pi, 2 * np.pi) - np.pi
+    fixed = np.mod(muon_system.vertex_phi(hits, pt, charge) - phi0 + np.pi, 2 * np.pi) - np.pi
+    assert np.median(np.abs(fixed[ok])) < 0.03
+    assert np.median(np.abs(fixed[ok])) < 0.25 * np.median(np.abs(raw[ok]))

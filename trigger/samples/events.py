@@ -174,7 +174,7 @@ def _l1_muons(
     rows = np.arange(first.size)
     theta = hits.theta[rows, first]
     eta = -np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2))
-    phi = hits.phi[rows, first]  # measured at the first station; no extrapolation to the vertex
+    phi = system.vertex_phi(hits, pt, charge)
     fields: dict[str, npt.NDArray[np.generic]] = {
         "pt": pt.astype(np.float32),
         "eta": (np.round(eta / 0.010875) * 0.010875).astype(np.float32),

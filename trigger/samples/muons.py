@@ -16,7 +16,8 @@ An L1 muon needs >= 2 stations present, |eta| < 2.4 (and a 99 % track-finder eff
 classic pT is read from a look-up table, in |eta| bins of 0.1, of the scatter-free |phi_1 - phi_2|
 (or the first present station's bend, one table per station, if station 1 or 2 is missing)
 versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
-Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2.
+Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2. The L1 phi is the
+first present station's phi minus the scatter-free bending for the assigned pT and charge.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class MuonSystem:
     pt_lsb: float = 0.5
     pt_max: float = 255.0
     _lut: tuple[FloatArray, FloatArray, FloatArray] = field(init=False, repr=False, compare=False)
+    _offset: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # scatter-free response versus pT in |eta| bins of 0.1: the classic pT look-up table
@@ -101,6 +103,8 @@ class MuonSystem:
         bend = np.abs(_wrap(dirn - pos)).reshape(*shape, 4)  # (eta bin, pT, station)
         bend = np.moveaxis(_monotonic(np.moveaxis(bend, 1, -1)), -1, 1)
         object.__setattr__(self, "_lut", (pt, _monotonic(dphi12), bend))
+        # position offset of a positive muon at each station: the vertex-extrapolation table
+        object.__setattr__(self, "_offset", pos.reshape(*shape, 4))
 
     def _propagate(
         self,
@@ -211,6 +215,27 @@ class MuonSystem:
         sign = np.where(both, -np.sign(dphi), -np.sign(bend))
         charge = np.where(sign > 0, 1, -1).astype(np.int64)
         return pt, charge
+
+    def vertex_phi(self, hits: StationHits, pt: FloatArray, charge: IntArray) -> FloatArray:
+        """phi at the vertex: the first present station's phi minus the bending expected for the
+        assigned pT and charge (the uGMT's extrapolation, from the same scatter-free tables)."""
+        pt_lut = self._lut[0]
+        n = hits.phi.shape[0]
+        rows = np.arange(n)
+        first = np.argmax(hits.present, axis=1)
+        theta = hits.theta[rows, first]
+        eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
+        ibin = np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1)
+        offset = np.zeros(n)
+        log_pt = np.log(np.maximum(pt, pt_lut[0]))
+        for b in np.unique(ibin):
+            for st in range(4):
+                sel = (ibin == b) & (first == st)
+                table = self._offset[b, :, st]
+                ok = np.isfinite(table)
+                if sel.any() and ok.sum() > 1:
+                    offset[sel] = np.interp(log_pt[sel], np.log(pt_lut[ok]), table[ok])
+        return _wrap(hits.phi[rows, first] - charge * offset)
 
     def quality(self, hits: StationHits) -> IntArray:
         n_st = hits.present.sum(axis=1)
