@@ -144,10 +144,10 @@ class CaloModel:
         """``HT`` from jets, ``MET`` and ``METphi`` from all towers."""
         central = (jets.pt > self.ht_jet_pt) & (np.abs(jets.eta) < self.ht_jet_eta)
         ht = ak.to_numpy(ak.sum(jets.pt[central], axis=1)).astype(np.float64)
-        et = towers.sum(axis=1)
-        phi = phi_centres()[None, None, :]
-        mex = -(et * np.cos(phi)).sum(axis=(1, 2))
-        mey = -(et * np.sin(phi)).sum(axis=(1, 2))
+        et_phi = towers.sum(axis=(1, 2))  # (n, N_PHI): ET per phi sector, both layers, all eta
+        phi = phi_centres()
+        mex = -(et_phi * np.cos(phi)).sum(axis=1)
+        mey = -(et_phi * np.sin(phi)).sum(axis=1)
         return {"HT": ht, "MET": np.hypot(mex, mey), "METphi": np.arctan2(mey, mex)}
 
     def egammas(self, towers: FloatArray) -> ak.Array:
