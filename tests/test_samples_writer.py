@@ -49,3 +49,11 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(tmp_path: 
         write_root(out, broken(), {"version": "new"})
     assert read_provenance(out) == {"version": "old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.root"]
+
+
+def test_nothing_to_write_is_an_error_and_leaves_no_file(tmp_path: Path) -> None:
+    from trigger.errors import SampleError
+
+    with pytest.raises(SampleError, match="no events to write"):
+        write_root(tmp_path / "e.root", [], {})
+    assert list(tmp_path.iterdir()) == []

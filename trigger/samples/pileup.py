@@ -91,7 +91,10 @@ class MinBiasPool:
         """
         allowed = np.arange(self.size) if max_pthat is None else np.nonzero(self.pthat < max_pthat)[0]
         if allowed.size == 0:
-            raise SampleError(f"no pool entry has pTHat < {max_pthat} GeV; the pool is too small")
+            raise SampleError(
+                f"no entry of the {self.size}-entry pile-up pool has pTHat < {max_pthat} GeV; "
+                "generate a larger pool (--pool-size)"
+            )
         n_pu = rng.poisson(mu, size=n_events).astype(np.int64)
         rows = allowed[rng.integers(0, allowed.size, size=int(n_pu.sum()))]
         crossing = np.repeat(np.arange(n_events), n_pu)

@@ -181,7 +181,7 @@ def generate(
     """Produce ``request`` into ``output``; returns the provenance written to the file."""
     process = get_process(request.process)
     if request.n <= 0:
-        raise SampleError(f"the number of events must be positive, got {request.n}")
+        raise SampleError(f"{request.process}: the number of events (-n) must be positive, got {request.n}")
     pool_file = ""
     pool = None
     if request.mu > 0 or process.zerobias:

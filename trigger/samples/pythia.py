@@ -96,6 +96,7 @@ class Generator:
         import pythia8mc
 
         self.match_ids = match_ids
+        self.seed = seed
         self._pythia = pythia8mc.Pythia("", False)
         lines = [
             *BEAM,
@@ -142,7 +143,10 @@ class Generator:
         batch = self._pythia.nextBatch(n, "skip")
         if len(batch) != n:  # "skip" drops failed events: top up so every batch has n events
             if len(batch) == 0:
-                raise SampleError(f"Pythia failed to generate any of {n} events")
+                raise SampleError(
+                    f"Pythia failed to generate any of {n} events (seed {self.seed}); "
+                    "check the process settings by running Pythia with Print:quiet = off"
+                )
             extra = self._pythia.nextBatch(n - len(batch), "fail")
             batch = ak.concatenate([batch, extra])
         prt = batch.prt

@@ -48,12 +48,12 @@ def write_root(path: Path, chunks: Iterable[dict[str, Any]], provenance: dict[st
                 tree.extend(chunk)
                 entries += len(next(iter(chunk.values())))
             f["provenance"] = json.dumps(provenance, sort_keys=True)
+        if entries == 0:
+            raise SampleError(f"no events to write to {path}: every chunk was empty")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if entries == 0:
-        raise SampleError(f"no events were written to {path}")
     return entries
 
 
