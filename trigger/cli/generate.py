@@ -12,11 +12,6 @@ from typing import Any
 __all__ = ["register"]
 
 
-def _default_cache() -> Path:
-    env = os.environ.get("L1EMU_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "l1emu"
-
-
 def register(sub: Any) -> None:
     parser = sub.add_parser("generate", help="generate a sample (Pythia 8 + detector model) into a ROOT file")
     parser.add_argument("process", nargs="?", help="process name (see --list)")
@@ -45,13 +40,13 @@ def register(sub: Any) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from trigger.errors import SampleError
     from trigger.samples.processes import get_process
-    from trigger.samples.production import Request, describe, generate
+    from trigger.samples.production import Request, default_cache_dir, describe, generate
 
     if args.list:
         for name, text in describe():
             print(f"{name:16s} {text}")
         return 0
-    cache = args.cache_dir or _default_cache()
+    cache = args.cache_dir or default_cache_dir()
     progress = not args.quiet and sys.stderr.isatty()
     if args.all is not None:
         from trigger.samples.defaults import produce_all

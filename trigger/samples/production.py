@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -29,10 +30,16 @@ from trigger.samples.processes import PROCESSES, Process, get_process
 from trigger.samples.provenance import provenance
 from trigger.samples.writer import write_root
 
-__all__ = ["DEFAULT_PTHAT_BINS", "Request", "ensure_pool", "generate"]
+__all__ = ["DEFAULT_PTHAT_BINS", "Request", "default_cache_dir", "ensure_pool", "generate"]
 
 DEFAULT_PTHAT_BINS = (30.0, 50.0, 80.0, 120.0, 170.0, 250.0, 400.0)
 _MINBIAS = ("SoftQCD:inelastic = on",)
+
+
+def default_cache_dir() -> Path:
+    """Where pools and MPI initialisations are cached: ``$L1EMU_CACHE`` or ``~/.cache/l1emu``."""
+    env = os.environ.get("L1EMU_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "l1emu"
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Request:
     mu: float = 0.0
     workers: int = 1
     chunk: int = 500
-    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "l1emu")
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
     pool_size: int = 5000
     pool_seed: int = 1
     pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
