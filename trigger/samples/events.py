@@ -25,6 +25,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Branches = dict[str, object]
 GENJET_MIN_PT = 20.0
+CALO_BATCH = 50
 _NEUTRINOS = (12, 14, 16)
 
 
@@ -82,12 +83,12 @@ def build_branches(
     max_pthat: float | None = None,
 ) -> Branches:
     """All output branches except ``weight``, ``run`` and ``event`` for ``n`` crossings."""
-    parts: list[Deposits] = []
+    hard_deposits = Deposits.empty()
     mu_event: list[IntArray] = [np.zeros(0, np.int64)]
     mu_vals: dict[str, list[FloatArray]] = {k: [np.zeros(0)] for k in ("pt", "eta", "phi", "charge", "gen")}
     gen_fields: dict[str, FloatArray] | None = None
     if hard is not None:
-        parts.append(deposit(hard.event, hard.pt, hard.eta, hard.phi, hard.pid, hard.charge))
+        hard_deposits = deposit(hard.event, hard.pt, hard.eta, hard.phi, hard.pid, hard.charge)
         is_mu = np.abs(hard.pid) == 13
         gen_event = hard.event[is_mu]
         gen_fields = {
@@ -105,32 +106,43 @@ def build_branches(
         for k in ("pt", "eta", "phi", "charge"):
             mu_vals[k].append(gen_fields[k][sel])
         mu_vals["gen"].append(gen_fields["pt"][sel])
-    n_pu = np.zeros(n, np.int64)
-    if pool is not None and mu > 0:
-        n_pu, pu_deposits, pu_muons = pool.overlay(n, mu, rng, max_pthat)
-        parts.append(pu_deposits)
-        mu_event.append(np.asarray(pu_muons["event"], np.int64))
-        for k in ("pt", "eta", "phi", "charge"):
-            mu_vals[k].append(np.asarray(pu_muons[k], np.float64))
-        mu_vals["gen"].append(np.full(pu_muons["pt"].size, -1.0))
-    truth = Deposits(
-        np.concatenate([p.event for p in parts]) if parts else np.zeros(0, np.int64),
-        np.concatenate([p.cell for p in parts]) if parts else np.zeros(0, np.int64),
-        np.concatenate([p.et for p in parts]) if parts else np.zeros(0),
-    ).dense(n)
-    towers = detector.calo.smear(truth, rng)
-    jets = detector.calo.jets(towers)
-    sums = detector.calo.sums(towers, jets)
-    egs = detector.calo.egammas(towers)
+    # calorimeter in sub-batches of crossings: the overlaid deposits then stay in the CPU caches
+    n_pu_parts, jets_parts, eg_parts, sum_parts = [], [], [], []
+    order = np.argsort(hard_deposits.event, kind="stable")
+    hard_deposits = Deposits(hard_deposits.event[order], hard_deposits.cell[order], hard_deposits.et[order])
+    for lo in range(0, n, CALO_BATCH):
+        hi = min(n, lo + CALO_BATCH)
+        a, b = np.searchsorted(hard_deposits.event, [lo, hi])
+        events, cells, ets = (
+            [hard_deposits.event[a:b] - lo],
+            [hard_deposits.cell[a:b]],
+            [hard_deposits.et[a:b]],
+        )
+        n_pu = np.zeros(hi - lo, np.int64)
+        if pool is not None and mu > 0:
+            n_pu, pu_deposits, pu_muons = pool.overlay(hi - lo, mu, rng, max_pthat)
+            events.append(pu_deposits.event)
+            cells.append(pu_deposits.cell)
+            ets.append(pu_deposits.et)
+            mu_event.append(np.asarray(pu_muons["event"], np.int64) + lo)
+            for k in ("pt", "eta", "phi", "charge"):
+                mu_vals[k].append(np.asarray(pu_muons[k], np.float64))
+            mu_vals["gen"].append(np.full(pu_muons["pt"].size, -1.0))
+        truth = Deposits(np.concatenate(events), np.concatenate(cells), np.concatenate(ets)).dense(hi - lo)
+        towers = detector.calo.smear(truth, rng)
+        jets = detector.calo.jets(towers)
+        n_pu_parts.append(n_pu)
+        jets_parts.append(jets)
+        eg_parts.append(detector.calo.egammas(towers))
+        sum_parts.append(detector.calo.sums(towers, jets))
     out: Branches = {
-        "nPileup": n_pu.astype(np.int32),
+        "nPileup": np.concatenate(n_pu_parts).astype(np.int32),
         "pthat": (hard.pthat if hard is not None else np.zeros(n)).astype(np.float32),
-        "L1Jet": jets,
-        "L1EG": egs,
-        "L1EtSum_HT": sums["HT"].astype(np.float32),
-        "L1EtSum_MET": sums["MET"].astype(np.float32),
-        "L1EtSum_METphi": sums["METphi"].astype(np.float32),
+        "L1Jet": ak.concatenate(jets_parts),
+        "L1EG": ak.concatenate(eg_parts),
     }
+    for name in ("HT", "MET", "METphi"):
+        out[f"L1EtSum_{name}"] = np.concatenate([s[name] for s in sum_parts]).astype(np.float32)
     out["L1Mu"] = _l1_muons(
         n, np.concatenate(mu_event), {k: np.concatenate(v) for k, v in mu_vals.items()}, rng, detector.muons
     )
