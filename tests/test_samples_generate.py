@@ -203,3 +203,9 @@ def test_default_sample_list_is_valid(cache: Path) -> None:
     reqs = load_sample_list(cfg, cache, workers=2)
     assert {"zerobias", "muon-gun", "wmunu", "zmumu", "boosted-t"} <= set(reqs)
     assert sum(1 for name in reqs if name.startswith("np-")) >= 4
+
+
+def test_cli_info_prints_provenance(gun: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--info", str(gun)]) == 0
+    out = capsys.readouterr().out
+    assert "3000 events" in out and '"seed": 11' in out and '"mu": 30.0' in out

@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--outdir", type=Path, default=Path("data/samples"), help="output directory for --all"
     )
+    parser.add_argument(
+        "--info", type=Path, metavar="FILE", help="print a sample's size and provenance and exit"
+    )
     parser.set_defaults(func=_generate)
 
 
@@ -42,6 +45,8 @@ def _generate(args: argparse.Namespace) -> int:
     from trigger.samples.processes import get_process
     from trigger.samples.production import Request, default_cache_dir, describe, generate
 
+    if args.info is not None:
+        return _info(args.info)
     if args.list:
         for name, text in describe():
             print(f"{name:16s} {text}")
@@ -77,4 +82,24 @@ def _generate(args: argparse.Namespace) -> int:
     rate = args.events / dt
     what = f"{args.events} {args.process} events (mu {mu:g})"
     print(f"wrote {what} to {args.output} in {dt:.1f} s ({rate:.0f} ev/s)")
+    return 0
+
+
+def _info(path: Path) -> int:
+    import json
+
+    import uproot
+
+    from trigger.errors import SampleError
+    from trigger.samples.writer import read_provenance
+
+    try:
+        with uproot.open(path) as f:
+            entries = f["Events"].num_entries
+            branches = len(f["Events"].keys())
+        prov = read_provenance(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise SampleError(f"{path} is not an l1emu sample (Events tree + provenance): {exc}") from exc
+    print(f"{path}: {entries} events, {branches} branches")
+    print(json.dumps(prov, indent=2, sort_keys=True))
     return 0
