@@ -29,7 +29,28 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def pool_path(cache_dir: Path, size: int, seed: int) -> Path:
-    return cache_dir / f"minbias-pool-v{POOL_VERSION}-n{size}-s{seed}.npz"
+    """Cache file of a pool; its name hashes everything the content depends on (format, Pythia
+    version, tower geometry), so a changed model never reads a stale pool."""
+    from trigger.samples import geometry
+    from trigger.samples.pythia import pythia_version
+
+    key = repr(
+        (
+            POOL_VERSION,
+            pythia_version(),
+            geometry.N_ETA,
+            geometry.N_PHI,
+            geometry.ETA_MAX,
+            geometry.B_FIELD,
+            geometry._R_CALO,
+            geometry._Z_CALO,
+            geometry._EM_IDS,
+            geometry._INVISIBLE_IDS,
+            MUON_MIN_PT,
+        )
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return cache_dir / f"minbias-pool-v{POOL_VERSION}-n{size}-s{seed}-{digest}.npz"
 
 
 def _csr_gather(offsets: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
