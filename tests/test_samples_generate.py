@@ -102,8 +102,11 @@ def test_classic_muon_pt_resolution_is_worse_at_high_pt(gun: Path) -> None:
     low, high = width((gen > 8) & (gen < 20)), width(gen > 60)
     assert high > 1.3 * low
     assert np.median(ratio[(gen > 8) & (gen < 20)]) == pytest.approx(1.0, abs=0.1)
-    # efficiency: most gun muons above 5 GeV become L1 muons
-    assert ak.mean(ak.num(t["L1Mu_pt"][t["L1Mu_genPt"] > 5]) > 0) > 0.3
+    # efficiency: gun muons above 5 GeV become L1 muons (97 % chambers, >= 2 stations, 99 % finding)
+    gun_pt = np.asarray(ak.firsts(t["GenMu_pt"]))
+    matched = np.asarray(ak.num(t["L1Mu_pt"][t["L1Mu_genPt"] > 0]) > 0)
+    assert 0.95 < matched[gun_pt > 5].mean() < 1.0
+    assert matched[gun_pt < 2.5].mean() < 0.6  # the turn-on: too soft to cross the iron
 
 
 def test_zerobias_weights_stitching_and_falling_jet_spectrum(zerobias: Path) -> None:
