@@ -189,6 +189,8 @@ def generate(
     process = get_process(request.process)
     if request.n <= 0:
         raise SampleError(f"{request.process}: the number of events (-n) must be positive, got {request.n}")
+    if process.zerobias and request.mu <= 0:
+        raise SampleError(f"zerobias needs pile-up: give --mu > 0 (60 Run 3, 200 HL-LHC), got {request.mu}")
     pool_file = ""
     pool = None
     if request.mu > 0 or process.zerobias:
@@ -271,7 +273,7 @@ def _weights(
     sig_k = np.divide(sig_k, n_k, out=np.zeros(n_bins), where=n_k > 0)
     p_k = sig_k / pool.sigma_mb
     p_h = float(p_k.sum())
-    p_hard = 1.0 - math.exp(-req.mu * p_h) if req.mu > 0 else p_h
+    p_hard = 1.0 - math.exp(-req.mu * p_h)
     p_soft = 1.0 - p_hard
     weights = []
     for t in tasks:
