@@ -73,9 +73,15 @@ def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
         names = set(tree.keys())
         assert tree.classname == "TTree"
         assert tree["L1Mu_charge"].typename.endswith("int32_t[]")
+        types = {k: tree[k].typename for k in names}
+    cpp = {"float32": "float", "float64": "double", "int32": "int32_t", "int64": "int64_t"}
     for collection in ("event", "L1Jet", "L1EG", "L1Mu", "L1EtSum", "GenMu", "GenJet"):
-        missing = set(schema["collections"][collection]["branches"]) - names
+        spec = schema["collections"][collection]
+        missing = set(spec["branches"]) - names
         assert not missing, (collection, missing)
+        for branch, doc in spec["branches"].items():
+            want = cpp[str(doc).split(";")[0].strip()]
+            assert types[branch] == (want if collection in ("event", "L1EtSum") else want + "[]"), branch
     prov = read_provenance(gun)
     assert prov["request"]["seed"] == 11
     assert prov["events"] == 3000
@@ -149,6 +155,11 @@ def test_boosted_jet_groomed_mass_peaks(
     assert set(ak.flatten(t["FatJet_label"]).tolist()) == {label}
     assert np.all(np.asarray(ak.flatten(t["FatJet_pt"])) > 500.0)
     assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
+    import yaml
+
+    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/schemas/l1emu.yaml").read_text())
+    fat = set(schema["collections"]["FatJet"]["branches"])
+    assert len(fat) == 20 and fat <= set(t.fields)
 
 
 def test_cli_generates_and_refuses_unknown_process(
