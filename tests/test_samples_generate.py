@@ -223,3 +223,15 @@ def test_cli_info_prints_provenance(gun: Path, capsys: pytest.CaptureFixture[str
     assert main(["generate", "--info", str(gun)]) == 0
     out = capsys.readouterr().out
     assert "3000 events" in out and '"seed": 11' in out and '"mu": 30.0' in out
+
+
+def test_cli_output_does_not_depend_on_workers_or_paths(cache: Path, tmp_path: Path) -> None:
+    outs = []
+    for workers, name in ((1, "one.root"), (2, "two.root")):
+        out = tmp_path / name
+        argv = ["generate", "muon-gun", "-n", "120", "-o", str(out), "--seed", "5", "-j", str(workers)]
+        assert main([*argv, "--chunk", "50", "--cache-dir", str(cache), "--quiet"]) == 0
+        outs.append(out)
+    assert read_provenance(outs[0]) == read_provenance(outs[1])
+    a, b = _arrays(outs[0]), _arrays(outs[1])
+    assert all(ak.all(ak.ravel(a[k]) == ak.ravel(b[k])) for k in a.fields)

@@ -77,7 +77,7 @@ def _generate(args: argparse.Namespace) -> int:
         pool_seed=args.pool_seed,
     )
     start = time.perf_counter()
-    generate(req, args.output, progress=progress, argv=sys.argv[1:])
+    generate(req, args.output, progress=progress)
     dt = time.perf_counter() - start
     rate = args.events / dt
     what = f"{args.events} {args.process} events (mu {mu:g})"

@@ -182,9 +182,7 @@ def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progres
     return path
 
 
-def generate(
-    request: Request, output: Path, progress: bool = True, argv: list[str] | None = None
-) -> dict[str, Any]:
+def generate(request: Request, output: Path, progress: bool = True) -> dict[str, Any]:
     """Produce ``request`` into ``output``; returns the provenance written to the file."""
     process = get_process(request.process)
     if request.n <= 0:
@@ -216,7 +214,7 @@ def generate(
         chunk.update(branches)
         chunks.append(chunk)
         first += n
-    prov = provenance(request, process, pool, stitching, argv)
+    prov = provenance(request, process, pool, stitching)
     write_root(output, chunks, prov)
     return prov
 

@@ -1,6 +1,7 @@
 """What made a sample: versions, settings, seed, pile-up, detector model, stitching.
 
-No wall-clock time or host name goes in, so the same request gives the same file content.
+No wall-clock time, host name, path or worker count goes in, so the same request gives the same
+file content however and wherever it runs.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def provenance(
     process: Process,
     pool: MinBiasPool | None,
     stitching: dict[str, Any],
-    argv: list[str] | None,
 ) -> dict[str, Any]:
     from trigger.samples.events import Detector
     from trigger.samples.pileup import POOL_VERSION
@@ -70,5 +70,4 @@ def provenance(
             "calo": asdict(det.calo),
             "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
         },
-        "command": argv or [],
     }
