@@ -128,7 +128,11 @@ def test_zerobias_weights_stitching_and_falling_jet_spectrum(zerobias: Path) -> 
     assert frac[0] > 5 * frac[1] > 0
     assert frac[1] > 5 * frac[2] > 0
     prov = read_provenance(zerobias)
-    assert prov["stitching"]["sigma_inel_mb"] == pytest.approx(79.0, rel=0.1)
+    stitch = prov["stitching"]
+    assert stitch["sigma_inel_mb"] == pytest.approx(79.0, rel=0.1)
+    sig, err = np.array(stitch["sigma_bins_mb"]), np.array(stitch["sigma_bins_err_mb"])
+    assert np.all(np.diff(sig) < 0)  # harder bins, smaller cross sections
+    assert np.all((err > 0) & (err < 0.3 * sig))
 
 
 def test_zmumu_dimuon_mass_peaks_at_the_z(cache: Path, tmp_path: Path) -> None:

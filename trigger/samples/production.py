@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     from trigger.samples.pythia import HardEvents
 
 
-def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], float]:
+def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float, float]]:
     """One chunk: its branches (or pool part) and the generator's cross-section estimate (mb)."""
     from trigger.samples.pythia import Generator
 
@@ -107,15 +107,15 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], float]:
         mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0)
         muons = {k: getattr(mb, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
         part = pool_part(deps, task.n, muons, mb.pthat, gen.sigma_mb())
-        return task.index, {"pool": part}, gen.sigma_mb()
+        return task.index, {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
     process = get_process(task.process)
     hard: HardEvents | None = None
     gun: dict[str, np.ndarray] | None = None
-    sigma = 0.0
+    sigma = (0.0, 0.0)
     if task.kind in ("hard", "pythia"):
         gen = Generator(task.settings, _pythia_seed(task.seed), process.fatjet_match, cache_dir=cache_dir)
         hard = gen.generate(task.n)
-        sigma = gen.sigma_mb()
+        sigma = (gen.sigma_mb(), gen.sigma_err_mb())
     elif task.kind == "gun":
         gun = {
             "pt": 1.0 / rng.uniform(1 / 200.0, 1 / 2.0, task.n),
@@ -137,10 +137,10 @@ def _chunks(n: int, size: int) -> list[int]:
 
 def _execute(
     tasks: list[_Task], workers: int, cache_dir: Path, progress: bool, desc: str
-) -> list[tuple[dict[str, Any], float]]:
+) -> list[tuple[dict[str, Any], tuple[float, float]]]:
     from tqdm import tqdm
 
-    results: dict[int, tuple[dict[str, Any], float]] = {}
+    results: dict[int, tuple[dict[str, Any], tuple[float, float]]] = {}
     bar = tqdm(total=sum(t.n for t in tasks), desc=desc, unit="ev", disable=not progress, file=sys.stderr)
     try:
         if workers <= 1 or len(tasks) == 1:
@@ -253,7 +253,7 @@ def _weights(
     process: Process,
     req: Request,
     tasks: list[_Task],
-    results: list[tuple[dict[str, Any], float]],
+    results: list[tuple[dict[str, Any], tuple[float, float]]],
     pool: MinBiasPool | None,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     if not process.zerobias:
@@ -265,10 +265,13 @@ def _weights(
         [sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float
     )
     sig_k = np.zeros(n_bins)
-    for t, (_, s) in zip(tasks, results, strict=True):
-        if t.kind == "hard":
+    var_k = np.zeros(n_bins)
+    for t, (_, (s, err)) in zip(tasks, results, strict=True):
+        if t.kind == "hard":  # event-weighted mean of the chunks' independent estimates
             sig_k[t.label] += s * t.n
+            var_k[t.label] += (err * t.n) ** 2
     sig_k = np.divide(sig_k, n_k, out=np.zeros(n_bins), where=n_k > 0)
+    err_k = np.divide(np.sqrt(var_k), n_k, out=np.zeros(n_bins), where=n_k > 0)
     p_k = sig_k / pool.sigma_mb
     p_h = float(p_k.sum())
     p_hard = 1.0 - math.exp(-req.mu * p_h)
@@ -283,6 +286,7 @@ def _weights(
     stitching = {
         "pthat_bins": list(req.pthat_bins),
         "sigma_bins_mb": sig_k.tolist(),
+        "sigma_bins_err_mb": err_k.tolist(),
         "events_bins": n_k.astype(int).tolist(),
         "events_soft": n_soft,
         "sigma_inel_mb": pool.sigma_mb,

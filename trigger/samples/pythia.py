@@ -129,6 +129,10 @@ class Generator:
         """Pythia's running estimate of the generated cross section, in mb."""
         return float(self._pythia.infoPython().sigmaGen())
 
+    def sigma_err_mb(self) -> float:
+        """Statistical uncertainty of :meth:`sigma_mb`, in mb."""
+        return float(self._pythia.infoPython().sigmaErr())
+
     def _charge(self, pid: IntArray) -> FloatArray:
         uniq, inverse = np.unique(pid, return_inverse=True)
         table = self._pythia.particleData
