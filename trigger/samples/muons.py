@@ -13,9 +13,9 @@ Per station: ``phi`` (hit position, sigma 0.25 mrad), ``theta`` (polar angle, si
 layer 95 % efficient) and ``present`` (reached, chamber 97 % efficient, >= 4 layers).
 
 An L1 muon needs >= 2 stations present, |eta| < 2.4 (and a 99 % track-finder efficiency). The
-classic pT is read from a look-up table, in |eta| bins of 0.1, of the scatter-free |phi_1 - phi_2|
-(or the first present station's bend, one table per station, if station 1 or 2 is missing)
-versus pT, quantized to 0.5 GeV and capped at 255 GeV as in the uGMT.
+classic pT is read from look-up tables, in |eta| bins of 0.1, of the scatter-free |phi_j - phi_i|
+of the first present station pair (1-2, 1-3, 1-4, 2-3, 2-4, 3-4) versus pT, quantized to 0.5 GeV
+and capped at 255 GeV as in the uGMT.
 Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2. The L1 phi is the
 first present station's phi minus the scatter-free bending for the assigned pT and charge.
 """
@@ -43,6 +43,8 @@ _IRON_LOSS = 1.1  # GeV per m of iron
 _IRON_X0 = 0.0176  # m
 _LUT_DETA = 0.1
 _LUT_ETA_BINS = 25
+# station pairs for the classic pT, in order of preference (lever arm and field between them)
+_PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class MuonSystem:
     pt_max: float = 255.0
     _lut: tuple[FloatArray, FloatArray, FloatArray] = field(init=False, repr=False, compare=False)
     _offset: FloatArray = field(init=False, repr=False, compare=False)
+    _pair_sign: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # scatter-free response versus pT in |eta| bins of 0.1: the classic pT look-up table
@@ -99,10 +102,14 @@ class MuonSystem:
             pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None
         )
         shape = pt_g.shape
-        dphi12 = np.abs(pos[:, 1] - pos[:, 0]).reshape(shape)
+        # (eta bin, pT, station pair): |phi_j - phi_i| of a positive muon, and its sign at 100 GeV
+        signed = np.stack([(pos[:, j] - pos[:, i]).reshape(shape) for i, j in _PAIRS], axis=-1)
+        at_100 = np.searchsorted(pt, 100.0)
+        object.__setattr__(self, "_pair_sign", np.sign(np.nan_to_num(signed[:, at_100, :])))
+        dphi = np.moveaxis(_monotonic(np.moveaxis(np.abs(signed), 1, -1)), -1, 1)
         bend = np.abs(_wrap(dirn - pos)).reshape(*shape, 4)  # (eta bin, pT, station)
         bend = np.moveaxis(_monotonic(np.moveaxis(bend, 1, -1)), -1, 1)
-        object.__setattr__(self, "_lut", (pt, _monotonic(dphi12), bend))
+        object.__setattr__(self, "_lut", (pt, dphi, bend))
         # position offset of a positive muon at each station: the vertex-extrapolation table
         object.__setattr__(self, "_offset", pos.reshape(*shape, 4))
 
@@ -185,34 +192,42 @@ class MuonSystem:
         )
 
     def classic_pt(self, hits: StationHits) -> tuple[FloatArray, IntArray]:
-        """Classic pT (GeV, quantized) and charge: |phi_2 - phi_1| (or the first station's bend if
-        station 1 or 2 is missing) read through the |eta|-binned look-up table."""
-        pt_lut, dphi12_lut, bend_lut = self._lut
+        """Classic pT (GeV, quantized) and charge from |phi_j - phi_i| of the first present pair
+        of stations in ``_PAIRS`` order (the bend of the only station if just one is present),
+        read through the |eta|-binned look-up tables."""
+        pt_lut, dphi_lut, bend_lut = self._lut
         n = hits.phi.shape[0]
-        both = hits.present[:, 0] & hits.present[:, 1]
-        dphi = _wrap(hits.phi[:, 1] - hits.phi[:, 0])
+        rows = np.arange(n)
+        pair_ok = np.stack([hits.present[:, i] & hits.present[:, j] for i, j in _PAIRS], axis=1)
+        has_pair = pair_ok.any(axis=1)
+        pair = np.argmax(pair_ok, axis=1)
+        st_i = np.array([i for i, _ in _PAIRS])[pair]
+        st_j = np.array([j for _, j in _PAIRS])[pair]
+        dphi = _wrap(hits.phi[rows, st_j] - hits.phi[rows, st_i])
         first = np.argmax(hits.present, axis=1)
-        bend = hits.bend[np.arange(n), first]
-        theta = hits.theta[np.arange(n), first]
+        bend = hits.bend[rows, first]
+        theta = hits.theta[rows, first]
         eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
         ibin = np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1)
-        pt = np.empty(n)
+        pt = np.zeros(n)
+        sign = np.zeros(n)
+        # the response falls with pT: interpolate against the reversed (rising) tables
         for b in np.unique(ibin):
-            sel = ibin == b
-            d_ok = np.isfinite(dphi12_lut[b])
-            # the response falls with pT: interpolate against the reversed (rising) table
-            pt_a = np.interp(np.abs(dphi[sel]), dphi12_lut[b][d_ok][::-1], pt_lut[d_ok][::-1])
-            pt_b = np.zeros(int(sel.sum()))
+            for k in range(len(_PAIRS)):
+                use = (ibin == b) & has_pair & (pair == k)
+                lut = dphi_lut[b, :, k]
+                ok = np.isfinite(lut)
+                if use.any() and ok.sum() > 1:
+                    pt[use] = np.interp(np.abs(dphi[use]), lut[ok][::-1], pt_lut[ok][::-1])
+                    sign[use] = np.sign(dphi[use]) * self._pair_sign[b, k]
             for st in range(4):
+                use = (ibin == b) & ~has_pair & (first == st)
                 lut = bend_lut[b, :, st]
                 ok = np.isfinite(lut)
-                use = first[sel] == st
-                if ok.sum() > 1 and use.any():
-                    pt_b[use] = np.interp(np.abs(bend[sel][use]), lut[ok][::-1], pt_lut[ok][::-1])
-            pt[sel] = np.where(both[sel], pt_a, pt_b)
+                if use.any() and ok.sum() > 1:
+                    pt[use] = np.interp(np.abs(bend[use]), lut[ok][::-1], pt_lut[ok][::-1])
+                    sign[use] = -np.sign(bend[use])
         pt = np.minimum(np.round(pt / self.pt_lsb) * self.pt_lsb, self.pt_max)
-        # a positive muon's phi falls while it curls in the solenoid; the yoke bends it back
-        sign = np.where(both, -np.sign(dphi), -np.sign(bend))
         charge = np.where(sign > 0, 1, -1).astype(np.int64)
         return pt, charge
 
