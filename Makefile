@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean
+.PHONY: run test setup lint clean samples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# default samples (configs/samples.yaml): generated once into data/samples, reused while unchanged
+samples: $(STAMP)
+	$(VENV)/bin/l1emu generate --all configs/samples.yaml --outdir data/samples --quiet
+
+run: $(STAMP) samples
 	$(VENV)/bin/l1emu fixed check
 	$(PY) benchmarks/fixed_point.py
 

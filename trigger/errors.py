@@ -12,7 +12,9 @@ __all__ = [
     "FixedTypeSyntaxError",
     "L1EmuError",
     "ModelError",
+    "SampleError",
     "ToolchainError",
+    "UnknownProcessError",
     "UnsupportedFixedType",
 ]
 
@@ -43,3 +45,14 @@ class ConfigError(L1EmuError, ValueError):
 
 class ModelError(L1EmuError, ValueError):
     """A network cannot be described or emulated: unsupported layer, bad shape, invalid reuse factor."""
+
+
+class SampleError(L1EmuError, RuntimeError):
+    """Sample production failed (generator initialisation, pile-up pool, writing)."""
+
+
+class UnknownProcessError(L1EmuError, KeyError):
+    """A process name not in the catalogue (``l1emu generate --list`` shows them)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])

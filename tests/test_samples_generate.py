@@ -1,0 +1,241 @@
+"""End-to-end sample production on tiny samples: determinism, file layout, physics sanity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pytest
+import uproot
+
+from trigger.cli import main
+from trigger.errors import UnknownProcessError
+from trigger.samples.production import Request, generate
+from trigger.samples.writer import read_provenance
+
+POOL = 300
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("l1emu-cache")
+
+
+def _make(
+    cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1
+) -> Path:
+    req = Request(process, n, seed=seed, mu=mu, workers=workers, chunk=60, cache_dir=cache, pool_size=POOL)
+    generate(req, out, progress=False)
+    return out
+
+
+def _arrays(path: Path) -> ak.Array:
+    with uproot.open(path) as f:
+        return f["Events"].arrays()
+
+
+@pytest.fixture(scope="session")
+def gun(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _make(cache, tmp_path_factory.mktemp("gun") / "gun.root", "muon-gun", 3000, seed=11, mu=30.0)
+
+
+@pytest.fixture(scope="session")
+def zerobias(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _make(cache, tmp_path_factory.mktemp("zb") / "zb.root", "zerobias", 420, seed=5, mu=60.0)
+
+
+def test_same_seed_same_content_regardless_of_workers(cache: Path, tmp_path: Path) -> None:
+    a = _make(cache, tmp_path / "a.root", "muon-gun", 150, seed=3, mu=20.0, workers=1)
+    b = _make(cache, tmp_path / "b.root", "muon-gun", 150, seed=3, mu=20.0, workers=2)
+    c = _make(cache, tmp_path / "c.root", "muon-gun", 150, seed=4, mu=20.0, workers=1)
+    ta, tb, tc = _arrays(a), _arrays(b), _arrays(c)
+    assert ta.fields == tb.fields
+    for name in ta.fields:
+        assert ak.all(ak.ravel(ta[name]) == ak.ravel(tb[name])), name
+    assert not ak.all(ak.ravel(ta["L1EtSum_MET"]) == ak.ravel(tc["L1EtSum_MET"]))
+    assert read_provenance(a) == read_provenance(b)
+
+
+def test_pythia_sample_is_reproducible(cache: Path, tmp_path: Path) -> None:
+    a = _arrays(_make(cache, tmp_path / "a.root", "wmunu", 40, seed=9))
+    b = _arrays(_make(cache, tmp_path / "b.root", "wmunu", 40, seed=9))
+    assert ak.all(ak.ravel(a["GenMu_pt"]) == ak.ravel(b["GenMu_pt"]))
+    assert ak.all(a["L1EtSum_MET"] == b["L1EtSum_MET"])
+
+
+def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
+    import yaml
+
+    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/schemas/l1emu.yaml").read_text())
+    with uproot.open(gun) as f:
+        tree = f["Events"]
+        names = set(tree.keys())
+        assert tree.classname == "TTree"
+        assert tree["L1Mu_charge"].typename.endswith("int32_t[]")
+        types = {k: tree[k].typename for k in names}
+    cpp = {"float32": "float", "float64": "double", "int32": "int32_t", "int64": "int64_t"}
+    for collection in ("event", "L1Jet", "L1EG", "L1Mu", "L1EtSum", "GenMu", "GenJet"):
+        spec = schema["collections"][collection]
+        missing = set(spec["branches"]) - names
+        assert not missing, (collection, missing)
+        for branch, doc in spec["branches"].items():
+            want = cpp[str(doc).split(";")[0].strip()]
+            assert types[branch] == (want if collection in ("event", "L1EtSum") else want + "[]"), branch
+    prov = read_provenance(gun)
+    assert prov["request"]["seed"] == 11
+    assert prov["events"] == 3000
+    assert prov["pileup"]["mu"] == 30.0 and prov["pileup"]["pool"]["size"] == POOL
+    assert prov["versions"]["pythia8mc"] == "8.317.2"
+
+
+def test_mean_pileup_equals_mu(gun: Path) -> None:
+    n_pu = _arrays(gun)["nPileup"]
+    assert np.mean(n_pu) == pytest.approx(30.0, abs=4 * np.sqrt(30.0 / len(n_pu)))
+    assert np.var(n_pu) == pytest.approx(30.0, rel=0.15)  # Poisson
+
+
+def test_classic_muon_pt_resolution_is_worse_at_high_pt(gun: Path) -> None:
+    t = _arrays(gun)
+    mu = ak.flatten(t["L1Mu_pt"])
+    gen = ak.flatten(t["L1Mu_genPt"])
+    ratio = np.asarray(mu[gen > 0] / gen[gen > 0])
+    gen = np.asarray(gen[gen > 0])
+
+    def width(sel: np.ndarray) -> float:
+        return float(np.subtract(*np.percentile(ratio[sel], [84, 16])) / 2)
+
+    low, high = width((gen > 8) & (gen < 20)), width(gen > 60)
+    assert high > 1.3 * low
+    assert np.median(ratio[(gen > 8) & (gen < 20)]) == pytest.approx(1.0, abs=0.1)
+    # efficiency: gun muons above 5 GeV become L1 muons (97 % chambers, >= 2 stations, 99 % finding)
+    gun_pt = np.asarray(ak.firsts(t["GenMu_pt"]))
+    matched = np.asarray(ak.num(t["L1Mu_pt"][t["L1Mu_genPt"] > 0]) > 0)
+    assert 0.95 < matched[gun_pt > 5].mean() < 1.0
+    assert matched[gun_pt < 2.5].mean() < 0.6  # the turn-on: too soft to cross the iron
+
+
+def test_zerobias_weights_stitching_and_falling_jet_spectrum(zerobias: Path) -> None:
+    t = _arrays(zerobias)
+    w = np.asarray(t["weight"])
+    assert w.sum() == pytest.approx(1.0, rel=1e-9)
+    hard = np.asarray(t["pthat"]) > 0
+    assert hard.sum() == 210 and np.all(np.asarray(t["pthat"])[hard] >= 30.0)
+    assert np.mean(np.asarray(t["nPileup"])[~hard]) == pytest.approx(60.0, abs=2.0)
+    lead = np.asarray(ak.fill_none(ak.firsts(t["L1Jet_pt"]), 0.0))
+    # weighted fraction of crossings with a leading jet above 50, 100, 200 GeV falls steeply
+    frac = [w[lead > x].sum() for x in (50.0, 100.0, 200.0)]
+    assert frac[0] > 5 * frac[1] > 0
+    assert frac[1] > 5 * frac[2] > 0
+    prov = read_provenance(zerobias)
+    stitch = prov["stitching"]
+    assert stitch["sigma_inel_mb"] == pytest.approx(79.0, rel=0.1)
+    sig, err = np.array(stitch["sigma_bins_mb"]), np.array(stitch["sigma_bins_err_mb"])
+    assert np.all(np.diff(sig) < 0)  # harder bins, smaller cross sections
+    assert np.all((err > 0) & (err < 0.3 * sig))
+
+
+def test_zmumu_dimuon_mass_peaks_at_the_z(cache: Path, tmp_path: Path) -> None:
+    t = _arrays(_make(cache, tmp_path / "z.root", "zmumu", 120, seed=2))
+    mu = t[ak.num(t["GenMu_pt"]) >= 2]
+    pt, eta, phi = (np.asarray(mu[f"GenMu_{k}"][:, :2].to_numpy()) for k in ("pt", "eta", "phi"))
+    m2 = 2 * pt[:, 0] * pt[:, 1] * (np.cosh(eta[:, 0] - eta[:, 1]) - np.cos(phi[:, 0] - phi[:, 1]))
+    mass = np.sqrt(m2)
+    hist, edges = np.histogram(mass, bins=np.arange(50.0, 131.0, 4.0))
+    peak = 0.5 * (edges[np.argmax(hist)] + edges[np.argmax(hist) + 1])
+    assert peak == pytest.approx(91.0, abs=4.0)
+
+
+@pytest.mark.parametrize(
+    ("process", "label", "lo", "hi"), [("boosted-w", 2, 65.0, 95.0), ("boosted-t", 4, 140.0, 190.0)]
+)
+def test_boosted_jet_groomed_mass_peaks(
+    cache: Path, tmp_path: Path, process: str, label: int, lo: float, hi: float
+) -> None:
+    t = _arrays(_make(cache, tmp_path / "j.root", process, 40, seed=4))
+    jets = ak.flatten(t["FatJet_j_mass_mmdt"])
+    assert len(jets) >= 15
+    assert lo < np.median(np.asarray(jets)) < hi
+    assert set(ak.flatten(t["FatJet_label"]).tolist()) == {label}
+    assert np.all(np.asarray(ak.flatten(t["FatJet_pt"])) > 500.0)
+    assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
+    import yaml
+
+    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/schemas/l1emu.yaml").read_text())
+    fat = set(schema["collections"]["FatJet"]["branches"])
+    assert len(fat) == 20 and fat <= set(t.fields)
+
+
+def test_cli_generates_and_refuses_unknown_process(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "np.root"
+    rc = main(
+        [
+            "generate",
+            "np-haa4mu",
+            "-n",
+            "30",
+            "-o",
+            str(out),
+            "--seed",
+            "2",
+            "-j",
+            "1",
+            "--cache-dir",
+            str(cache),
+            "--quiet",
+        ]
+    )
+    assert rc == 0 and out.exists()
+    assert "wrote 30 np-haa4mu events" in capsys.readouterr().out
+    assert ak.mean(ak.num(_arrays(out)["GenMu_pt"])) > 2.5  # four muons from a -> mu mu
+    with pytest.raises(UnknownProcessError, match="choose one of"):
+        generate(Request("no-such", 10, cache_dir=cache), tmp_path / "x.root")
+    assert not (tmp_path / "x.root").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path) -> None:
+    from trigger.errors import SampleError
+    from trigger.samples.defaults import produce_all
+
+    cfg = tmp_path / "samples.yaml"
+    cfg.write_text(
+        "version: 1\ndefaults: {seed: 3}\nsamples:\n  gun: {process: muon-gun, events: 40, mu: 0}\n"
+    )
+    first = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
+    again = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
+    assert [m for _, _, m in first] == [True] and [m for _, _, m in again] == [False]
+    cfg.write_text("samples:\n  gun: {process: muon-gun, events: 41, mu: 0}\n")
+    assert [m for _, _, m in produce_all(cfg, tmp_path / "out", cache, 1, False)] == [True]
+    cfg.write_text("samples:\n  gun: {process: muon-gun, event: 40}\n")
+    with pytest.raises(SampleError, match=r"samples\.gun: unknown keys \['event'\]"):
+        produce_all(cfg, tmp_path / "out", cache, 1, False)
+
+
+def test_default_sample_list_is_valid(cache: Path) -> None:
+    from trigger.samples.defaults import load_sample_list
+
+    cfg = Path(__file__).parent.parent / "configs" / "samples.yaml"
+    reqs = load_sample_list(cfg, cache, workers=2)
+    assert {"zerobias", "muon-gun", "wmunu", "zmumu", "boosted-t"} <= set(reqs)
+    assert sum(1 for name in reqs if name.startswith("np-")) >= 4
+
+
+def test_cli_info_prints_provenance(gun: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--info", str(gun)]) == 0
+    out = capsys.readouterr().out
+    assert "3000 events" in out and '"seed": 11' in out and '"mu": 30.0' in out
+
+
+def test_cli_output_does_not_depend_on_workers_or_paths(cache: Path, tmp_path: Path) -> None:
+    outs = []
+    for workers, name in ((1, "one.root"), (2, "two.root")):
+        out = tmp_path / name
+        argv = ["generate", "muon-gun", "-n", "120", "-o", str(out), "--seed", "5", "-j", str(workers)]
+        assert main([*argv, "--chunk", "50", "--cache-dir", str(cache), "--quiet"]) == 0
+        outs.append(out)
+    assert read_provenance(outs[0]) == read_provenance(outs[1])
+    a, b = _arrays(outs[0]), _arrays(outs[1])
+    assert all(ak.all(ak.ravel(a[k]) == ak.ravel(b[k])) for k in a.fields)

@@ -1,0 +1,44 @@
+"""The Pythia wrapper: checked settings and init, flat output, matching candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trigger.errors import SampleError
+from trigger.samples.processes import PROCESSES
+from trigger.samples.pythia import Generator
+
+
+def test_unknown_setting_is_refused() -> None:
+    with pytest.raises(SampleError, match="rejected the setting 'Bogus:thing = 1'"):
+        Generator(("HardQCD:all = on", "Bogus:thing = 1"), seed=1)
+
+
+def test_silent_init_failure_is_caught() -> None:
+    # Pythia's init() returns False without raising for electron beams with hadronic processes
+    with pytest.raises(SampleError, match=r"init\(\) failed"):
+        Generator(("Beams:idA = 11", "HardQCD:all = on"), seed=1)
+
+
+def test_final_state_conserves_charge_and_w_candidates_are_found() -> None:
+    proc = PROCESSES["boosted-w"]
+    gen = Generator(proc.settings, seed=5, match_ids=proc.fatjet_match)
+    ev = gen.generate(30)
+    assert ev.n == 30 and ev.pthat.shape == (30,)
+    charge = np.bincount(ev.event, weights=ev.charge, minlength=30)
+    np.testing.assert_allclose(charge, 2.0, atol=1e-9)  # pp initial state
+    # exactly one hadronic W (the last copy) per event, with large pT
+    assert np.bincount(ev.cand_event, minlength=30).tolist() == [1] * 30
+    assert set(np.abs(ev.cand_pid).tolist()) == {24}
+    assert np.median(ev.cand_pt) > 400.0
+    assert gen.sigma_mb() > 0.0
+
+
+def test_same_seed_same_events() -> None:
+    proc = PROCESSES["zmumu"]
+    a = Generator(proc.settings, seed=3).generate(10)
+    b = Generator(proc.settings, seed=3).generate(10)
+    c = Generator(proc.settings, seed=4).generate(10)
+    np.testing.assert_array_equal(a.pt, b.pt)
+    assert a.pt.size != c.pt.size or not np.array_equal(a.pt, c.pt)

@@ -1,0 +1,105 @@
+"""``l1emu generate``: produce a sample with Pythia 8 + the detector model into a ROOT file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("generate", help="generate a sample (Pythia 8 + detector model) into a ROOT file")
+    parser.add_argument("process", nargs="?", help="process name (see --list)")
+    parser.add_argument("-n", "--events", type=int, default=1000)
+    parser.add_argument("-o", "--output", type=Path, help="output ROOT file")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)"
+    )
+    parser.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--chunk", type=int, default=500, help="events per chunk (one derived seed each)")
+    parser.add_argument("--pool-size", type=int, default=5000, help="minimum-bias pool entries")
+    parser.add_argument("--pool-seed", type=int, default=1)
+    parser.add_argument("--cache-dir", type=Path, default=None, help="pool and MPI cache ($L1EMU_CACHE)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--list", action="store_true", help="list the processes and exit")
+    parser.add_argument(
+        "--all", type=Path, metavar="YAML", help="produce every sample of a list (configs/samples.yaml)"
+    )
+    parser.add_argument(
+        "--outdir", type=Path, default=Path("data/samples"), help="output directory for --all"
+    )
+    parser.add_argument(
+        "--info", type=Path, metavar="FILE", help="print a sample's size and provenance and exit"
+    )
+    parser.set_defaults(func=_generate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from trigger.errors import SampleError
+    from trigger.samples.processes import get_process
+    from trigger.samples.production import Request, default_cache_dir, describe, generate
+
+    if args.info is not None:
+        return _info(args.info)
+    if args.list:
+        for name, text in describe():
+            print(f"{name:16s} {text}")
+        return 0
+    cache = args.cache_dir or default_cache_dir()
+    progress = not args.quiet and sys.stderr.isatty()
+    if args.all is not None:
+        from trigger.samples.defaults import produce_all
+
+        start = time.perf_counter()
+        for name, path, made in produce_all(args.all, args.outdir, cache, max(1, args.workers), progress):
+            print(f"{name:16s} {path}  ({'generated' if made else 'up to date'})")
+        print(f"samples ready in {time.perf_counter() - start:.1f} s")
+        return 0
+    if args.process is None or args.output is None:
+        raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
+    process = get_process(args.process)
+    mu = args.mu if args.mu is not None else (60.0 if process.zerobias else 0.0)
+    req = Request(
+        process=args.process,
+        n=args.events,
+        seed=args.seed,
+        mu=mu,
+        workers=max(1, args.workers),
+        chunk=args.chunk,
+        cache_dir=cache,
+        pool_size=args.pool_size,
+        pool_seed=args.pool_seed,
+    )
+    start = time.perf_counter()
+    generate(req, args.output, progress=progress)
+    dt = time.perf_counter() - start
+    rate = args.events / dt
+    what = f"{args.events} {args.process} events (mu {mu:g})"
+    print(f"wrote {what} to {args.output} in {dt:.1f} s ({rate:.0f} ev/s)")
+    return 0
+
+
+def _info(path: Path) -> int:
+    import json
+
+    import uproot
+
+    from trigger.errors import SampleError
+    from trigger.samples.writer import read_provenance
+
+    try:
+        with uproot.open(path) as f:
+            entries = f["Events"].num_entries
+            branches = len(f["Events"].keys())
+        prov = read_provenance(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise SampleError(f"{path} is not an l1emu sample (Events tree + provenance): {exc}") from exc
+    print(f"{path}: {entries} events, {branches} branches")
+    print(json.dumps(prov, indent=2, sort_keys=True))
+    return 0

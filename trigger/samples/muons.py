@@ -1,0 +1,269 @@
+"""Muon system model: propagation to four stations, station measurements, L1 muons.
+
+Each muon (pT, eta, phi, charge) is stepped outwards in transverse radius r (5 cm steps) through
+a 3.8 T solenoid (r < 2.95 m, |z| < 6.0 m) and a -1.8 T return field in the barrel yoke
+(2.95 < r < 7.4 m, |z| < 6.6 m); the endcap beyond |z| = 6.0 m is field-free in phi. Energy loss
+(2.5 GeV through the calorimeters and coil, 11 MeV/cm of iron in the yoke) and Gaussian multiple
+scattering (Highland formula; 110 X0 before the yoke, iron X0 = 1.76 cm) are applied per step; a
+muon that runs out of momentum stops. Station k sits at r = min(R_k, Z_k / sinh|eta|) with barrel
+radii R = 4.2, 5.0, 6.0, 7.1 m and endcap discs Z = 6.9, 8.3, 9.7, 10.6 m.
+
+Per station: ``phi`` (hit position, sigma 0.25 mrad), ``theta`` (polar angle, sigma 5 mrad),
+``bend`` (track direction minus position phi, sigma 2 mrad), ``qual`` (hit layers of 8, each
+layer 95 % efficient) and ``present`` (reached, chamber 97 % efficient, >= 4 layers).
+
+An L1 muon needs >= 2 stations present, |eta| < 2.4 (and a 99 % track-finder efficiency). The
+classic pT is read from look-up tables, in |eta| bins of 0.1, of the scatter-free |phi_j - phi_i|
+of the first present station pair (1-2, 1-3, 1-4, 2-3, 2-4, 3-4) versus pT, quantized to 0.5 GeV
+and capped at 255 GeV as in the uGMT.
+Quality: 12 for >= 3 stations with station 1, 8 for >= 3 stations, 4 for 2. The L1 phi is the
+first present station's phi minus the scatter-free bending for the assigned pT and charge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["MuonSystem", "StationHits"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_STEP = 0.05  # m
+_R_SOL, _Z_SOL, _B_SOL = 2.95, 6.0, 3.8
+_R_YOKE, _Z_YOKE, _B_YOKE = 7.4, 6.6, -1.8
+_R_STATION = np.array([4.2, 5.0, 6.0, 7.1])
+_Z_STATION = np.array([6.9, 8.3, 9.7, 10.6])
+_CALO_LOSS = 2.5  # GeV, calorimeters + coil
+_CALO_X0 = 110.0
+_IRON_LOSS = 1.1  # GeV per m of iron
+_IRON_X0 = 0.0176  # m
+_LUT_DETA = 0.1
+_LUT_ETA_BINS = 25
+# station pairs for the classic pT, in order of preference (lever arm and field between them)
+_PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
+
+
+@dataclass(frozen=True)
+class StationHits:
+    """Station measurements, each array ``(n_muons, 4)``."""
+
+    phi: FloatArray
+    theta: FloatArray
+    bend: FloatArray
+    qual: IntArray
+    present: npt.NDArray[np.bool_]
+
+
+def _monotonic(table: FloatArray) -> FloatArray:
+    """Keep the falling part of response-versus-pT tables (last axis): NaN below the peak
+    (muons that barely reach the stations) and a running minimum above it."""
+    filled = np.where(np.isfinite(table), table, -np.inf)
+    peak = np.argmax(filled, axis=-1)
+    idx = np.arange(table.shape[-1])
+    above = idx >= peak[..., None]
+    start = np.where(above & np.isfinite(table), table, np.inf)
+    out = np.where(above, np.minimum.accumulate(start, axis=-1), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return np.asarray(out)
+
+
+def _wrap(phi: FloatArray) -> FloatArray:
+    return np.asarray(np.mod(phi + np.pi, 2 * np.pi) - np.pi)
+
+
+@dataclass(frozen=True)
+class MuonSystem:
+    """See the module docstring; every number of the model is a field here."""
+
+    phi_res: float = 0.00025
+    theta_res: float = 0.005
+    bend_res: float = 0.002
+    layer_eff: float = 0.95
+    chamber_eff: float = 0.97
+    min_layers: int = 4
+    track_eff: float = 0.99
+    max_eta: float = 2.4
+    pt_lsb: float = 0.5
+    pt_max: float = 255.0
+    _lut: tuple[FloatArray, FloatArray, FloatArray] = field(init=False, repr=False, compare=False)
+    _offset: FloatArray = field(init=False, repr=False, compare=False)
+    _pair_sign: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # scatter-free response versus pT in |eta| bins of 0.1: the classic pT look-up table
+        pt = np.geomspace(1.5, 3000.0, 300)
+        eta_bins = np.arange(_LUT_ETA_BINS) * _LUT_DETA + _LUT_DETA / 2
+        pt_g, eta_g = np.meshgrid(pt, eta_bins)
+        pos, dirn, _, _ = self._propagate(
+            pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None
+        )
+        shape = pt_g.shape
+        # (eta bin, pT, station pair): |phi_j - phi_i| of a positive muon, and its sign at 100 GeV
+        signed = np.stack([(pos[:, j] - pos[:, i]).reshape(shape) for i, j in _PAIRS], axis=-1)
+        at_100 = np.searchsorted(pt, 100.0)
+        object.__setattr__(self, "_pair_sign", np.sign(np.nan_to_num(signed[:, at_100, :])))
+        dphi = np.moveaxis(_monotonic(np.moveaxis(np.abs(signed), 1, -1)), -1, 1)
+        bend = np.abs(_wrap(dirn - pos)).reshape(*shape, 4)  # (eta bin, pT, station)
+        bend = np.moveaxis(_monotonic(np.moveaxis(bend, 1, -1)), -1, 1)
+        object.__setattr__(self, "_lut", (pt, dphi, bend))
+        # position offset of a positive muon at each station: the vertex-extrapolation table
+        object.__setattr__(self, "_offset", pos.reshape(*shape, 4))
+
+    def _propagate(
+        self,
+        pt: FloatArray,
+        eta: FloatArray,
+        phi: FloatArray,
+        charge: FloatArray,
+        rng: np.random.Generator | None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Position phi, direction phi, theta at each station and whether it was reached."""
+        n = pt.size
+        sinh = np.abs(np.sinh(eta))
+        r_station = np.minimum(_R_STATION[None, :], _Z_STATION[None, :] / np.maximum(sinh, 1e-9)[:, None])
+        p = pt * np.cosh(eta) - _CALO_LOSS
+        theta = 2 * np.arctan(np.exp(-eta))
+        pos = phi.astype(np.float64).copy()
+        dirn = phi.astype(np.float64).copy()
+        if rng is not None:
+            ms = 0.0136 / np.maximum(p, 0.1) * np.sqrt(_CALO_X0) * (1 + 0.038 * np.log(_CALO_X0))
+            dirn = dirn + ms / np.sin(theta) * rng.standard_normal(n)
+            theta = theta + ms * rng.standard_normal(n)
+        alive = p > 0
+        out_pos = np.full((n, 4), np.nan)
+        out_dir = np.full((n, 4), np.nan)
+        out_theta = np.full((n, 4), np.nan)
+        reached = np.zeros((n, 4), bool)
+        pt_now = np.maximum(p, 1e-3) / np.cosh(eta)
+        r = 0.0
+        n_steps = int(np.ceil(_R_STATION[-1] / _STEP)) + 1
+        for _ in range(n_steps):
+            r_next = r + _STEP
+            z = r_next * sinh
+            in_sol = (r_next <= _R_SOL) & (z <= _Z_SOL)
+            in_yoke = (r_next > _R_SOL) & (r_next <= _R_YOKE) & (z <= _Z_YOKE)
+            b = np.where(in_sol, _B_SOL, np.where(in_yoke, _B_YOKE, 0.0))
+            alpha = dirn - pos  # angle of the track to the radial direction
+            ds = _STEP / np.maximum(np.cos(alpha), 0.05)
+            dirn = dirn - charge * 0.3 * b * ds / pt_now
+            pos = pos + np.tan(alpha) * _STEP / max(r_next, _STEP)
+            iron = ds * np.cosh(eta) * in_yoke * (r_next > 3.9)
+            if rng is not None:
+                x0 = iron / _IRON_X0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ms = np.where(
+                        x0 > 0, 0.0136 / (pt_now * np.cosh(eta)) * np.sqrt(x0) * (1 + 0.038 * np.log(x0)), 0.0
+                    )
+                dirn = dirn + ms * rng.standard_normal(n)
+                theta = theta + ms * rng.standard_normal(n)
+            p_now = pt_now * np.cosh(eta) - _IRON_LOSS * iron
+            alive &= (p_now > 0) & (np.cos(alpha) > 0.2)  # stopped, or curling back inwards
+            pt_now = np.maximum(p_now, 1e-3) / np.cosh(eta)
+            crossing = (r < r_station) & (r_next >= r_station) & alive[:, None]
+            out_pos[crossing] = np.broadcast_to(pos[:, None], (n, 4))[crossing]
+            out_dir[crossing] = np.broadcast_to(dirn[:, None], (n, 4))[crossing]
+            out_theta[crossing] = np.broadcast_to(theta[:, None], (n, 4))[crossing]
+            reached |= crossing
+            r = r_next
+        return out_pos, out_dir, out_theta, reached
+
+    def stations(
+        self, pt: FloatArray, eta: FloatArray, phi: FloatArray, charge: FloatArray, rng: np.random.Generator
+    ) -> StationHits:
+        """Simulated station measurements of muons given at the vertex."""
+        n = pt.size
+        pos, dirn, theta, reached = self._propagate(pt, eta, phi, charge, rng)
+        layers = rng.binomial(8, self.layer_eff, size=(n, 4))
+        present = reached & (rng.random((n, 4)) < self.chamber_eff) & (layers >= self.min_layers)
+        hit_phi = _wrap(pos + self.phi_res * rng.standard_normal((n, 4)))
+        hit_theta = theta + self.theta_res * rng.standard_normal((n, 4))
+        bend = _wrap(dirn - pos) + self.bend_res * rng.standard_normal((n, 4))
+        zero = ~present
+        return StationHits(
+            phi=np.where(zero, 0.0, hit_phi),
+            theta=np.where(zero, 0.0, hit_theta),
+            bend=np.where(zero, 0.0, bend),
+            qual=np.where(zero, 0, layers).astype(np.int64),
+            present=present,
+        )
+
+    def classic_pt(self, hits: StationHits) -> tuple[FloatArray, IntArray]:
+        """Classic pT (GeV, quantized) and charge from |phi_j - phi_i| of the first present pair
+        of stations in ``_PAIRS`` order (the bend of the only station if just one is present),
+        read through the |eta|-binned look-up tables."""
+        pt_lut, dphi_lut, bend_lut = self._lut
+        n = hits.phi.shape[0]
+        rows = np.arange(n)
+        pair_ok = np.stack([hits.present[:, i] & hits.present[:, j] for i, j in _PAIRS], axis=1)
+        has_pair = pair_ok.any(axis=1)
+        pair = np.argmax(pair_ok, axis=1)
+        st_i = np.array([i for i, _ in _PAIRS])[pair]
+        st_j = np.array([j for _, j in _PAIRS])[pair]
+        dphi = _wrap(hits.phi[rows, st_j] - hits.phi[rows, st_i])
+        first = np.argmax(hits.present, axis=1)
+        bend = hits.bend[rows, first]
+        theta = hits.theta[rows, first]
+        eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
+        ibin = np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1)
+        pt = np.zeros(n)
+        sign = np.zeros(n)
+        # the response falls with pT: interpolate against the reversed (rising) tables
+        for b in np.unique(ibin):
+            for k in range(len(_PAIRS)):
+                use = (ibin == b) & has_pair & (pair == k)
+                lut = dphi_lut[b, :, k]
+                ok = np.isfinite(lut)
+                if use.any() and ok.sum() > 1:
+                    pt[use] = np.interp(np.abs(dphi[use]), lut[ok][::-1], pt_lut[ok][::-1])
+                    sign[use] = np.sign(dphi[use]) * self._pair_sign[b, k]
+            for st in range(4):
+                use = (ibin == b) & ~has_pair & (first == st)
+                lut = bend_lut[b, :, st]
+                ok = np.isfinite(lut)
+                if use.any() and ok.sum() > 1:
+                    pt[use] = np.interp(np.abs(bend[use]), lut[ok][::-1], pt_lut[ok][::-1])
+                    sign[use] = -np.sign(bend[use])
+        pt = np.minimum(np.round(pt / self.pt_lsb) * self.pt_lsb, self.pt_max)
+        charge = np.where(sign > 0, 1, -1).astype(np.int64)
+        return pt, charge
+
+    def vertex_phi(self, hits: StationHits, pt: FloatArray, charge: IntArray) -> FloatArray:
+        """phi at the vertex: the first present station's phi minus the bending expected for the
+        assigned pT and charge (the uGMT's extrapolation, from the same scatter-free tables)."""
+        pt_lut = self._lut[0]
+        n = hits.phi.shape[0]
+        rows = np.arange(n)
+        first = np.argmax(hits.present, axis=1)
+        theta = hits.theta[rows, first]
+        eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
+        ibin = np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1)
+        offset = np.zeros(n)
+        log_pt = np.log(np.maximum(pt, pt_lut[0]))
+        for b in np.unique(ibin):
+            for st in range(4):
+                sel = (ibin == b) & (first == st)
+                table = self._offset[b, :, st]
+                ok = np.isfinite(table)
+                if sel.any() and ok.sum() > 1:
+                    offset[sel] = np.interp(log_pt[sel], np.log(pt_lut[ok]), table[ok])
+        return _wrap(hits.phi[rows, first] - charge * offset)
+
+    def quality(self, hits: StationHits) -> IntArray:
+        n_st = hits.present.sum(axis=1)
+        return np.where(n_st >= 3, np.where(hits.present[:, 0], 12, 8), np.where(n_st == 2, 4, 0)).astype(
+            np.int64
+        )
+
+    def triggered(
+        self, eta: FloatArray, hits: StationHits, rng: np.random.Generator
+    ) -> npt.NDArray[np.bool_]:
+        """Which muons become L1 muons."""
+        return np.asarray(
+            (hits.present.sum(axis=1) >= 2)
+            & (np.abs(eta) < self.max_eta)
+            & (rng.random(eta.size) < self.track_eff)
+        )

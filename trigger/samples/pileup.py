@@ -1,0 +1,185 @@
+"""Minimum-bias pool, generated once and cached, and Poisson(mu) overlay at tower level.
+
+A pool entry is one inelastic pp interaction (Pythia ``SoftQCD:inelastic``) reduced to its
+tower deposits (before smearing), its muons above 2 GeV and its pTHat. A bunch crossing draws
+Poisson(mu) entries uniformly with replacement; their deposits are summed with the hard event's,
+then smeared once. Re-using entries across crossings is the price of >= 1 000 crossings/s: with a
+pool of P entries, two crossings at pile-up mu share on average mu^2 / P entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from trigger.errors import SampleError
+from trigger.samples.geometry import Deposits
+
+__all__ = ["MUON_MIN_PT", "POOL_VERSION", "MinBiasPool", "pool_path"]
+
+POOL_VERSION = 1
+MUON_MIN_PT = 2.0
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def pool_path(cache_dir: Path, size: int, seed: int) -> Path:
+    """Cache file of a pool; its name hashes everything the content depends on (format, Pythia
+    version, tower geometry), so a changed model never reads a stale pool."""
+    from trigger.samples import geometry
+    from trigger.samples.pythia import pythia_version
+
+    key = repr(
+        (
+            POOL_VERSION,
+            pythia_version(),
+            geometry.N_ETA,
+            geometry.N_PHI,
+            geometry.ETA_MAX,
+            geometry.B_FIELD,
+            geometry._R_CALO,
+            geometry._Z_CALO,
+            geometry._EM_IDS,
+            geometry._INVISIBLE_IDS,
+            MUON_MIN_PT,
+        )
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return cache_dir / f"minbias-pool-v{POOL_VERSION}-n{size}-s{seed}-{digest}.npz"
+
+
+def _csr_gather(offsets: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Flat element indices of ``rows`` of a CSR array, and the position in ``rows`` of each."""
+    starts = offsets[rows]
+    lengths = offsets[rows + 1] - starts
+    owner = np.repeat(np.arange(rows.size), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + np.arange(owner.size) - first, owner
+
+
+@dataclass(frozen=True)
+class MinBiasPool:
+    """Pool arrays in CSR form (``tower_offsets[i]:tower_offsets[i+1]`` are entry i's towers)."""
+
+    tower_offsets: IntArray
+    tower_cell: IntArray
+    tower_et: FloatArray
+    muon_offsets: IntArray
+    muon_pt: FloatArray
+    muon_eta: FloatArray
+    muon_phi: FloatArray
+    muon_charge: FloatArray
+    pthat: FloatArray
+    sigma_mb: float
+
+    @property
+    def size(self) -> int:
+        return int(self.pthat.size)
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for a in (self.tower_cell, self.tower_et, self.muon_pt, self.pthat):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:16]
+
+    def save(self, path: Path) -> None:
+        """Atomic write: a crash never leaves a half-written pool in the cache."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, sigma_mb=np.array(self.sigma_mb), **{k: getattr(self, k) for k in _ARRAYS})
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> MinBiasPool:
+        try:
+            with np.load(path) as f:
+                return cls(sigma_mb=float(f["sigma_mb"]), **{k: f[k] for k in _ARRAYS})
+        except (OSError, KeyError, ValueError) as exc:
+            raise SampleError(f"cannot read the pile-up pool {path}: {exc}; delete it to regenerate") from exc
+
+    def overlay(
+        self, n_events: int, mu: float, rng: np.random.Generator, max_pthat: float | None = None
+    ) -> tuple[IntArray, Deposits, dict[str, npt.NDArray[np.generic]]]:
+        """Draw Poisson(mu) entries per crossing (only entries with pTHat < ``max_pthat`` if given).
+
+        Returns the number overlaid per crossing, their summed-up deposits and their muons
+        (flat, with ``event``).
+        """
+        allowed = np.arange(self.size) if max_pthat is None else np.nonzero(self.pthat < max_pthat)[0]
+        if allowed.size == 0:
+            raise SampleError(
+                f"no entry of the {self.size}-entry pile-up pool has pTHat < {max_pthat} GeV; "
+                "generate a larger pool (--pool-size)"
+            )
+        n_pu = rng.poisson(mu, size=n_events).astype(np.int64)
+        rows = allowed[rng.integers(0, allowed.size, size=int(n_pu.sum()))]
+        crossing = np.repeat(np.arange(n_events), n_pu)
+        idx, owner = _csr_gather(self.tower_offsets, rows)
+        deposits = Deposits(crossing[owner], self.tower_cell[idx], self.tower_et[idx])
+        midx, mown = _csr_gather(self.muon_offsets, rows)
+        muons: dict[str, npt.NDArray[np.generic]] = {
+            "event": crossing[mown],
+            "pt": self.muon_pt[midx],
+            "eta": self.muon_eta[midx],
+            "phi": self.muon_phi[midx],
+            "charge": self.muon_charge[midx],
+        }
+        return n_pu, deposits, muons
+
+
+_ARRAYS = [f for f in MinBiasPool.__dataclass_fields__ if f != "sigma_mb"]
+
+
+def pool_part(
+    deposits: Deposits, n: int, muons: dict[str, npt.NDArray[np.generic]], pthat: FloatArray, sigma: float
+) -> MinBiasPool:
+    """A pool of ``n`` entries from their deposits (sorted by entry) and muons."""
+    order = np.argsort(deposits.event, kind="stable")
+    t_off = np.concatenate([[0], np.cumsum(np.bincount(deposits.event, minlength=n))]).astype(np.int64)
+    m_event = np.asarray(muons["event"], dtype=np.int64)
+    m_order = np.argsort(m_event, kind="stable")
+    m_off = np.concatenate([[0], np.cumsum(np.bincount(m_event, minlength=n))]).astype(np.int64)
+    return MinBiasPool(
+        tower_offsets=t_off,
+        tower_cell=deposits.cell[order].astype(np.int32).astype(np.int64),
+        tower_et=deposits.et[order].astype(np.float32).astype(np.float64),
+        muon_offsets=m_off,
+        muon_pt=np.asarray(muons["pt"], np.float64)[m_order],
+        muon_eta=np.asarray(muons["eta"], np.float64)[m_order],
+        muon_phi=np.asarray(muons["phi"], np.float64)[m_order],
+        muon_charge=np.asarray(muons["charge"], np.float64)[m_order],
+        pthat=pthat.astype(np.float64),
+        sigma_mb=sigma,
+    )
+
+
+def merge(parts: list[MinBiasPool]) -> MinBiasPool:
+    """Concatenate pool parts in order; the cross section is the event-weighted mean."""
+
+    def offsets(name: str) -> IntArray:
+        out = [np.zeros(1, np.int64)]
+        base = 0
+        for p in parts:
+            off = getattr(p, name)
+            out.append(off[1:] + base)
+            base += int(off[-1])
+        return np.concatenate(out)
+
+    sizes = np.array([p.size for p in parts], float)
+    return MinBiasPool(
+        tower_offsets=offsets("tower_offsets"),
+        tower_cell=np.concatenate([p.tower_cell for p in parts]),
+        tower_et=np.concatenate([p.tower_et for p in parts]),
+        muon_offsets=offsets("muon_offsets"),
+        muon_pt=np.concatenate([p.muon_pt for p in parts]),
+        muon_eta=np.concatenate([p.muon_eta for p in parts]),
+        muon_phi=np.concatenate([p.muon_phi for p in parts]),
+        muon_charge=np.concatenate([p.muon_charge for p in parts]),
+        pthat=np.concatenate([p.pthat for p in parts]),
+        sigma_mb=float(np.average([p.sigma_mb for p in parts], weights=sizes)),
+    )

@@ -1,0 +1,307 @@
+"""Sample production: plan chunks with derived seeds, run them in worker processes, stitch, write.
+
+Every chunk gets its own ``SeedSequence(seed).spawn`` child, so the file content depends on the
+seed and the chunk size only, never on the number of workers. Zero-bias crossings are Poisson(mu)
+pool entries (pool vetoed above the lowest pTHat edge); a share of the sample is hard QCD in pTHat
+bins on top of Poisson(mu) pool entries. With p_k = sigma_k / sigma_inel and p_h = sum p_k, the
+weights are exp(-mu p_h) / N_soft for soft crossings and (1 - exp(-mu p_h)) (p_k / p_h) / N_k for
+bin k, so the weights of a zero-bias file sum to 1 (one crossing): rate = f_bx x sum of passing
+weights. Crossings with two hard interactions are counted as one (error ~ (mu p_h)^2 / 2). Every
+other sample has weight 1.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trigger.errors import SampleError
+from trigger.samples.events import Detector, build_branches
+from trigger.samples.pileup import MinBiasPool, merge, pool_part, pool_path
+from trigger.samples.processes import PROCESSES, Process, get_process
+from trigger.samples.provenance import provenance
+from trigger.samples.writer import write_root
+
+__all__ = ["DEFAULT_PTHAT_BINS", "Request", "default_cache_dir", "ensure_pool", "generate"]
+
+DEFAULT_PTHAT_BINS = (30.0, 50.0, 80.0, 120.0, 170.0, 250.0, 400.0)
+_MINBIAS = ("SoftQCD:inelastic = on",)
+
+
+def default_cache_dir() -> Path:
+    """Where pools and MPI initialisations are cached: ``$L1EMU_CACHE`` or ``~/.cache/l1emu``."""
+    env = os.environ.get("L1EMU_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "l1emu"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to produce. ``mu`` is the mean number of pile-up interactions per crossing."""
+
+    process: str
+    n: int
+    seed: int = 1
+    mu: float = 0.0
+    workers: int = 1
+    chunk: int = 500
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    pool_size: int = 5000
+    pool_seed: int = 1
+    pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
+    hard_fraction: float = 0.5
+
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    kind: str  # pool | soft | hard | pythia | gun
+    n: int
+    seed: np.random.SeedSequence
+    process: str = ""
+    settings: tuple[str, ...] = ()
+    mu: float = 0.0
+    pool: str = ""  # path of the pool file, loaded once per worker
+    max_pthat: float | None = None
+    label: int = -1  # pTHat bin of a hard task
+
+
+_POOLS: dict[str, MinBiasPool] = {}
+
+
+def _pool(path: str) -> MinBiasPool | None:
+    if not path:
+        return None
+    if path not in _POOLS:
+        _POOLS[path] = MinBiasPool.load(Path(path))
+    return _POOLS[path]
+
+
+def _pythia_seed(seq: np.random.SeedSequence) -> int:
+    return int(seq.generate_state(1)[0] % 900_000_000) + 1
+
+
+if TYPE_CHECKING:
+    from trigger.samples.pythia import HardEvents
+
+
+def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float, float]]:
+    """One chunk: its branches (or pool part) and the generator's cross-section estimate (mb)."""
+    from trigger.samples.pythia import Generator
+
+    rng = np.random.default_rng(task.seed)
+    detector = Detector()
+    if task.kind == "pool":
+        from trigger.samples.geometry import deposit
+
+        gen = Generator(_MINBIAS, _pythia_seed(task.seed), cache_dir=cache_dir)
+        mb = gen.generate(task.n)
+        deps = deposit(mb.event, mb.pt, mb.eta, mb.phi, mb.pid, mb.charge)
+        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0)
+        muons = {k: getattr(mb, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
+        part = pool_part(deps, task.n, muons, mb.pthat, gen.sigma_mb())
+        return task.index, {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
+    process = get_process(task.process)
+    hard: HardEvents | None = None
+    gun: dict[str, np.ndarray] | None = None
+    sigma = (0.0, 0.0)
+    if task.kind in ("hard", "pythia"):
+        gen = Generator(task.settings, _pythia_seed(task.seed), process.fatjet_match, cache_dir=cache_dir)
+        hard = gen.generate(task.n)
+        sigma = (gen.sigma_mb(), gen.sigma_err_mb())
+    elif task.kind == "gun":
+        gun = {
+            "pt": 1.0 / rng.uniform(1 / 200.0, 1 / 2.0, task.n),
+            "eta": rng.uniform(-2.4, 2.4, task.n),
+            "phi": rng.uniform(-np.pi, np.pi, task.n),
+            "charge": rng.choice(np.array([-1.0, 1.0]), task.n),
+        }
+    branches = build_branches(task.n, hard, gun, _pool(task.pool), task.mu, rng, detector, task.max_pthat)
+    if process.fatjet_label is not None and hard is not None:
+        from trigger.samples.substructure import fatjets
+
+        branches["FatJet"] = fatjets(hard, process.fatjet_label)
+    return task.index, branches, sigma
+
+
+def _chunks(n: int, size: int) -> list[int]:
+    return [min(size, n - s) for s in range(0, n, size)]
+
+
+def _execute(
+    tasks: list[_Task], workers: int, cache_dir: Path, progress: bool, desc: str
+) -> list[tuple[dict[str, Any], tuple[float, float]]]:
+    from tqdm import tqdm
+
+    results: dict[int, tuple[dict[str, Any], tuple[float, float]]] = {}
+    bar = tqdm(total=sum(t.n for t in tasks), desc=desc, unit="ev", disable=not progress, file=sys.stderr)
+    try:
+        if workers <= 1 or len(tasks) == 1:
+            for t in tasks:
+                i, b, s = _run(t, cache_dir)
+                results[i] = (b, s)
+                bar.update(t.n)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+                futures = {pool.submit(_run, t, cache_dir): t for t in tasks}
+                for fut in as_completed(futures):
+                    i, b, s = fut.result()
+                    results[i] = (b, s)
+                    bar.update(futures[fut].n)
+    finally:
+        bar.close()
+    return [results[t.index] for t in tasks]
+
+
+def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
+    """Write the cached minimum-bias MPI initialisation once, before parallel workers read it."""
+    from trigger.samples.pythia import Generator, mpi_init_file
+
+    if any(s.startswith("SoftQCD") for s in settings) and not mpi_init_file(settings, cache_dir).exists():
+        Generator(settings, 1, cache_dir=cache_dir)
+
+
+def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progress: bool = False) -> Path:
+    """Path of the cached minimum-bias pool, generating it first if needed."""
+    path = pool_path(cache_dir, size, seed)
+    if path.exists():
+        return path
+    _warm_mpi_cache(_MINBIAS, cache_dir)
+    seqs = np.random.SeedSequence([seed, 0x9001]).spawn(math.ceil(size / 500))
+    tasks = [_Task(i, "pool", n, seqs[i]) for i, n in enumerate(_chunks(size, 500))]
+    parts = [b["pool"] for b, _ in _execute(tasks, workers, cache_dir, progress, "min-bias pool")]
+    merge(parts).save(path)
+    return path
+
+
+def generate(request: Request, output: Path, progress: bool = True) -> dict[str, Any]:
+    """Produce ``request`` into ``output``; returns the provenance written to the file."""
+    process = get_process(request.process)
+    if request.n <= 0:
+        raise SampleError(f"{request.process}: the number of events (-n) must be positive, got {request.n}")
+    if process.zerobias and request.mu <= 0:
+        raise SampleError(f"zerobias needs pile-up: give --mu > 0 (60 Run 3, 200 HL-LHC), got {request.mu}")
+    pool_file = ""
+    pool = None
+    if request.mu > 0 or process.zerobias:
+        pool_file = str(
+            ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress)
+        )
+        pool = MinBiasPool.load(Path(pool_file))
+    _warm_mpi_cache(process.settings, request.cache_dir)
+    plan = _plan(process, request, pool_file)
+    seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
+    tasks = [_Task(index=i, seed=seqs[i], **spec) for i, spec in enumerate(plan)]
+    results = _execute(tasks, request.workers, request.cache_dir, progress, request.process)
+    weights, stitching = _weights(process, request, tasks, results, pool)
+    chunks = []
+    first = 0
+    for (branches, _), w in zip(results, weights, strict=True):
+        n = len(w)
+        chunk = {
+            "run": np.ones(n, np.int64),
+            "event": np.arange(first + 1, first + n + 1, dtype=np.int64),
+            "weight": w,
+        }
+        chunk.update(branches)
+        chunks.append(chunk)
+        first += n
+    prov = provenance(request, process, pool, stitching)
+    write_root(output, chunks, prov)
+    return prov
+
+
+def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]]:
+    common = {"process": process.name, "mu": req.mu, "pool": pool_file}
+    if process.gun:
+        return [dict(kind="gun", n=n, **common) for n in _chunks(req.n, req.chunk)]
+    if not process.zerobias:
+        return [
+            dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)
+        ]
+    bins = req.pthat_bins
+    n_hard = round(req.n * req.hard_fraction)
+    plan = [dict(kind="soft", n=n, max_pthat=bins[0], **common) for n in _chunks(req.n - n_hard, req.chunk)]
+    edges = [*bins, math.inf]
+    per_bin = [n_hard // len(bins) + (1 if k < n_hard % len(bins) else 0) for k in range(len(bins))]
+    for k, n_bin in enumerate(per_bin):
+        lo, hi = edges[k], edges[k + 1]
+        cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
+        for n in _chunks(n_bin, req.chunk):
+            plan.append(
+                dict(
+                    kind="hard",
+                    n=n,
+                    settings=(*process.settings, *cuts),
+                    max_pthat=bins[0],
+                    label=k,
+                    **common,
+                )
+            )
+    return plan
+
+
+def _weights(
+    process: Process,
+    req: Request,
+    tasks: list[_Task],
+    results: list[tuple[dict[str, Any], tuple[float, float]]],
+    pool: MinBiasPool | None,
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    if not process.zerobias:
+        return [np.ones(t.n) for t in tasks], {}
+    assert pool is not None
+    n_soft = sum(t.n for t in tasks if t.kind == "soft")
+    n_bins = len(req.pthat_bins)
+    n_k = np.array(
+        [sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float
+    )
+    sig_k = np.zeros(n_bins)
+    var_k = np.zeros(n_bins)
+    for t, (_, (s, err)) in zip(tasks, results, strict=True):
+        if t.kind == "hard":  # event-weighted mean of the chunks' independent estimates
+            sig_k[t.label] += s * t.n
+            var_k[t.label] += (err * t.n) ** 2
+    sig_k = np.divide(sig_k, n_k, out=np.zeros(n_bins), where=n_k > 0)
+    err_k = np.divide(np.sqrt(var_k), n_k, out=np.zeros(n_bins), where=n_k > 0)
+    p_k = sig_k / pool.sigma_mb
+    p_h = float(p_k.sum())
+    p_hard = 1.0 - math.exp(-req.mu * p_h)
+    p_soft = 1.0 - p_hard
+    weights = []
+    for t in tasks:
+        if t.kind == "soft":
+            w = p_soft / n_soft if n_soft else 0.0
+        else:
+            w = p_hard * (p_k[t.label] / p_h) / n_k[t.label] if n_k[t.label] and p_h > 0 else 0.0
+        weights.append(np.full(t.n, w))
+    stitching = {
+        "pthat_bins": list(req.pthat_bins),
+        "sigma_bins_mb": sig_k.tolist(),
+        "sigma_bins_err_mb": err_k.tolist(),
+        "events_bins": n_k.astype(int).tolist(),
+        "events_soft": n_soft,
+        "sigma_inel_mb": pool.sigma_mb,
+        "p_hard": p_hard,
+        "pool_fraction_above_first_bin": float(np.mean(pool.pthat >= req.pthat_bins[0])),
+    }
+    return weights, stitching
+
+
+def describe() -> list[tuple[str, str]]:
+    return [(p.name, p.description) for p in PROCESSES.values()]
+
+
+def request_dict(req: Request) -> dict[str, Any]:
+    d = asdict(req)
+    d["cache_dir"] = str(req.cache_dir)
+    d["pthat_bins"] = list(req.pthat_bins)
+    return d

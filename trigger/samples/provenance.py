@@ -1,0 +1,73 @@
+"""What made a sample: versions, settings, seed, pile-up, detector model, stitching.
+
+No wall-clock time, host name, path or worker count goes in, so the same request gives the same
+file content however and wherever it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from trigger import __version__
+
+if TYPE_CHECKING:
+    from trigger.samples.pileup import MinBiasPool
+    from trigger.samples.processes import Process
+    from trigger.samples.production import Request
+
+__all__ = ["provenance"]
+
+_PACKAGES = ("pythia8mc", "fastjet", "uproot", "awkward", "numpy")
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def provenance(
+    request: Request,
+    process: Process,
+    pool: MinBiasPool | None,
+    stitching: dict[str, Any],
+) -> dict[str, Any]:
+    from trigger.samples.events import Detector
+    from trigger.samples.pileup import POOL_VERSION
+    from trigger.samples.production import request_dict
+
+    req = request_dict(request)
+    req.pop("cache_dir")
+    req.pop("workers")  # the content does not depend on it
+    det = Detector()
+    return {
+        "l1emu": __version__,
+        "versions": {p: _version(p) for p in _PACKAGES},
+        "process": {
+            "name": process.name,
+            "description": process.description,
+            "settings": list(process.settings),
+        },
+        "request": req,
+        "events": request.n,
+        "pileup": {
+            "mu": request.mu,
+            "pool": None
+            if pool is None
+            else {
+                "version": POOL_VERSION,
+                "size": pool.size,
+                "seed": request.pool_seed,
+                "digest": pool.digest(),
+                "sigma_inel_mb": pool.sigma_mb,
+            },
+        },
+        "stitching": stitching,
+        "detector": {
+            "calo": asdict(det.calo),
+            "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
+        },
+    }
