@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from trigger import __version__
-from trigger.cli import fixed
+from trigger.cli import efficiency, fixed, rates, scan
 from trigger.errors import L1EmuError
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (fixed,)
+_GROUPS = (fixed, rates, scan, efficiency)
 
 
 def build_parser() -> argparse.ArgumentParser:
