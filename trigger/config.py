@@ -60,7 +60,9 @@ class Validator:
             raise self.fail(path or "top level", "a mapping (key: value)", value)
         return value
 
-    def keys(self, value: Mapping[str, Any], path: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+    def keys(
+        self, value: Mapping[str, Any], path: str, allowed: Iterable[str], required: Iterable[str] = ()
+    ) -> None:
         allowed = set(allowed)
         for key in value:
             if key not in allowed:
@@ -73,7 +75,12 @@ class Validator:
                 raise ConfigError(f"{self.source}: {join(path, key)}: required key is missing")
 
     def number(
-        self, d: Mapping[str, Any], key: str, path: str, default: float | None = None, minimum: float | None = None
+        self,
+        d: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: float | None = None,
+        minimum: float | None = None,
     ) -> float:
         if key not in d:
             if default is None:
@@ -87,7 +94,12 @@ class Validator:
         return float(value)
 
     def integer(
-        self, d: Mapping[str, Any], key: str, path: str, default: int | None = None, minimum: int | None = None
+        self,
+        d: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: int | None = None,
+        minimum: int | None = None,
     ) -> int:
         if key not in d:
             if default is None:
@@ -120,7 +132,9 @@ class Validator:
         if key not in d or d[key] is None:
             return None
         value = d[key]
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
             raise self.fail(join(path, key), "a list of integers", value)
         return tuple(value)
 

@@ -21,8 +21,15 @@ Fn = Callable[[WorkItem], tuple[int, Any]]
 def _bar(items: Sequence[WorkItem], progress: bool, desc: str) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=sum(i.n for i in items), unit="ev", unit_scale=True, disable=not progress,
-                desc=desc, smoothing=0.1, dynamic_ncols=True)
+    return tqdm(
+        total=sum(i.n for i in items),
+        unit="ev",
+        unit_scale=True,
+        disable=not progress,
+        desc=desc,
+        smoothing=0.1,
+        dynamic_ncols=True,
+    )
 
 
 def _fold(results: Iterable[tuple[int, Any]], acc: Any, bar: Any) -> Any:
@@ -55,7 +62,10 @@ class PoolExecutor:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool, _bar(items, progress, self.name) as bar:
+        with (
+            ProcessPoolExecutor(self.workers, mp_context=ctx) as pool,
+            _bar(items, progress, self.name) as bar,
+        ):
             futures = [pool.submit(fn, i) for i in items]
             try:
                 return _fold((f.result() for f in as_completed(futures)), acc, bar)
@@ -82,8 +92,11 @@ class DaskExecutor:
             cluster = None
         else:
             cluster = distributed.LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=self.processes,
-                dashboard_address=None, silence_logs=40,
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=None,
+                silence_logs=40,
             )
             client = distributed.Client(cluster)
         try:
@@ -113,4 +126,6 @@ def make_executor(name: str, workers: int = 2, scheduler: str | None = None) -> 
     if name == "pool":
         return PoolExecutor(workers)
     names = ("iterative", "pool", "dask")
-    raise UnknownNameError(f"unknown executor {name!r}{suggest(name, names)} (choose from {', '.join(names)})")
+    raise UnknownNameError(
+        f"unknown executor {name!r}{suggest(name, names)} (choose from {', '.join(names)})"
+    )

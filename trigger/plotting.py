@@ -42,7 +42,9 @@ def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | Non
     fig, ax = plt.subplots()
     try:
         ax.errorbar(curve[:, 0], curve[:, 1], yerr=[curve[:, 2], curve[:, 3]], fmt="o", ms=3, label=scan.seed)
-        ax.axvline(scan.menu_threshold, ls="--", color="gray", label=f"menu threshold {scan.menu_threshold:g}")
+        ax.axvline(
+            scan.menu_threshold, ls="--", color="gray", label=f"menu threshold {scan.menu_threshold:g}"
+        )
         if budget_khz:
             ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
         ax.set_yscale("log")
@@ -62,8 +64,15 @@ def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
         centers = 0.5 * (eff.edges[1:] + eff.edges[:-1])
         ok = eff.total > 0
         v = eff.value
-        ax.errorbar(centers[ok], v[ok], yerr=[v[ok] - eff.lo[ok], eff.hi[ok] - v[ok]],
-                    xerr=0.5 * np.diff(eff.edges)[ok], fmt="o", ms=3, label=eff.seed)
+        ax.errorbar(
+            centers[ok],
+            v[ok],
+            yerr=[v[ok] - eff.lo[ok], eff.hi[ok] - v[ok]],
+            xerr=0.5 * np.diff(eff.edges)[ok],
+            fmt="o",
+            ms=3,
+            label=eff.seed,
+        )
         ax.set_ylim(0, 1.1)
         ax.set_xlabel(f"{eff.reference.label()} [GeV]")
         ax.set_ylabel("efficiency")

@@ -22,16 +22,16 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
-class Processor(Protocol[A, R]):
+class Processor(Protocol):
     def needs(self) -> Needs: ...
 
-    def empty(self) -> A:
+    def empty(self) -> Any:
         """The identity of ``+`` for this processor's accumulator."""
         ...
 
-    def process(self, chunk: Chunk) -> A: ...
+    def process(self, chunk: Chunk) -> Any: ...
 
-    def postprocess(self, accumulator: A) -> R: ...
+    def postprocess(self, accumulator: Any) -> Any: ...
 
 
 @dataclass(frozen=True)

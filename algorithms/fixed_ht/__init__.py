@@ -22,8 +22,8 @@ __all__ = ["FixedHT"]
 
 
 class FixedHT:
-    name = "fixed_ht"
-    outputs = ("ht",)
+    name: str = "fixed_ht"
+    outputs: tuple[str, ...] = ("ht",)
 
     def __init__(
         self,

@@ -17,10 +17,19 @@ __all__ = ["add_common", "dataset_for", "parse_range", "parse_rate", "run_proces
 
 def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> None:
     parser.add_argument("menu", help="menu YAML, e.g. configs/menus/l1_menu_default.yaml")
-    parser.add_argument("--input", "-i", nargs="+", required=input_required, metavar="FILE",
-                        help="ROOT files or glob patterns (quote globs)")
-    parser.add_argument("--schema", default=None,
-                        help="built-in schema (l1emu, l1upgrade, l1nano, nanoaod) or a YAML file; default: detect")
+    parser.add_argument(
+        "--input",
+        "-i",
+        nargs="+",
+        required=input_required,
+        metavar="FILE",
+        help="ROOT files or glob patterns (quote globs)",
+    )
+    parser.add_argument(
+        "--schema",
+        default=None,
+        help="built-in schema (l1emu, l1upgrade, l1nano, nanoaod) or a YAML file; default: detect",
+    )
     parser.add_argument("--tree", default=None, help="tree name (default: the schema's)")
     parser.add_argument("--executor", default="iterative", choices=("iterative", "pool", "dask"))
     parser.add_argument("--workers", type=int, default=2, help="pool/dask workers (default 2)")
@@ -28,10 +37,15 @@ def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> 
     parser.add_argument("--chunk-size", type=int, default=100_000, help="events per chunk (bounds memory)")
     parser.add_argument("--max-events", type=int, default=None)
     parser.add_argument("-o", "--outdir", default="out", help="output directory (default: out)")
-    parser.add_argument("--skip-bad-files", action="store_true",
-                        help="skip unreadable files (they are listed in the report)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar (default: when stderr is a terminal)")
+    parser.add_argument(
+        "--skip-bad-files", action="store_true", help="skip unreadable files (they are listed in the report)"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
 
 
 def parse_rate(text: str) -> float:
@@ -54,11 +68,13 @@ def parse_range(text: str) -> list[float]:
             lo, hi, step = (float(x) for x in text.split(":"))
             if step <= 0 or hi < lo:
                 raise ValueError
-            n = int(round((hi - lo) / step))
+            n = round((hi - lo) / step)
             return [lo + i * step for i in range(n + 1)]
         return [float(x) for x in text.split(",")]
     except ValueError:
-        raise ConfigError(f"cannot read range {text!r}: expected LO:HI:STEP or a comma-separated list") from None
+        raise ConfigError(
+            f"cannot read range {text!r}: expected LO:HI:STEP or a comma-separated list"
+        ) from None
 
 
 def schema_for(args: argparse.Namespace, inputs: list[str]) -> Schema:
@@ -66,8 +82,9 @@ def schema_for(args: argparse.Namespace, inputs: list[str]) -> Schema:
 
 
 def dataset_for(args: argparse.Namespace, processor: Any, schema: Schema, inputs: list[str]) -> Dataset:
-    return open_dataset(inputs, schema, processor.needs().branches(schema), tree=args.tree,
-                        skip_bad_files=args.skip_bad_files)
+    return open_dataset(
+        inputs, schema, processor.needs().branches(schema), tree=args.tree, skip_bad_files=args.skip_bad_files
+    )
 
 
 def load(args: argparse.Namespace) -> Menu:
@@ -84,11 +101,19 @@ def run_processor(args: argparse.Namespace, processor: Any, dataset: Dataset) ->
 
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     executor = make_executor(args.executor, args.workers, args.scheduler)
-    result = run(processor, dataset, executor, chunk_size=args.chunk_size, max_events=args.max_events,
-                 progress=progress)
-    print(f"processed {result.events} events in {result.chunks} chunks, {result.seconds:.2f} s "
-          f"({result.events / max(result.seconds, 1e-9):,.0f} events/s, executor {args.executor})",
-          file=sys.stderr)
+    result = run(
+        processor,
+        dataset,
+        executor,
+        chunk_size=args.chunk_size,
+        max_events=args.max_events,
+        progress=progress,
+    )
+    print(
+        f"processed {result.events} events in {result.chunks} chunks, {result.seconds:.2f} s "
+        f"({result.events / max(result.seconds, 1e-9):,.0f} events/s, executor {args.executor})",
+        file=sys.stderr,
+    )
     return result
 
 

@@ -24,8 +24,11 @@ def register(sub: Any) -> None:
     add_common(parser, input_required=False)
     parser.add_argument("seed")
     parser.add_argument("--signal", nargs="+", metavar="FILE", help="signal ROOT files (same as --input)")
-    parser.add_argument("--reference", required=True,
-                        help="collection whose leading pt is the x axis (e.g. genmuons), or sum:NAME")
+    parser.add_argument(
+        "--reference",
+        required=True,
+        help="collection whose leading pt is the x axis (e.g. genmuons), or sum:NAME",
+    )
     parser.add_argument("--reference-max-abs-eta", type=float, default=math.inf)
     parser.add_argument("--bins", default="0:100:5", help="LO:HI:STEP bin edges (default 0:100:5)")
     parser.add_argument("--no-plot", action="store_true")
@@ -53,10 +56,21 @@ def _efficiency(args: argparse.Namespace) -> int:
     print(f"{'bin':>16}  {'passed':>8}  {'total':>8}  efficiency (68% CP)")
     for i in range(len(eff.passed)):
         e = eff.value[i]
-        w.writerow((f"{edges[i]:g}", f"{edges[i + 1]:g}", int(eff.passed[i]), int(eff.total[i]),
-                    f"{e:.6g}", f"{eff.lo[i]:.6g}", f"{eff.hi[i]:.6g}"))
-        print(f"{edges[i]:>7g}-{edges[i + 1]:<8g}  {int(eff.passed[i]):>8}  {int(eff.total[i]):>8}  "
-              f"{e:.3f} [{eff.lo[i]:.3f}, {eff.hi[i]:.3f}]")
+        w.writerow(
+            (
+                f"{edges[i]:g}",
+                f"{edges[i + 1]:g}",
+                int(eff.passed[i]),
+                int(eff.total[i]),
+                f"{e:.6g}",
+                f"{eff.lo[i]:.6g}",
+                f"{eff.hi[i]:.6g}",
+            )
+        )
+        print(
+            f"{edges[i]:>7g}-{edges[i + 1]:<8g}  {int(eff.passed[i]):>8}  {int(eff.total[i]):>8}  "
+            f"{e:.3f} [{eff.lo[i]:.3f}, {eff.hi[i]:.3f}]"
+        )
     out: dict[str, str | bytes] = {f"efficiency_{seed.name}.csv": buf.getvalue()}
     if not args.no_plot:
         from trigger.plotting import plot_efficiency

@@ -28,8 +28,15 @@ def _rates(args: argparse.Namespace) -> int:
     result = run_processor(args, processor, dataset)
     table = replace(result.result, skipped_files=dataset.skipped, empty_files=dataset.empty)
     text = to_text(table)
-    paths = write_atomic(outdir(args), {"rates.txt": text, "rates.csv": to_csv(table), "rates.json": to_json(table),
-                                        "rates.md": to_markdown(table)})
+    paths = write_atomic(
+        outdir(args),
+        {
+            "rates.txt": text,
+            "rates.csv": to_csv(table),
+            "rates.json": to_json(table),
+            "rates.md": to_markdown(table),
+        },
+    )
     print(text, end="")
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -10,7 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from trigger.cli._common import add_common, dataset_for, load, outdir, parse_range, parse_rate, run_processor, schema_for
+from trigger.cli._common import (
+    add_common,
+    dataset_for,
+    load,
+    outdir,
+    parse_range,
+    parse_rate,
+    run_processor,
+    schema_for,
+)
 from trigger.errors import ConfigError
 from trigger.io import expand_inputs
 from trigger.menu import ScanTarget
@@ -26,15 +35,19 @@ def _target(text: str | None, seed: Any) -> ScanTarget:
     kind, _, index = text.partition(":")
     limits = {"leg": len(seed.legs), "sum": len(seed.sums), "algorithm": 1 if seed.algorithm else 0}
     if kind not in limits or not (index or "0").isdigit() or int(index or 0) >= limits[kind]:
-        raise ConfigError(f"--vary {text!r}: seed {seed.name} has {limits['leg']} legs, {limits['sum']} sums, "
-                          f"{limits['algorithm']} algorithm; use leg:N, sum:N or algorithm")
+        raise ConfigError(
+            f"--vary {text!r}: seed {seed.name} has {limits['leg']} legs, {limits['sum']} sums, "
+            f"{limits['algorithm']} algorithm; use leg:N, sum:N or algorithm"
+        )
     return ScanTarget(kind, int(index or 0))
 
 
 def _scan_common(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("seed", help="seed name in the menu")
-    parser.add_argument("--vary", default=None, help="threshold to vary: leg:N (default leg:0), sum:N, algorithm")
+    parser.add_argument(
+        "--vary", default=None, help="threshold to vary: leg:N (default leg:0), sum:N, algorithm"
+    )
 
 
 def register(sub: Any) -> None:
@@ -87,11 +100,23 @@ def _threshold(args: argparse.Namespace) -> int:
     target = parse_rate(args.rate)
     scan = _do_scan(args)
     sol = scan.solve(target, args.step)
-    print(f"{scan.seed}: threshold {sol.threshold:g} gives {sol.rate_khz:.3f} -{sol.err_down:.3f} "
-          f"+{sol.err_up:.3f} kHz (target {target:g} kHz; {sol.threshold - sol.step:g} would give "
-          f"{sol.rate_one_step_below_khz:.3f} kHz)")
-    body = json.dumps({"seed": scan.seed, "vary": f"{scan.target.kind}:{scan.target.index}",
-                       "menu_threshold": scan.menu_threshold, **sol.__dict__}, indent=2) + "\n"
+    print(
+        f"{scan.seed}: threshold {sol.threshold:g} gives {sol.rate_khz:.3f} -{sol.err_down:.3f} "
+        f"+{sol.err_up:.3f} kHz (target {target:g} kHz; {sol.threshold - sol.step:g} would give "
+        f"{sol.rate_one_step_below_khz:.3f} kHz)"
+    )
+    body = (
+        json.dumps(
+            {
+                "seed": scan.seed,
+                "vary": f"{scan.target.kind}:{scan.target.index}",
+                "menu_threshold": scan.menu_threshold,
+                **sol.__dict__,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     paths = write_atomic(outdir(args), {f"threshold_{scan.seed}.json": body})
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -114,13 +114,16 @@ def open_tree(path: str, trees: Sequence[str]) -> tuple[Any, str]:
             try:
                 obj = handle[name]
             except Exception as exc:
-                raise BadInputFileError(f"{path!r}: cannot read tree {name!r}: {type(exc).__name__}: {exc}") from None
+                raise BadInputFileError(
+                    f"{path!r}: cannot read tree {name!r}: {type(exc).__name__}: {exc}"
+                ) from None
             if not hasattr(obj, "num_entries") or not hasattr(obj, "keys"):
                 raise BadInputFileError(f"{path!r}: {name!r} is a {type(obj).__name__}, not a TTree")
             return obj, name
     near = nearest(trees[0], keys)
     raise BadInputFileError(
-        f"{path!r} has no tree {' or '.join(map(repr, trees))}; nearest keys: {', '.join(map(repr, near)) or 'none'}"
+        f"{path!r} has no tree {' or '.join(map(repr, trees))}; "
+        f"nearest keys: {', '.join(map(repr, near)) or 'none'}"
     )
 
 

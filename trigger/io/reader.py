@@ -60,8 +60,9 @@ def _flat(a: ak.Array) -> NDArray[Any]:
     return np.asarray(ak.flatten(a, axis=None))
 
 
-def _collection(spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, ak.Array],
-                nonfinite: dict[str, int]) -> ak.Array:
+def _collection(
+    spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, ak.Array], nonfinite: dict[str, int]
+) -> ak.Array:
     arrays: dict[str, ak.Array] = {}
     if spec.cartesian:
         px, py = raw[spec.fields["px"]], raw[spec.fields["py"]]
@@ -87,8 +88,13 @@ def _collection(spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, 
     return coll[keep] if keep is not None else coll
 
 
-def _sum(spec: SumSpec, raw: Mapping[str, ak.Array], colls: Mapping[str, ak.Array], n: int,
-         nonfinite: dict[str, int]) -> NDArray[np.float64]:
+def _sum(
+    spec: SumSpec,
+    raw: Mapping[str, ak.Array],
+    colls: Mapping[str, ak.Array],
+    n: int,
+    nonfinite: dict[str, int],
+) -> NDArray[np.float64]:
     if spec.from_collection is not None:
         c = colls[spec.from_collection]
         sel = (c.pt > spec.min_pt) & (abs(c.eta) < spec.max_abs_eta)
@@ -141,7 +147,8 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     for s in sums_needed.values():
         if s.from_collection is not None and s.from_collection not in colls:
             colls[s.from_collection] = _collection(
-                schema.collections[s.from_collection], frozenset({"pt", "eta"}), raw, nonfinite)
+                schema.collections[s.from_collection], frozenset({"pt", "eta"}), raw, nonfinite
+            )
     sums = {name: _sum(spec, raw, colls, n, nonfinite) for name, spec in sums_needed.items()}
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
     return Chunk(item, n, weight, colls, sums, event, nonfinite, schema.weight is not None)

@@ -21,7 +21,15 @@ from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError, UnknownNameError
 from trigger.names import suggest
 
-__all__ = ["SCHEMA_VERSION", "CollectionSpec", "Schema", "SumSpec", "builtin_schema", "load_schema", "parse_schema"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "CollectionSpec",
+    "Schema",
+    "SumSpec",
+    "builtin_schema",
+    "load_schema",
+    "parse_schema",
+]
 
 SCHEMA_VERSION = 1
 #: fields with a meaning the menu knows; any other field is an extra (per-object feature).
@@ -119,8 +127,12 @@ def parse_schema(data: Any, source: str) -> Schema:
     """Validate a parsed YAML schema and build a :class:`Schema`."""
     v = Validator(source)
     top = v.mapping(data, "")
-    v.keys(top, "", ("schema_version", "name", "tree", "weight", "collections", "sums", "event"),
-           ("schema_version", "name", "tree", "collections"))
+    v.keys(
+        top,
+        "",
+        ("schema_version", "name", "tree", "weight", "collections", "sums", "event"),
+        ("schema_version", "name", "tree", "collections"),
+    )
     version = v.integer(top, "schema_version", "")
     if version != SCHEMA_VERSION:
         raise v.fail("schema_version", f"{SCHEMA_VERSION} (the only version this l1emu reads)", version)
@@ -140,25 +152,36 @@ def parse_schema(data: Any, source: str) -> Schema:
             if not isinstance(branch, str):
                 raise v.fail(join(path, key), "a branch name", branch)
         if not ({"pt", "eta", "phi"} <= fields.keys() or {"px", "py", "pz"} <= fields.keys()):
-            raise ConfigError(f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}")
+            raise ConfigError(
+                f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}"
+            )
         collections[cname] = CollectionSpec(cname, fields)
     sums: dict[str, SumSpec] = {}
     for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
         path = join("sums", sname)
         d = v.mapping(spec, path)
-        v.keys(d, path, ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta"))
+        v.keys(
+            d,
+            path,
+            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta"),
+        )
         if "from" in d:
             src = v.string(d, "from", path)
             if src not in collections:
                 raise v.fail(join(path, "from"), f"one of the collections {sorted(collections)}", src)
-            sums[sname] = SumSpec(sname, from_collection=src, min_pt=v.number(d, "min_pt", path, 0.0),
-                                  max_abs_eta=v.number(d, "max_abs_eta", path, float("inf")))
+            sums[sname] = SumSpec(
+                sname,
+                from_collection=src,
+                min_pt=v.number(d, "min_pt", path, 0.0),
+                max_abs_eta=v.number(d, "max_abs_eta", path, float("inf")),
+            )
         elif "px" in d:
             sums[sname] = SumSpec(sname, px=v.string(d, "px", path), py=v.string(d, "py", path))
         else:
             typed = "type_branch" in d
             sums[sname] = SumSpec(
-                sname, branch=v.string(d, "branch", path),
+                sname,
+                branch=v.string(d, "branch", path),
                 type_branch=v.string(d, "type_branch", path) if typed else None,
                 type_value=v.integer(d, "type", path) if typed else None,
                 bx_branch=v.string(d, "bx_branch", path) if "bx_branch" in d else None,
@@ -187,7 +210,7 @@ def builtin_schema(name: str) -> Schema:
     from trigger.io.builtin import BUILTIN
 
     if name not in BUILTIN:
-        raise UnknownNameError(f"no built-in schema {name!r}{suggest(name, BUILTIN)}; built-ins: {', '.join(BUILTIN)}")
+        raise UnknownNameError(
+            f"no built-in schema {name!r}{suggest(name, BUILTIN)}; built-ins: {', '.join(BUILTIN)}"
+        )
     return parse_schema(BUILTIN[name], f"<built-in schema {name}>")
-
-

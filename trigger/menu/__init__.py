@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from trigger.menu.algorithm import Algorithm, AlgorithmOutput, available_algorithms, make_algorithm, register_algorithm
+from trigger.menu.algorithm import (
+    Algorithm,
+    AlgorithmOutput,
+    available_algorithms,
+    make_algorithm,
+    register_algorithm,
+)
 from trigger.menu.evaluate import ScanTarget, SeedEvaluator, leg_mask
 from trigger.menu.load import MENU_VERSION, load_menu, parse_menu
 from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut

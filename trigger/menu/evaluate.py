@@ -114,8 +114,9 @@ class SeedEvaluator:
             for s in seed.sums:
                 schema.sum(s.sum, where)
             if seed.algorithm is not None:
-                self._algos[seed.algorithm] = make_algorithm(seed.algorithm.name, seed.algorithm.kwargs,
-                                                             f"seed {seed.name}")
+                self._algos[seed.algorithm] = make_algorithm(
+                    seed.algorithm.name, seed.algorithm.kwargs, f"seed {seed.name}"
+                )
 
     # ------------------------------------------------------------ needs
     def needs(self, seeds: Sequence[Seed] | None = None) -> Needs:
@@ -143,8 +144,9 @@ class SeedEvaluator:
             except L1EmuError:
                 raise
             except Exception as exc:
-                raise AlgorithmError(f"algorithm {cut.name!r} failed on {chunk.item.describe()}: "
-                                     f"{type(exc).__name__}: {exc}") from exc
+                raise AlgorithmError(
+                    f"algorithm {cut.name!r} failed on {chunk.item.describe()}: {type(exc).__name__}: {exc}"
+                ) from exc
         return out
 
     @staticmethod
@@ -153,8 +155,9 @@ class SeedEvaluator:
         return (out.float if which == "float" else out.fixed)[cut.output]
 
     # ------------------------------------------------------------ decisions
-    def decision(self, seed: Seed, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput],
-                 which: str | None = None) -> NDArray[np.bool_]:
+    def decision(
+        self, seed: Seed, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput], which: str | None = None
+    ) -> NDArray[np.bool_]:
         """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
         ok = np.ones(chunk.n, dtype=bool)
         for s in seed.sums:
@@ -166,9 +169,10 @@ class SeedEvaluator:
             ok &= self._legs_value(seed, chunk, None) > NEG
         return ok
 
-    def value(self, seed: Seed, target: ScanTarget, chunk: Chunk,
-              algos: Mapping[AlgoCut, AlgorithmOutput]) -> NDArray[np.float64]:
-        """Per event, the highest value of the target threshold at which the seed still fires (-inf: never)."""
+    def value(
+        self, seed: Seed, target: ScanTarget, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput]
+    ) -> NDArray[np.float64]:
+        """Per event, the highest target threshold at which the seed still fires (-inf: never)."""
         rest = seed
         if target.kind == "sum":
             cuts = list(seed.sums)
@@ -190,13 +194,15 @@ class SeedEvaluator:
         legs = list(seed.legs)
         if target is not None:
             legs[target] = replace(legs[target], min_pt=-math.inf)
-        expanded: list[tuple[int, Leg]] = [(i, leg) for i, leg in enumerate(legs) for _ in range(leg.multiplicity)]
+        expanded: list[tuple[int, Leg]] = [
+            (i, leg) for i, leg in enumerate(legs) for _ in range(leg.multiplicity)
+        ]
         groups: dict[str, list[tuple[int, Leg]]] = {}
         for i, leg in expanded:
             groups.setdefault(leg.collection, []).append((i, leg))
         n = chunk.n
         if seed.cross is not None and len(groups) == 2:
-            (ca, [(ia, la)]), (cb, [(ib, lb)]) = groups.items()
+            (ca, [(ia, la)]), (cb, [(_, lb)]) = groups.items()
             a, b = chunk.collections[ca], chunk.collections[cb]
             pairs = ak.argcartesian([a, b], axis=1)
             pa, pb = a[pairs["0"]], b[pairs["1"]]
@@ -230,8 +236,13 @@ class SeedEvaluator:
         return result
 
 
-def _assign_slots(legs: Sequence[Leg], masks: Sequence[ak.Array], coll: ak.Array, cross: Cross | None,
-                  slots: list[int] | None) -> NDArray[np.float64]:
+def _assign_slots(
+    legs: Sequence[Leg],
+    masks: Sequence[ak.Array],
+    coll: ak.Array,
+    cross: Cross | None,
+    slots: list[int] | None,
+) -> NDArray[np.float64]:
     """Max over assignments of distinct objects to ``legs``; the value is the lowest pt among the objects
     in ``slots`` (the scanned leg's copies), or +inf for a plain decision; -inf where none passes."""
     k = len(legs)

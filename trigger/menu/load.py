@@ -22,8 +22,18 @@ from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut
 __all__ = ["MENU_VERSION", "load_menu", "parse_menu"]
 
 MENU_VERSION = 1
-_LEG_KEYS = ("collection", "min_pt", "min_abs_eta", "max_abs_eta", "quality", "quality_mask", "iso",
-             "iso_mask", "bx", "multiplicity")
+_LEG_KEYS = (
+    "collection",
+    "min_pt",
+    "min_abs_eta",
+    "max_abs_eta",
+    "quality",
+    "quality_mask",
+    "iso",
+    "iso_mask",
+    "bx",
+    "multiplicity",
+)
 
 
 def _mask_values(mask: int) -> tuple[int, ...]:
@@ -53,7 +63,9 @@ def _leg(v: Validator, d: Any, path: str) -> Leg:
         multiplicity=v.integer(d, "multiplicity", path, 1, minimum=1),
     )
     if leg.min_abs_eta > leg.max_abs_eta:
-        raise v.fail(join(path, "max_abs_eta"), f"a number >= min_abs_eta ({leg.min_abs_eta:g})", leg.max_abs_eta)
+        raise v.fail(
+            join(path, "max_abs_eta"), f"a number >= min_abs_eta ({leg.min_abs_eta:g})", leg.max_abs_eta
+        )
     return leg
 
 
@@ -79,14 +91,23 @@ def _algorithm(v: Validator, d: Any, path: str) -> AlgoCut:
     algo = make_algorithm(name, options, where=f"{v.source}: {path}")
     output = v.string(d, "output", path, algo.outputs[0])
     if output not in algo.outputs:
-        raise v.fail(join(path, "output"), f"one of algorithm {name!r}'s outputs {list(algo.outputs)}", output)
+        raise v.fail(
+            join(path, "output"), f"one of algorithm {name!r}'s outputs {list(algo.outputs)}", output
+        )
     return AlgoCut(name, output, v.number(d, "min", path), mode, tuple(sorted(options.items())))
 
 
 def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     d = v.mapping(d, path)
     v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description"))
-    legs = tuple(_leg(v, x, join(join(path, "legs"), i)) for i, x in enumerate(v.items(d["legs"], join(path, "legs")))) if "legs" in d else ()
+    legs = (
+        tuple(
+            _leg(v, x, join(join(path, "legs"), i))
+            for i, x in enumerate(v.items(d["legs"], join(path, "legs")))
+        )
+        if "legs" in d
+        else ()
+    )
     sums = []
     if "sums" in d:
         for i, s in enumerate(v.items(d["sums"], join(path, "sums"))):
@@ -99,9 +120,13 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
         p = join(path, "cross")
         c = v.mapping(d["cross"], p)
         v.keys(c, p, ("min_dr", "max_dr", "min_mass", "max_mass", "opposite_charge"))
-        cross = Cross(v.number(c, "min_dr", p, 0.0, 0.0), v.number(c, "max_dr", p, math.inf, 0.0),
-                      v.number(c, "min_mass", p, 0.0, 0.0), v.number(c, "max_mass", p, math.inf, 0.0),
-                      v.boolean(c, "opposite_charge", p, False))
+        cross = Cross(
+            v.number(c, "min_dr", p, 0.0, 0.0),
+            v.number(c, "max_dr", p, math.inf, 0.0),
+            v.number(c, "min_mass", p, 0.0, 0.0),
+            v.number(c, "max_mass", p, math.inf, 0.0),
+            v.boolean(c, "opposite_charge", p, False),
+        )
         n_obj = sum(leg.multiplicity for leg in legs)
         if n_obj != 2:
             raise v.fail(p, "cross conditions on a seed that takes exactly two objects", f"{n_obj} objects")
@@ -117,8 +142,12 @@ def parse_menu(data: Any, source: str) -> Menu:
     """Validate a parsed YAML menu and build a :class:`Menu`."""
     v = Validator(source)
     top = v.mapping(data, "")
-    v.keys(top, "", ("menu_version", "name", "bunches", "budget_khz", "crossing_mhz", "seeds", "description"),
-           ("menu_version", "name", "seeds"))
+    v.keys(
+        top,
+        "",
+        ("menu_version", "name", "bunches", "budget_khz", "crossing_mhz", "seeds", "description"),
+        ("menu_version", "name", "seeds"),
+    )
     version = v.integer(top, "menu_version", "")
     if version != MENU_VERSION:
         raise v.fail("menu_version", f"{MENU_VERSION} (the only version this l1emu reads)", version)

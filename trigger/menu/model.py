@@ -46,7 +46,10 @@ class Leg:
             and self.min_pt >= other.min_pt
             and self.min_abs_eta >= other.min_abs_eta
             and self.max_abs_eta <= other.max_abs_eta
-            and (other.quality is None or (self.quality is not None and set(self.quality) <= set(other.quality)))
+            and (
+                other.quality is None
+                or (self.quality is not None and set(self.quality) <= set(other.quality))
+            )
             and (other.iso is None or (self.iso is not None and set(self.iso) <= set(other.iso)))
         )
 
@@ -129,5 +132,7 @@ class Menu:
         for s in self.seeds:
             if s.name == name:
                 return s
-        raise UnknownSeedError(f"menu {self.name!r} ({self.source}) has no seed {name!r}"
-                               f"{suggest(name, [s.name for s in self.seeds])}")
+        raise UnknownSeedError(
+            f"menu {self.name!r} ({self.source}) has no seed {name!r}"
+            f"{suggest(name, [s.name for s in self.seeds])}"
+        )

@@ -45,7 +45,9 @@ class EfficiencyAccumulator:
     events: int = 0
 
     def __add__(self, other: EfficiencyAccumulator) -> EfficiencyAccumulator:
-        return EfficiencyAccumulator(self.passed + other.passed, self.total + other.total, self.events + other.events)
+        return EfficiencyAccumulator(
+            self.passed + other.passed, self.total + other.total, self.events + other.events
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ class Efficiency:
 
 
 class EfficiencyProcessor:
-    def __init__(self, menu: Menu, schema: Schema, seed: Seed, reference: Reference, edges: NDArray[np.float64]):
+    def __init__(
+        self, menu: Menu, schema: Schema, seed: Seed, reference: Reference, edges: NDArray[np.float64]
+    ):
         self.menu = menu
         self.seed = replace(seed, prescale=1.0)
         self.reference = reference
@@ -78,8 +82,11 @@ class EfficiencyProcessor:
             schema.collection(reference.name, " (efficiency reference)")
 
     def needs(self) -> Needs:
-        ref = (Needs(sums=frozenset({self.reference.name})) if self.reference.is_sum
-               else Needs({self.reference.name: frozenset({"pt", "eta"})}))
+        ref = (
+            Needs(sums=frozenset({self.reference.name}))
+            if self.reference.is_sum
+            else Needs({self.reference.name: frozenset({"pt", "eta"})})
+        )
         return self.evaluator.needs() | ref
 
     def empty(self) -> EfficiencyAccumulator:
@@ -104,5 +111,13 @@ class EfficiencyProcessor:
 
     def postprocess(self, acc: EfficiencyAccumulator) -> Efficiency:
         lo, hi = clopper_pearson(acc.passed, acc.total)
-        return Efficiency(self.seed.name, self.reference, self.edges, acc.passed, acc.total, acc.events,
-                          np.asarray(lo), np.asarray(hi))
+        return Efficiency(
+            self.seed.name,
+            self.reference,
+            self.edges,
+            acc.passed,
+            acc.total,
+            acc.events,
+            np.asarray(lo),
+            np.asarray(hi),
+        )

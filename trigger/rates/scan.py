@@ -24,7 +24,9 @@ __all__ = ["Scan", "ScanAccumulator", "ScanProcessor", "Solution"]
 
 @dataclass
 class ScanAccumulator:
-    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(default_factory=dict)
+    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(
+        default_factory=dict
+    )
 
     def __add__(self, other: ScanAccumulator) -> ScanAccumulator:
         return ScanAccumulator({**self.parts, **other.parts})
@@ -54,12 +56,13 @@ class Scan:
     zero_bias_khz: float
 
     def rate(self, threshold: float) -> tuple[float, float, float, int]:
-        """``(rate_khz, err_down, err_up, count)`` of the seed with the target threshold set to ``threshold``."""
+        """``(rate_khz, err_down, err_up, count)`` with the target threshold set to ``threshold``."""
         i = int(np.searchsorted(self.values, threshold, side="left"))
         w = self.weights[i:]
         k = len(w)
-        r, lo, hi = rate_interval(k, self.n, float(w.sum()), float((w * w).sum()), self.sumw, self.weighted,
-                                  self.zero_bias_khz)
+        r, lo, hi = rate_interval(
+            k, self.n, float(w.sum()), float((w * w).sum()), self.sumw, self.weighted, self.zero_bias_khz
+        )
         return r, lo, hi, k
 
     def curve(self, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -108,13 +111,23 @@ class ScanProcessor:
         v = self.evaluator.value(self.seed, self.target, chunk, algos)
         keep = v > -np.inf
         w = chunk.weight
-        return ScanAccumulator({chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)})
+        return ScanAccumulator(
+            {chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)}
+        )
 
     def postprocess(self, acc: ScanAccumulator) -> Scan:
         parts = [acc.parts[k] for k in sorted(acc.parts)]
         values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
         weights = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
         order = np.argsort(values, kind="stable")
-        return Scan(self.seed.name, self.target, self.target.threshold(self.seed), values[order], weights[order],
-                    sum(p[0] for p in parts), float(sum(p[1] for p in parts)), any(p[4] for p in parts),
-                    self.menu.zero_bias_khz)
+        return Scan(
+            self.seed.name,
+            self.target,
+            self.target.threshold(self.seed),
+            values[order],
+            weights[order],
+            sum(p[0] for p in parts),
+            float(sum(p[1] for p in parts)),
+            any(p[4] for p in parts),
+            self.menu.zero_bias_khz,
+        )

@@ -18,7 +18,9 @@ __all__ = ["ONE_SIGMA", "clopper_pearson", "rate_interval"]
 ONE_SIGMA = 0.682689492137
 
 
-def clopper_pearson(k: ArrayLike, n: ArrayLike, cl: float = ONE_SIGMA) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def clopper_pearson(
+    k: ArrayLike, n: ArrayLike, cl: float = ONE_SIGMA
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Central Clopper-Pearson interval ``(lo, hi)`` on the fraction ``k / n``."""
     from scipy.stats import beta
 

@@ -79,8 +79,13 @@ class RateTable:
         return d
 
 
-def build_table(menu: Menu, acc: RateAccumulator, *, skipped: tuple[tuple[str, str], ...] = (),
-                empty: tuple[str, ...] = ()) -> RateTable:
+def build_table(
+    menu: Menu,
+    acc: RateAccumulator,
+    *,
+    skipped: tuple[tuple[str, str], ...] = (),
+    empty: tuple[str, ...] = (),
+) -> RateTable:
     tallies = acc.ordered()
     n = sum(t.n for t in tallies)
     sumw_all = float(sum(t.sumw for t in tallies))
@@ -115,13 +120,36 @@ def build_table(menu: Menu, acc: RateAccumulator, *, skipped: tuple[tuple[str, s
         extra: dict[str, Any] = {}
         if s.algorithm is not None and s.algorithm.mode == "both":
             f, x = dec[:, col[f"{s.name}@float"]], dec[:, col[f"{s.name}@fixed"]]
-            extra = {"float_khz": rate(f).khz, "fixed_khz": rate(x).khz,
-                     "float_fixed_differ": int(np.count_nonzero(f != x))}
-        rows.append(SeedRate(s.name, s.prescale, rate(raw[:, j]), rate(ps[:, j]), rate(ps[:, j] & (n_accept == 1)),
-                             prop, truncated_events=truncated.get(s.name, 0), **extra))
+            extra = {
+                "float_khz": rate(f).khz,
+                "fixed_khz": rate(x).khz,
+                "float_fixed_differ": int(np.count_nonzero(f != x)),
+            }
+        rows.append(
+            SeedRate(
+                s.name,
+                s.prescale,
+                rate(raw[:, j]),
+                rate(ps[:, j]),
+                rate(ps[:, j] & (n_accept == 1)),
+                prop,
+                truncated_events=truncated.get(s.name, 0),
+                **extra,
+            )
+        )
     return RateTable(
-        menu=menu.name, menu_source=menu.source, events=n, sumw=sumw_all, weighted=weighted, zero_bias_khz=zb,
-        crossing_mhz=menu.crossing_mhz, budget_khz=menu.budget_khz, seeds=tuple(rows),
-        total_raw=rate(raw.any(axis=1)), total_prescaled=rate(ps.any(axis=1)),
-        nonfinite=nonfinite, skipped_files=skipped, empty_files=empty,
+        menu=menu.name,
+        menu_source=menu.source,
+        events=n,
+        sumw=sumw_all,
+        weighted=weighted,
+        zero_bias_khz=zb,
+        crossing_mhz=menu.crossing_mhz,
+        budget_khz=menu.budget_khz,
+        seeds=tuple(rows),
+        total_raw=rate(np.asarray(raw.any(axis=1))),
+        total_prescaled=rate(np.asarray(ps.any(axis=1))),
+        nonfinite=nonfinite,
+        skipped_files=skipped,
+        empty_files=empty,
     )

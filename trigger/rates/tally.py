@@ -102,9 +102,14 @@ class RateProcessor:
         fired = mat.any(axis=1)
         w = chunk.weight
         tally = ChunkTally(
-            n=chunk.n, sumw=float(w.sum()), sumw2=float((w * w).sum()),
-            fired_bits=np.packbits(mat[fired], axis=1), fired_w=w[fired].copy(), weighted=chunk.weighted,
-            nonfinite=dict(chunk.nonfinite), truncated=truncated,
+            n=chunk.n,
+            sumw=float(w.sum()),
+            sumw2=float((w * w).sum()),
+            fired_bits=np.packbits(mat[fired], axis=1),
+            fired_w=w[fired].copy(),
+            weighted=chunk.weighted,
+            nonfinite=dict(chunk.nonfinite),
+            truncated=truncated,
         )
         return RateAccumulator(self.columns, {chunk.item.index: tally})
 
@@ -112,4 +117,3 @@ class RateProcessor:
         from trigger.rates.table import build_table
 
         return build_table(self.menu, acc, skipped=self.skipped)
-
