@@ -22,9 +22,13 @@ NANO = SHARED_DATA / "nanoAOD_2015_CMS_Open_Data_ttbar.root"
 NANO_SEEDS = """\
   SingleMu20: {legs: [{collection: muons, min_pt: 20, max_abs_eta: 2.4}]}
   DoubleMu_10_5:
-    legs: [{collection: muons, min_pt: 10, max_abs_eta: 2.4}, {collection: muons, min_pt: 5, max_abs_eta: 2.4}]
+    legs:
+      - {collection: muons, min_pt: 10, max_abs_eta: 2.4}
+      - {collection: muons, min_pt: 5, max_abs_eta: 2.4}
   DoubleMu_asym:
-    legs: [{collection: muons, min_pt: 10, max_abs_eta: 1.2}, {collection: muons, min_pt: 5, min_abs_eta: 1.0}]
+    legs:
+      - {collection: muons, min_pt: 10, max_abs_eta: 1.2}
+      - {collection: muons, min_pt: 5, min_abs_eta: 1.0}
   DoubleEG_OS_mass:
     legs: [{collection: egamma, min_pt: 3, multiplicity: 2}]
     cross: {opposite_charge: true, min_mass: 5, max_mass: 200}

@@ -30,7 +30,9 @@ SEEDS = """\
     legs: [{collection: muons, min_pt: 4}, {collection: egamma, min_pt: 8, iso: [1, 3]}]
     cross: {min_mass: 10, max_mass: 60}
   QuadJet40: {legs: [{collection: jets, min_pt: 40, multiplicity: 4}]}
-  Jet_and_HT: {legs: [{collection: jets, min_pt: 70, max_abs_eta: 2.5}], sums: [{sum: HT, min: 150, max: 400}]}
+  Jet_and_HT:
+    legs: [{collection: jets, min_pt: 70, max_abs_eta: 2.5}]
+    sums: [{sum: HT, min: 150, max: 400}]
   Mu_bx_minus1: {legs: [{collection: muons, min_pt: 3, bx: -1}], prescale: 3}
 """
 
