@@ -11,26 +11,26 @@ __all__ = ["detect_schema"]
 
 
 def detect_schema(inputs: list[str], tree: str | None = None) -> Schema:
-    """The built-in schema whose sums and pt/eta/phi branches the first readable file has most of.
-
-    Ties go to the schema with more collections; a file matching no built-in asks for ``--schema``.
+    """The built-in schema with the most of its branches in the first file, among those for which the
+    file holds at least one complete collection (pt, eta, phi); a file matching none asks for ``--schema``.
     """
     path = expand_inputs(inputs)[0]
-    best: tuple[float, int, Schema] | None = None
+    best: tuple[int, Schema] | None = None
     for name in BUILTIN:
         schema = builtin_schema(name)
         try:
             ttree, _ = open_tree(path, (tree,) if tree else schema.trees)
         except Exception:
             continue
-        available = branch_map(ttree)
-        needed = schema.required_branches() | {b for s in schema.sums.values() for b in s.branches(schema)}
-        score = len(needed & available.keys()) / len(needed)
-        if best is None or (score, len(schema.collections)) > best[:2]:
-            best = (score, len(schema.collections), schema)
-    if best is None or best[0] < 0.5:
+        available = branch_map(ttree).keys()
+        complete = any(c.branches(("pt", "eta", "phi")) <= available for c in schema.collections.values())
+        every = schema.branches_for({c: tuple(s.fields) for c, s in schema.collections.items()}, schema.sums)
+        score = len(every & available)
+        if complete and (best is None or score > best[0]):
+            best = (score, schema)
+    if best is None:
         raise ConfigError(
             f"{path}: cannot tell which schema it follows (built-ins: {', '.join(BUILTIN)}); "
             "pass --schema NAME or --schema my_schema.yaml"
         )
-    return best[2]
+    return best[1]

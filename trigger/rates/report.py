@@ -215,6 +215,7 @@ def write_atomic(outdir: str | Path, files: Mapping[str, str | bytes]) -> list[P
     except OSError as exc:
         raise OutputError(f"cannot create output directory {out}: {exc.strerror or exc}") from None
     temps: list[tuple[str, Path]] = []
+    renamed: list[Path] = []
     try:
         for name, content in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
@@ -223,9 +224,11 @@ def write_atomic(outdir: str | Path, files: Mapping[str, str | bytes]) -> list[P
                 fh.write(content.encode() if isinstance(content, str) else content)
         for tmp, final in temps:
             os.replace(tmp, final)
+            renamed.append(final)
     except OSError as exc:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        # a report set is all or nothing: drop the temporaries and what this call already renamed
+        for path in [Path(t) for t, _ in temps] + renamed:
+            if path.is_file():
+                path.unlink()
         raise OutputError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     return [final for _, final in temps]
