@@ -206,12 +206,14 @@ def test_open_dataset_globs_and_max_events(tmp_path: Path) -> None:
     ds = open_dataset([str(tmp_path / "f*.root")], builtin_schema("l1emu"), {"L1Mu_pt"})
     assert [Path(f.path).name for f in ds.files] == ["f0.root", "f1.root", "f2.root"]
     items = ds.work_items(chunk_size=2, max_events=5)
+    # one 3-entry basket per file, split evenly into chunks of at most 2; 5 events in all
     assert [(Path(i.path).name, i.start, i.stop) for i in items] == [
-        ("f0.root", 0, 2),
-        ("f0.root", 2, 3),
-        ("f1.root", 0, 2),
+        ("f0.root", 0, 1),
+        ("f0.root", 1, 3),
+        ("f1.root", 0, 1),
+        ("f1.root", 1, 2),
     ]
-    assert [i.index for i in items] == [0, 1, 2]
+    assert [i.index for i in items] == [0, 1, 2, 3]
     with pytest.raises(BadInputFileError, match="has no tree 'Evnts'"):
         open_dataset([str(tmp_path / "f0.root")], builtin_schema("l1emu"), {"L1Mu_pt"}, tree="Evnts")
     with pytest.raises(EmptyInputError, match="every input tree is empty or skipped"):

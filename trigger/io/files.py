@@ -6,6 +6,7 @@ Every problem is found here, before any event is processed, so a run fails early
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,29 @@ class FileInfo:
     path: str
     tree: str
     entries: int
+    #: entry numbers where every branch starts a new basket (uproot ``common_entry_offsets``)
+    boundaries: tuple[int, ...] = ()
+
+    def ranges(self, chunk_size: int) -> list[tuple[int, int]]:
+        """Chunks cut at basket boundaries, as large as possible up to ``chunk_size`` entries, so no
+        basket is decompressed twice; a basket range longer than ``chunk_size`` is split evenly."""
+        edges = sorted({0, self.entries, *(b for b in self.boundaries if 0 < b < self.entries)})
+        out: list[tuple[int, int]] = []
+        start = 0
+        for lo, hi in itertools.pairwise(edges):
+            if hi - lo > chunk_size:
+                if lo > start:
+                    out.append((start, lo))
+                parts = -(-(hi - lo) // chunk_size)
+                cuts = [lo + (hi - lo) * k // parts for k in range(parts + 1)]
+                out.extend(itertools.pairwise(cuts))
+                start = hi
+            elif hi - start > chunk_size:
+                out.append((start, lo))
+                start = lo
+        if start < self.entries:
+            out.append((start, self.entries))
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,12 +88,12 @@ class Dataset:
         items: list[WorkItem] = []
         left = self.entries if max_events is None else min(max_events, self.entries)
         for info in self.files:
-            start = 0
-            while start < info.entries and left > 0:
-                stop = min(info.entries, start + chunk_size, start + left)
+            for start, stop in info.ranges(chunk_size):
+                if left <= 0:
+                    break
+                stop = min(stop, start + left)
                 items.append(WorkItem(len(items), info.path, info.tree, start, stop))
                 left -= stop - start
-                start = stop
         return items
 
 
@@ -146,6 +170,7 @@ def open_dataset(
             ttree, name = open_tree(path, trees)
             available = branch_map(ttree)
             entries = int(ttree.num_entries)
+            boundaries = tuple(int(x) for x in ttree.common_entry_offsets())
         except BadInputFileError as exc:
             if not skip_bad_files:
                 raise
@@ -162,7 +187,7 @@ def open_dataset(
             )
         if entries == 0:
             empty.append(path)
-        files.append(FileInfo(path, name, entries))
+        files.append(FileInfo(path, name, entries, boundaries))
     total = sum(f.entries for f in files)
     if total == 0:
         what = "; ".join(f"{p}: {r}" for p, r in skipped) if skipped else ", ".join(empty)

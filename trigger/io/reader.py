@@ -54,6 +54,8 @@ class Chunk:
     event: dict[str, NDArray[Any]]
     nonfinite: dict[str, int]
     weighted: bool
+    #: per-chunk scratch space for derived views (flat object arrays), filled by the evaluator
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 def _flat(a: ak.Array) -> NDArray[Any]:
@@ -119,14 +121,32 @@ def _sum(
     return value
 
 
+_OPEN: dict[tuple[str, str], tuple[Any, dict[str, str]]] = {}
+
+
+def _tree(path: str, tree: str) -> tuple[Any, dict[str, str]]:
+    """The tree and its branch map, kept open for the next chunk of the same file (one file per process)."""
+    key = (path, tree)
+    if key not in _OPEN:
+        for old, _ in _OPEN.values():
+            old.file.close()
+        _OPEN.clear()
+        ttree, _ = open_tree(path, (tree,))
+        _OPEN[key] = (ttree, branch_map(ttree))
+    return _OPEN[key]
+
+
 def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     """Read entries ``[item.start, item.stop)`` of the needed branches and assemble them."""
-    ttree, _ = open_tree(item.path, (item.tree,))
-    names = branch_map(ttree)
+    ttree, names = _tree(item.path, item.tree)
     raw: dict[str, ak.Array] = {}
     try:
-        for b in sorted(needs.branches(schema)):
-            raw[b] = ttree[names[b]].array(entry_start=item.start, entry_stop=item.stop, library="ak")
+        wanted = sorted(needs.branches(schema))
+        got = ttree.arrays(
+            [names[b] for b in wanted], entry_start=item.start, entry_stop=item.stop, library="ak", how=dict
+        )
+        for b in wanted:
+            raw[b] = got[names[b]]
     except Exception as exc:
         raise BadInputFileError(f"cannot read {item.describe()}: {type(exc).__name__}: {exc}") from None
     n = item.n

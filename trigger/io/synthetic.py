@@ -39,7 +39,7 @@ def _grouped(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_sample(
-    path: str | Path, n_events: int, seed: int = 1, weighted: bool = True, chunk: int = 200_000
+    path: str | Path, n_events: int, seed: int = 1, weighted: bool = True, chunk: int = 50_000
 ) -> Path:
     """Write ``n_events`` toy events to ``path`` (TTree ``Events``) in chunks of ``chunk`` events."""
     import uproot

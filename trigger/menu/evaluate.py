@@ -22,6 +22,7 @@ from trigger.errors import AlgorithmError, L1EmuError
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.algorithm import Algorithm, AlgorithmOutput, make_algorithm
+from trigger.menu.flat import Flat, cached_count, cached_mask, flat_view, leg_mask_flat, per_event_max
 from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed
 
 __all__ = ["ScanTarget", "SeedEvaluator", "leg_mask"]
@@ -53,45 +54,12 @@ class ScanTarget:
         return seed.algorithm.min
 
 
-def _flat(coll: ak.Array, field: str) -> NDArray[Any]:
-    return np.asarray(ak.flatten(coll[field], axis=1))
-
-
 def leg_mask(leg: Leg, coll: ak.Array) -> ak.Array:
-    """Jagged boolean: which objects pass ``leg``'s single-object cuts (computed on the flat content)."""
+    """Jagged boolean: which objects of ``coll`` pass ``leg``'s single-object cuts."""
     counts = np.asarray(ak.num(coll, axis=1))
-    m = _flat(coll, "pt") >= leg.min_pt
-    fields = set(coll.fields)
-    if leg.min_abs_eta > 0 or leg.max_abs_eta < math.inf:
-        aeta = np.abs(_flat(coll, "eta"))
-        if leg.max_abs_eta < math.inf:
-            m &= aeta <= leg.max_abs_eta
-        if leg.min_abs_eta > 0:
-            m &= aeta >= leg.min_abs_eta
-    for name, allowed in (("quality", leg.quality), ("iso", leg.iso)):
-        if allowed is not None:
-            m &= np.isin(_flat(coll, name), np.asarray(allowed))
-    if "bx" in fields:
-        m &= _flat(coll, "bx") == leg.bx
-    return ak.unflatten(m, counts)
-
-
-def _cross_ok(cross: Cross | None, a: ak.Array, b: ak.Array) -> ak.Array | bool:
-    if cross is None:
-        return True
-    ok: Any = True
-    if cross.opposite_charge:
-        ok = ok & (a.charge * b.charge < 0)
-    if cross.fields() - {"charge"}:
-        deta = a.eta - b.eta
-        dphi = (a.phi - b.phi + np.pi) % (2 * np.pi) - np.pi
-        if cross.min_dr > 0 or cross.max_dr < math.inf:
-            dr = np.sqrt(deta**2 + dphi**2)
-            ok = ok & (dr >= cross.min_dr) & (dr <= cross.max_dr)
-        if cross.min_mass > 0 or cross.max_mass < math.inf:
-            mass = np.sqrt(np.maximum(2 * a.pt * b.pt * (np.cosh(deta) - np.cos(dphi)), 0.0))
-            ok = ok & (mass >= cross.min_mass) & (mass <= cross.max_mass)
-    return ok
+    fields = {f: np.asarray(ak.flatten(coll[f], axis=1)) for f in coll.fields}
+    flat = Flat(len(counts), counts, np.repeat(np.arange(len(counts)), counts), fields)
+    return ak.unflatten(leg_mask_flat(leg, flat), counts)
 
 
 def _chain(legs: Sequence[Leg]) -> list[Leg] | None:
@@ -191,30 +159,23 @@ class SeedEvaluator:
         return np.where(self.decision(rest, chunk, algos), val, NEG)
 
     def _legs_value(self, seed: Seed, chunk: Chunk, target: int | None) -> NDArray[np.float64]:
+        """Per event: +inf (or, with ``target``, the highest threshold of leg ``target``) where the legs
+        can be filled with distinct objects, -inf where not."""
         legs = list(seed.legs)
         if target is not None:
             legs[target] = replace(legs[target], min_pt=-math.inf)
-        expanded: list[tuple[int, Leg]] = [
-            (i, leg) for i, leg in enumerate(legs) for _ in range(leg.multiplicity)
-        ]
         groups: dict[str, list[tuple[int, Leg]]] = {}
-        for i, leg in expanded:
-            groups.setdefault(leg.collection, []).append((i, leg))
+        for i, leg in enumerate(legs):
+            for _ in range(leg.multiplicity):
+                groups.setdefault(leg.collection, []).append((i, leg))
         n = chunk.n
+        flats = {c: flat_view(chunk, c) for c in groups}
+        masks = {c: [cached_mask(chunk, leg) for _, leg in members] for c, members in groups.items()}
         if seed.cross is not None and len(groups) == 2:
-            (ca, [(ia, la)]), (cb, [(_, lb)]) = groups.items()
-            a, b = chunk.collections[ca], chunk.collections[cb]
-            pairs = ak.argcartesian([a, b], axis=1)
-            pa, pb = a[pairs["0"]], b[pairs["1"]]
-            ok = leg_mask(la, a)[pairs["0"]] & leg_mask(lb, b)[pairs["1"]] & _cross_ok(seed.cross, pa, pb)
-            if target is None:
-                val = ak.where(ok, np.inf, NEG)
-            else:
-                val = ak.where(ok, pa.pt if ia == target else pb.pt, NEG)
-            return np.asarray(ak.fill_none(ak.max(val, axis=1), NEG), dtype=np.float64)
+            return self._cross_pair(seed.cross, groups, flats, masks, target, n)
         result = np.full(n, np.inf)
         for cname, members in groups.items():
-            coll = chunk.collections[cname]
+            flat, group_masks = flats[cname], masks[cname]
             group_legs = [leg for _, leg in members]
             has_target = target is not None and any(i == target for i, _ in members)
             if not has_target and seed.cross is None:
@@ -222,45 +183,112 @@ class SeedEvaluator:
                 if chain is not None:
                     ok = np.ones(n, dtype=bool)
                     for j, leg in enumerate(chain, 1):
-                        ok &= np.asarray(ak.sum(leg_mask(leg, coll), axis=1)) >= j
+                        ok &= cached_count(chunk, leg) >= j
                     result = np.where(ok, result, NEG)
                     continue
-            masks = [leg_mask(leg, coll) for leg in group_legs]
             if has_target and len(group_legs) == 1:
-                pts = ak.where(masks[0], coll.pt, NEG)
-                val = np.asarray(ak.fill_none(ak.max(pts, axis=1), NEG), dtype=np.float64)
+                val = per_event_max(flat, group_masks[0], flat.fields["pt"])
             else:
                 slots = [j for j, (i, _) in enumerate(members) if i == target] if has_target else None
-                val = _assign_slots(group_legs, masks, coll, seed.cross, slots)
+                val = _assign_slots(flat, group_masks, seed.cross, slots)
             result = np.minimum(result, val)
         return result
 
+    @staticmethod
+    def _cross_pair(
+        cross: Cross,
+        groups: dict[str, list[tuple[int, Leg]]],
+        flats: dict[str, Flat],
+        masks: dict[str, list[NDArray[np.bool_]]],
+        target: int | None,
+        n: int,
+    ) -> NDArray[np.float64]:
+        """Two legs on two collections with cross conditions: every (a, b) pair of candidates."""
+        (ca, [(ia, _)]), (cb, _) = groups.items()
+        fa, fb = flats[ca], flats[cb]
+        ia_obj, ib_obj, event = _pairs_across(fa, masks[ca][0], fb, masks[cb][0], n)
+        ok = _cross_flat(cross, fa.fields, ia_obj, fb.fields, ib_obj)
+        if target is None:
+            val = np.where(ok, np.inf, NEG)
+        else:
+            val = np.where(ok, (fa.fields["pt"][ia_obj] if ia == target else fb.fields["pt"][ib_obj]), NEG)
+        out = np.full(n, NEG)
+        np.maximum.at(out, event, val.astype(np.float64))
+        return out
+
+
+def _local(counts: NDArray[np.int64]) -> ak.Array:
+    return ak.unflatten(np.arange(int(counts.sum()), dtype=np.int64), counts)
+
+
+def _pairs_across(
+    fa: Flat, ma: NDArray[np.bool_], fb: Flat, mb: NDArray[np.bool_], n: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Flat object indices of every (a, b) pair of candidates in the same event, and the pair's event."""
+    ea = (np.bincount(fa.event[ma], minlength=n) > 0) & (np.bincount(fb.event[mb], minlength=n) > 0)
+    ka, kb = ma & ea[fa.event], mb & ea[fb.event]
+    ga, gb = np.flatnonzero(ka), np.flatnonzero(kb)
+    pairs = ak.cartesian(
+        [_local(np.bincount(fa.event[ka], minlength=n)), _local(np.bincount(fb.event[kb], minlength=n))],
+        axis=1,
+    )
+    event = np.repeat(np.arange(n), np.asarray(ak.num(pairs, axis=1)))
+    return ga[np.asarray(ak.flatten(pairs["0"]))], gb[np.asarray(ak.flatten(pairs["1"]))], event
+
+
+def _cross_flat(
+    cross: Cross | None,
+    fa: dict[str, NDArray[Any]],
+    ia: NDArray[np.int64],
+    fb: dict[str, NDArray[Any]],
+    ib: NDArray[np.int64],
+) -> NDArray[np.bool_]:
+    """Cross conditions on flat pairs: dR and massless invariant mass with dphi wrapped to [-pi, pi)."""
+    ok = np.ones(len(ia), dtype=bool)
+    if cross is None:
+        return ok
+    if cross.opposite_charge:
+        ok &= fa["charge"][ia] * fb["charge"][ib] < 0
+    if cross.fields() - {"charge"}:
+        deta = fa["eta"][ia].astype(np.float64) - fb["eta"][ib]
+        dphi = (fa["phi"][ia].astype(np.float64) - fb["phi"][ib] + np.pi) % (2 * np.pi) - np.pi
+        if cross.min_dr > 0 or cross.max_dr < math.inf:
+            dr = np.sqrt(deta**2 + dphi**2)
+            ok &= (dr >= cross.min_dr) & (dr <= cross.max_dr)
+        if cross.min_mass > 0 or cross.max_mass < math.inf:
+            pt_a, pt_b = fa["pt"][ia].astype(np.float64), fb["pt"][ib].astype(np.float64)
+            mass = np.sqrt(np.maximum(2 * pt_a * pt_b * (np.cosh(deta) - np.cos(dphi)), 0.0))
+            ok &= (mass >= cross.min_mass) & (mass <= cross.max_mass)
+    return ok
+
 
 def _assign_slots(
-    legs: Sequence[Leg],
-    masks: Sequence[ak.Array],
-    coll: ak.Array,
-    cross: Cross | None,
-    slots: list[int] | None,
+    flat: Flat, masks: Sequence[NDArray[np.bool_]], cross: Cross | None, slots: list[int] | None
 ) -> NDArray[np.float64]:
-    """Max over assignments of distinct objects to ``legs``; the value is the lowest pt among the objects
-    in ``slots`` (the scanned leg's copies), or +inf for a plain decision; -inf where none passes."""
-    k = len(legs)
-    idx = ak.argcombinations(coll, k, axis=1)
-    parts = [idx[str(j)] for j in range(k)]
-    best: Any = None
+    """Max over assignments of distinct objects to the legs (one mask per leg) of the lowest pt among the
+    objects in ``slots`` (the scanned leg's copies), or +inf for a plain decision; -inf where none passes.
+    Only events with enough candidate objects are combined, on flat numpy indices."""
+    n, k = flat.n, len(masks)
+    union = np.logical_or.reduce(masks)
+    events = np.bincount(flat.event[union], minlength=n) >= k
+    keep = union & events[flat.event]
+    glob = np.flatnonzero(keep)
+    combos = ak.combinations(_local(np.bincount(flat.event[keep], minlength=n)), k, axis=1)
+    event = np.repeat(np.arange(n), np.asarray(ak.num(combos, axis=1)))
+    parts = [glob[np.asarray(ak.flatten(combos[str(j)]))] for j in range(k)]
+    pt = flat.fields["pt"]
+    best = np.full(len(event), NEG)
+    cross_ok = _cross_flat(cross, flat.fields, parts[0], flat.fields, parts[1]) if cross is not None else None
     for perm in itertools.permutations(range(k)):
-        ok: Any = True
+        ok = np.ones(len(event), dtype=bool) if cross_ok is None else cross_ok.copy()
         for leg_i, obj_j in enumerate(perm):
-            ok = ok & masks[leg_i][parts[obj_j]]
-        if cross is not None:
-            ok = ok & _cross_ok(cross, coll[parts[0]], coll[parts[1]])
+            ok &= masks[leg_i][parts[obj_j]]
         if slots:
-            low: Any = coll.pt[parts[perm[slots[0]]]]
-            for s in slots[1:]:
-                low = np.minimum(low, coll.pt[parts[perm[s]]])
-            val = ak.where(ok, low, NEG)
+            low = np.min(np.stack([pt[parts[perm[s]]] for s in slots]), axis=0).astype(np.float64)
+            val = np.where(ok, low, NEG)
         else:
-            val = ak.where(ok, np.inf, NEG)
-        best = val if best is None else np.maximum(best, val)
-    return np.asarray(ak.fill_none(ak.max(best, axis=1), NEG), dtype=np.float64)
+            val = np.where(ok, np.inf, NEG)
+        best = np.maximum(best, val)
+    out = np.full(n, NEG)
+    np.maximum.at(out, event, best)
+    return out
