@@ -98,9 +98,7 @@ def main() -> None:
     menu = cut_menu()
     schema = builtin_schema("l1emu")
     branches = RateProcessor(menu, schema).needs().branches(schema)
-    print(
-        f"menu: {len(menu.seeds)} cut seeds reading {len(branches)} branches; chunk {args.chunk_size:,} events"
-    )
+    print(f"menu: {len(menu.seeds)} cut seeds, {len(branches)} branches; chunk {args.chunk_size:,} events")
 
     loop(path, IterativeExecutor(), args.chunk_size)  # warm the page cache and imports
     n, t_read = read_only(path, branches, args.chunk_size)
