@@ -19,6 +19,8 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/l1emu fixed check
 	$(PY) benchmarks/fixed_point.py
+	$(PY) -m trigger.io.synthetic out/toy_sample.root 200000
+	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input out/toy_sample.root -o out/rates
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -94,3 +94,22 @@ def write_sample(
             tree.extend(data)
             done += n
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m trigger.io.synthetic OUT.root N_EVENTS [SEED]``: write a toy sample."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (2, 3):
+        print("usage: python -m trigger.io.synthetic OUT.root N_EVENTS [SEED]", file=sys.stderr)
+        return 2
+    out = Path(args[0])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_sample(out, int(args[1]), seed=int(args[2]) if len(args) == 3 else 1)
+    print(f"wrote {int(args[1]):,} toy events to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

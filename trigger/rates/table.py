@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
+from trigger.errors import L1EmuError
 from trigger.menu.model import Menu
-from trigger.rates.prescale import prescaled
 from trigger.rates.stats import rate_interval
-from trigger.rates.tally import RateAccumulator
+from trigger.rates.tally import RateAccumulator, Sums
 
 __all__ = ["Rate", "RateTable", "SeedRate", "build_table"]
 
@@ -86,70 +84,53 @@ def build_table(
     skipped: tuple[tuple[str, str], ...] = (),
     empty: tuple[str, ...] = (),
 ) -> RateTable:
-    tallies = acc.ordered()
-    n = sum(t.n for t in tallies)
-    sumw_all = float(sum(t.sumw for t in tallies))
-    weighted = any(t.weighted for t in tallies)
+    s = acc.summary
+    if s is None or acc.pending:
+        missing = "no summary" if s is None else f"chunk {s.next_index} never arrived"
+        raise L1EmuError(f"incomplete rate accumulator ({missing}); was every work item processed?")
     zb = menu.zero_bias_khz
-    dec, w = acc.fired()
-    col = {c: i for i, c in enumerate(acc.columns)}
 
-    def rate(mask: np.ndarray) -> Rate:
-        k = int(np.count_nonzero(mask))
-        sw, sw2 = float(w[mask].sum()), float((w[mask] ** 2).sum())
-        r, lo, hi = rate_interval(k, n, sw, sw2, sumw_all, weighted, zb)
-        return Rate(k, sw, r, lo, hi)
+    def rate(x: Sums) -> Rate:
+        r, lo, hi = rate_interval(x.count, s.n, x.sumw, x.sumw2, s.sumw, s.weighted, zb)
+        return Rate(x.count, x.sumw, r, lo, hi)
 
-    raw = np.stack([dec[:, col[s.name]] for s in menu.seeds], axis=1) if menu.seeds else dec
-    ps = np.zeros_like(raw)
-    for j, s in enumerate(menu.seeds):
-        where = np.flatnonzero(raw[:, j])
-        ps[where, j] = prescaled(len(where), s.prescale)
-    n_accept = ps.sum(axis=1)
-    share = np.where(n_accept > 0, w / np.maximum(n_accept, 1), 0.0)
-    truncated: dict[str, int] = {}
-    nonfinite: dict[str, int] = {}
-    for t in tallies:
-        for k, v in t.truncated.items():
-            truncated[k] = truncated.get(k, 0) + v
-        for k, v in t.nonfinite.items():
-            nonfinite[k] = nonfinite.get(k, 0) + v
+    pairs = {seed_j: (f, x) for seed_j, f, x in acc.pairs}
     rows = []
-    for j, s in enumerate(menu.seeds):
-        prop = float(share[ps[:, j]].sum()) / sumw_all * zb if sumw_all else 0.0
+    for j, seed in enumerate(menu.seeds):
         extra: dict[str, Any] = {}
-        if s.algorithm is not None and s.algorithm.mode == "both":
-            f, x = dec[:, col[f"{s.name}@float"]], dec[:, col[f"{s.name}@fixed"]]
+        if j in pairs:
+            f, x = pairs[j]
             extra = {
-                "float_khz": rate(f).khz,
-                "fixed_khz": rate(x).khz,
-                "float_fixed_differ": int(np.count_nonzero(f != x)),
+                "float_khz": rate(s.columns[f]).khz,
+                "fixed_khz": rate(s.columns[x]).khz,
+                "float_fixed_differ": s.differ.get(j, 0),
             }
+        prop = s.proportional[j] / s.sumw * zb if s.sumw else 0.0
         rows.append(
             SeedRate(
-                s.name,
-                s.prescale,
-                rate(raw[:, j]),
-                rate(ps[:, j]),
-                rate(ps[:, j] & (n_accept == 1)),
+                seed.name,
+                seed.prescale,
+                rate(s.raw[j]),
+                rate(s.prescaled[j]),
+                rate(s.pure[j]),
                 prop,
-                truncated_events=truncated.get(s.name, 0),
+                truncated_events=s.truncated.get(seed.name, 0),
                 **extra,
             )
         )
     return RateTable(
         menu=menu.name,
         menu_source=menu.source,
-        events=n,
-        sumw=sumw_all,
-        weighted=weighted,
+        events=s.n,
+        sumw=s.sumw,
+        weighted=s.weighted,
         zero_bias_khz=zb,
         crossing_mhz=menu.crossing_mhz,
         budget_khz=menu.budget_khz,
         seeds=tuple(rows),
-        total_raw=rate(np.asarray(raw.any(axis=1))),
-        total_prescaled=rate(np.asarray(ps.any(axis=1))),
-        nonfinite=nonfinite,
+        total_raw=rate(s.total_raw),
+        total_prescaled=rate(s.total_prescaled),
+        nonfinite=dict(s.nonfinite),
         skipped_files=skipped,
         empty_files=empty,
     )
