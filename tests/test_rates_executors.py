@@ -51,3 +51,25 @@ def test_dask_existing_scheduler_matches_iterative(toy_sample: Path, reference: 
 def test_unknown_executor_suggests() -> None:
     with pytest.raises(KeyError, match="did you mean 'pool'"):
         make_executor("poll")
+
+
+def test_accumulator_folds_in_order_whatever_the_arrival_order(toy_sample: Path) -> None:
+    from trigger.io import read_chunk
+    from trigger.rates.table import build_table
+
+    menu = load_menu(DEFAULT_MENU)
+    schema = builtin_schema("l1emu")
+    proc = RateProcessor(menu, schema)
+    ds = open_dataset([str(toy_sample)], schema, proc.needs().branches(schema))
+    parts = [proc.process(read_chunk(item, schema, proc.needs())) for item in ds.work_items(2_500)]
+    forward = proc.empty()
+    for part in parts:
+        forward = forward + part
+        assert not forward.pending  # in order: folded at once, nothing buffered
+    backward = proc.empty()
+    for part in reversed(parts):
+        backward = backward + part
+    assert not backward.pending
+    assert to_json(build_table(menu, forward)) == to_json(build_table(menu, backward))
+    with pytest.raises(ValueError, match="processed twice"):
+        _ = proc.empty() + parts[0] + parts[0]

@@ -127,6 +127,9 @@ class RateAccumulator:
         if other.columns != self.columns or other.units != self.units:
             raise ValueError("cannot merge rate accumulators of different menus")
         overlap = self.pending.keys() & other.pending.keys()
+        for s in (self.summary, other.summary):
+            if s is not None:
+                overlap |= {k for k in (*self.pending, *other.pending) if k < s.next_index}
         if overlap or (self.summary is not None and other.summary is not None):
             raise ValueError(f"chunks {sorted(overlap)[:5]} were processed twice")
         out = RateAccumulator(
