@@ -5,7 +5,7 @@ weighted events use ``sqrt(sum w^2)`` of the passing events over ``sum w`` of al
 
 >>> lo, hi = clopper_pearson(0, 10)
 >>> float(lo), round(float(hi), 4)
-(0.0, 0.1682)
+(0.0, 0.1681)
 """
 
 from __future__ import annotations
