@@ -36,6 +36,13 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 "charge": "L1Mu_charge",
                 "quality": "L1Mu_qual",
                 "bx": "L1Mu_bx",
+                "genPt": "L1Mu_genPt",
+                # per-object features for the muon pt regressor: station inputs (read only when asked for)
+                **{
+                    f"st{s}_{v}": f"L1Mu_st{s}_{v}"
+                    for s in range(1, 5)
+                    for v in ("phi", "theta", "bend", "qual", "present")
+                },
             },
             "genmuons": {"pt": "GenMu_pt", "eta": "GenMu_eta", "phi": "GenMu_phi"},
             "genjets": {"pt": "GenJet_pt", "eta": "GenJet_eta", "phi": "GenJet_phi"},
