@@ -48,10 +48,10 @@ def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | Non
         if budget_khz:
             ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
         ax.set_yscale("log")
-        ax.set_xlabel(f"{scan.target.kind} {scan.target.index} threshold [GeV]")
+        ax.set_xlabel(scan.label)
         ax.set_ylabel("rate [kHz]")
         ax.legend()
-        hep.cms.label("Emulation", data=False, ax=ax, rlabel="")
+        hep.cms.text("L1 emulation", ax=ax)
         return _save(fig, stem)
     finally:
         plt.close(fig)
@@ -77,7 +77,7 @@ def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
         ax.set_xlabel(f"{eff.reference.label()} [GeV]")
         ax.set_ylabel("efficiency")
         ax.legend(loc="lower right")
-        hep.cms.label("Emulation", data=False, ax=ax, rlabel="")
+        hep.cms.text("L1 emulation", ax=ax)
         return _save(fig, stem)
     finally:
         plt.close(fig)

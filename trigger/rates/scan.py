@@ -54,6 +54,7 @@ class Scan:
     sumw: float
     weighted: bool
     zero_bias_khz: float
+    label: str = "threshold"
 
     def rate(self, threshold: float) -> tuple[float, float, float, int]:
         """``(rate_khz, err_down, err_up, count)`` with the target threshold set to ``threshold``."""
@@ -130,4 +131,14 @@ class ScanProcessor:
             float(sum(p[1] for p in parts)),
             any(p[4] for p in parts),
             self.menu.zero_bias_khz,
+            self._label(),
         )
+
+    def _label(self) -> str:
+        t, s = self.target, self.seed
+        if t.kind == "leg":
+            return f"leg {t.index} ({s.legs[t.index].collection}) $p_T$ threshold [GeV]"
+        if t.kind == "sum":
+            return f"{s.sums[t.index].sum} threshold [GeV]"
+        assert s.algorithm is not None
+        return f"{s.algorithm.name}.{s.algorithm.output} threshold"
