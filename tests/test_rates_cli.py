@@ -146,3 +146,19 @@ def test_write_atomic_leaves_nothing_on_failure(tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         write_atomic(out, {"a.txt": "A", "b.txt": "B"})
     assert sorted(p.name for p in out.iterdir()) == ["b.txt"]
+
+
+def test_cli_pool_executor_same_json_and_progress(
+    toy_sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(DEFAULT_MENU), "-i", str(toy_sample), "--chunk-size", "4000", "--max-events", "15000"]
+    assert main(["rates", *args, "-o", str(tmp_path / "a")]) == 0
+    assert (
+        main(
+            ["rates", *args, "-o", str(tmp_path / "b"), "--executor", "pool", "--workers", "2", "--progress"]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "ev/s" in err and "executor pool" in err  # tqdm bar with events/s, then the summary line
+    assert (tmp_path / "a" / "rates.json").read_text() == (tmp_path / "b" / "rates.json").read_text()

@@ -121,12 +121,19 @@ def _sum(
     return value
 
 
-_OPEN: dict[tuple[str, str], tuple[Any, dict[str, str]]] = {}
+_OPEN: dict[tuple[str, str, int, int], tuple[Any, dict[str, str]]] = {}
 
 
 def _tree(path: str, tree: str) -> tuple[Any, dict[str, str]]:
-    """The tree and its branch map, kept open for the next chunk of the same file (one file per process)."""
-    key = (path, tree)
+    """The tree and its branch map, kept open for the next chunk of the same file (one file per process;
+    a file rewritten in place, with a new size or modification time, is opened again)."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise BadInputFileError(f"input file {path!r} disappeared: {exc.strerror or exc}") from None
+    key = (path, tree, st.st_size, st.st_mtime_ns)
     if key not in _OPEN:
         for old, _ in _OPEN.values():
             old.file.close()
