@@ -73,3 +73,31 @@ def test_accumulator_folds_in_order_whatever_the_arrival_order(toy_sample: Path)
     assert to_json(build_table(menu, forward)) == to_json(build_table(menu, backward))
     with pytest.raises(ValueError, match="processed twice"):
         _ = proc.empty() + parts[0] + parts[0]
+
+
+def test_scan_and_efficiency_parity(toy_sample: Path) -> None:
+    import numpy as np
+
+    from trigger.rates.efficiency import EfficiencyProcessor, Reference
+    from trigger.rates.scan import ScanProcessor
+
+    menu = load_menu(DEFAULT_MENU)
+    schema = builtin_schema("l1emu")
+    seed = menu.seed("L1_DoubleMu_15_7")
+    results = []
+    for executor in (IterativeExecutor(), PoolExecutor(2)):
+        scan_p = ScanProcessor(menu, schema, seed)
+        eff_p = EfficiencyProcessor(
+            menu, schema, seed, Reference("genmuons", max_abs_eta=2.4), np.arange(0.0, 60.0, 5.0)
+        )
+        out = []
+        for proc in (scan_p, eff_p):
+            ds = open_dataset([str(toy_sample)], schema, proc.needs().branches(schema))
+            out.append(run(proc, ds, executor, chunk_size=3_000).result)
+        results.append(out)
+    (scan_a, eff_a), (scan_b, eff_b) = results
+    np.testing.assert_array_equal(scan_a.values, scan_b.values)
+    np.testing.assert_array_equal(scan_a.weights, scan_b.weights)
+    np.testing.assert_array_equal(eff_a.passed, eff_b.passed)
+    np.testing.assert_array_equal(eff_a.total, eff_b.total)
+    assert eff_a.total.sum() > 0 and eff_a.passed.sum() > 0
