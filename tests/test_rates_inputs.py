@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import awkward as ak
@@ -224,3 +225,25 @@ def test_open_dataset_globs_and_max_events(tmp_path: Path) -> None:
             tree="Evnts",
             skip_bad_files=True,
         )
+
+
+def test_corrupt_basket_mid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from trigger.io.synthetic import write_sample
+
+    path = write_sample(tmp_path / "c.root", 6_000, chunk=2_000)  # three baskets per branch
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 2000] = b"\x55" * 2000  # overwrite basket payload, keep the header and directory
+    path.write_bytes(bytes(data))
+    args = ["rates", str(DEFAULT_MENU), "-i", str(path), "--chunk-size", "2000"]
+    assert main([*args, "-o", str(tmp_path / "a")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+    assert main([*args, "-o", str(tmp_path / "b"), "--skip-bad-files"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "b" / "rates.json").read_text())
+    skipped = report["skipped_files"]
+    assert len(skipped) == 1 and re.search(r"c\.root:Events entries \d+-\d+$", skipped[0]["path"])
+    assert "cannot read" in skipped[0]["reason"]
+    assert report["events"] == 4_000  # one 2 000-event chunk skipped, listed, not silently dropped
+    assert f"note: skipped file {skipped[0]['path']}" in out

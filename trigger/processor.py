@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from trigger.errors import L1EmuError
+from trigger.errors import BadInputFileError, L1EmuError
 from trigger.io.files import Dataset, WorkItem
 from trigger.io.reader import Chunk, Needs, read_chunk
 from trigger.io.schema import Schema
@@ -31,6 +31,10 @@ class Processor(Protocol):
 
     def process(self, chunk: Chunk) -> Any: ...
 
+    def skipped(self, item: WorkItem, reason: str) -> Any:
+        """An accumulator that records an unreadable chunk (``--skip-bad-files``)."""
+        ...
+
     def postprocess(self, accumulator: Any) -> Any: ...
 
 
@@ -41,9 +45,17 @@ class ChunkTask(Generic[A]):
     processor: Any
     schema: Schema
     needs: Needs
+    skip_bad_files: bool = False
 
     def __call__(self, item: WorkItem) -> tuple[int, A]:
-        chunk = read_chunk(item, self.schema, self.needs)
+        try:
+            chunk = read_chunk(item, self.schema, self.needs)
+        except BadInputFileError as exc:
+            if not self.skip_bad_files:
+                raise
+            # never silently dropped: the processor records the skipped range in its accumulator
+            skipped: A = self.processor.skipped(item, str(exc))
+            return item.n, skipped
         try:
             result: A = self.processor.process(chunk)
         except L1EmuError as exc:
@@ -69,6 +81,7 @@ def run(
     chunk_size: int = 100_000,
     max_events: int | None = None,
     progress: bool = False,
+    skip_bad_files: bool = False,
 ) -> RunResult[Any]:
     """Map ``processor`` over ``dataset`` in chunks with ``executor`` (iterative by default)."""
     import time
@@ -76,7 +89,7 @@ def run(
     from trigger.executors import IterativeExecutor
 
     items = dataset.work_items(chunk_size, max_events)
-    task: ChunkTask[Any] = ChunkTask(processor, dataset.schema, processor.needs())
+    task: ChunkTask[Any] = ChunkTask(processor, dataset.schema, processor.needs(), skip_bad_files)
     ex = executor or IterativeExecutor()
     start = time.perf_counter()
     acc = ex(items, task, processor.empty(), progress=progress)

@@ -108,7 +108,10 @@ def run_processor(args: argparse.Namespace, processor: Any, dataset: Dataset) ->
         chunk_size=args.chunk_size,
         max_events=args.max_events,
         progress=progress,
+        skip_bad_files=args.skip_bad_files,
     )
+    for path, reason in dataset.skipped + tuple(getattr(result.result, "skipped", ())):
+        print(f"note: skipped {path}: {reason}", file=sys.stderr)
     print(
         f"processed {result.events} events in {result.chunks} chunks, {result.seconds:.2f} s "
         f"({result.events / max(result.seconds, 1e-9):,.0f} events/s, executor {args.executor})",

@@ -11,6 +11,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.evaluate import SeedEvaluator
@@ -43,10 +44,14 @@ class EfficiencyAccumulator:
     passed: NDArray[np.int64]
     total: NDArray[np.int64]
     events: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __add__(self, other: EfficiencyAccumulator) -> EfficiencyAccumulator:
         return EfficiencyAccumulator(
-            self.passed + other.passed, self.total + other.total, self.events + other.events
+            self.passed + other.passed,
+            self.total + other.total,
+            self.events + other.events,
+            self.skipped + other.skipped,
         )
 
 
@@ -60,6 +65,7 @@ class Efficiency:
     events: int
     lo: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     hi: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def value(self) -> NDArray[np.float64]:
@@ -100,6 +106,11 @@ class EfficiencyProcessor:
         pt = c.pt[abs(c.eta) <= self.reference.max_abs_eta]
         return np.asarray(ak.fill_none(ak.max(pt, axis=1), np.nan), dtype=np.float64)
 
+    def skipped(self, item: WorkItem, reason: str) -> EfficiencyAccumulator:
+        acc = self.empty()
+        acc.skipped.append((item.describe(), reason))
+        return acc
+
     def process(self, chunk: Chunk) -> EfficiencyAccumulator:
         algos = self.evaluator.algorithm_outputs(chunk)
         fired = self.evaluator.decision(self.seed, chunk, algos)
@@ -120,4 +131,5 @@ class EfficiencyProcessor:
             acc.events,
             np.asarray(lo),
             np.asarray(hi),
+            tuple(acc.skipped),
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.evaluate import ScanTarget, SeedEvaluator
@@ -27,9 +28,10 @@ class ScanAccumulator:
     parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(
         default_factory=dict
     )
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __add__(self, other: ScanAccumulator) -> ScanAccumulator:
-        return ScanAccumulator({**self.parts, **other.parts})
+        return ScanAccumulator({**self.parts, **other.parts}, self.skipped + other.skipped)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Scan:
     weighted: bool
     zero_bias_khz: float
     label: str = "threshold"
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def rate(self, threshold: float) -> tuple[float, float, float, int]:
         """``(rate_khz, err_down, err_up, count)`` with the target threshold set to ``threshold``."""
@@ -107,6 +110,9 @@ class ScanProcessor:
     def empty(self) -> ScanAccumulator:
         return ScanAccumulator()
 
+    def skipped(self, item: WorkItem, reason: str) -> ScanAccumulator:
+        return ScanAccumulator(skipped=[(item.describe(), reason)])
+
     def process(self, chunk: Chunk) -> ScanAccumulator:
         algos = self.evaluator.algorithm_outputs(chunk)
         v = self.evaluator.value(self.seed, self.target, chunk, algos)
@@ -132,6 +138,7 @@ class ScanProcessor:
             any(p[4] for p in parts),
             self.menu.zero_bias_khz,
             self._label(),
+            tuple(acc.skipped),
         )
 
     def _label(self) -> str:

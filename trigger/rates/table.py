@@ -131,6 +131,6 @@ def build_table(
         total_raw=rate(s.total_raw),
         total_prescaled=rate(s.total_prescaled),
         nonfinite=dict(s.nonfinite),
-        skipped_files=skipped,
+        skipped_files=tuple(skipped) + tuple(s.skipped),
         empty_files=empty,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.evaluate import SeedEvaluator
@@ -33,6 +34,7 @@ class ChunkTally:
     weighted: bool
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Summary:
     total_prescaled: Sums = field(default_factory=Sums)
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.n_seeds
@@ -87,6 +90,7 @@ class Summary:
         self.n += t.n
         self.sumw += t.sumw
         self.weighted |= t.weighted
+        self.skipped += t.skipped
         for src, dst in ((t.nonfinite, self.nonfinite), (t.truncated, self.truncated)):
             for k, v in src.items():
                 dst[k] = dst.get(k, 0) + v
@@ -206,6 +210,19 @@ class RateProcessor:
             truncated=truncated,
         )
         return RateAccumulator(self.columns, self.units, self.pairs, None, {chunk.item.index: tally})
+
+    def skipped(self, item: WorkItem, reason: str) -> RateAccumulator:
+        nbytes = (len(self.columns) + 7) // 8
+        tally = ChunkTally(
+            0,
+            0.0,
+            0.0,
+            np.zeros((0, nbytes), np.uint8),
+            np.zeros(0),
+            False,
+            skipped=[(item.describe(), reason)],
+        )
+        return RateAccumulator(self.columns, self.units, self.pairs, None, {item.index: tally})
 
     def postprocess(self, acc: RateAccumulator) -> object:
         from trigger.rates.table import build_table
