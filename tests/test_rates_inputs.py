@@ -247,3 +247,16 @@ def test_corrupt_basket_mid_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "cannot read" in skipped[0]["reason"]
     assert report["events"] == 4_000  # one 2 000-event chunk skipped, listed, not silently dropped
     assert f"note: skipped file {skipped[0]['path']}" in out
+
+
+def test_cut_on_a_field_the_schema_lacks(tmp_path: Path) -> None:
+    from trigger.io import builtin_schema
+    from trigger.rates import RateProcessor
+
+    menu = load_menu(
+        menu_yaml(tmp_path / "m.yaml", "  Q: {legs: [{collection: muons, min_pt: 1, quality: [12]}]}\n")
+    )
+    with pytest.raises(
+        KeyError, match="seed Q cuts on quality of 'muons', which schema 'nanoaod' does not provide"
+    ):
+        RateProcessor(menu, builtin_schema("nanoaod"))

@@ -18,7 +18,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.errors import AlgorithmError, L1EmuError
+from trigger.errors import AlgorithmError, L1EmuError, UnknownNameError
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.algorithm import Algorithm, AlgorithmOutput, make_algorithm
@@ -78,7 +78,19 @@ class SeedEvaluator:
         for seed in menu.seeds:
             where = f" (seed {seed.name})"
             for leg in seed.legs:
-                schema.collection(leg.collection, where)
+                spec = schema.collection(leg.collection, where)
+                wanted = (leg.fields() | (seed.cross.fields() if seed.cross else set())) - {
+                    "bx",
+                    "pt",
+                    "eta",
+                    "phi",
+                }
+                missing = sorted(f for f in wanted if f not in spec.fields)
+                if missing:
+                    raise UnknownNameError(
+                        f"seed {seed.name} cuts on {', '.join(missing)} of {leg.collection!r}, which schema "
+                        f"{schema.name!r} does not provide (fields: {', '.join(spec.fields)})"
+                    )
             for s in seed.sums:
                 schema.sum(s.sum, where)
             if seed.algorithm is not None:
