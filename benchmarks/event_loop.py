@@ -120,13 +120,11 @@ def main() -> None:
     if not args.skip_dask:
         import os
 
-        from distributed import LocalCluster
+        from trigger.executors import local_cluster
 
         r = {}
         for workers in (1, 2):
-            with LocalCluster(
-                n_workers=workers, threads_per_worker=1, dashboard_address=None, silence_logs=40
-            ) as cluster:
+            with local_cluster(workers) as cluster:
                 executor = DaskExecutor(scheduler=cluster.scheduler_address)
                 loop(path, executor, args.chunk_size)  # warm-up: worker imports, file opened once
                 n3, t = min(

@@ -13,7 +13,7 @@ from typing import Any
 from trigger.extras import import_optional
 from trigger.io.files import WorkItem
 
-__all__ = ["DaskExecutor", "IterativeExecutor", "PoolExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "IterativeExecutor", "PoolExecutor", "local_cluster", "make_executor"]
 
 Fn = Callable[[WorkItem], tuple[int, Any]]
 
@@ -91,13 +91,7 @@ class DaskExecutor:
             client = distributed.Client(self.scheduler)
             cluster = None
         else:
-            cluster = distributed.LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=self.processes,
-                dashboard_address=None,
-                silence_logs=40,
-            )
+            cluster = local_cluster(self.workers, self.processes)
             client = distributed.Client(cluster)
         try:
             with _bar(items, progress, self.name) as bar:
@@ -110,6 +104,27 @@ class DaskExecutor:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def local_cluster(workers: int = 2, processes: bool = True) -> Any:
+    """A Dask ``LocalCluster`` of ``workers`` single-threaded workers, without the nanny's malloc trim.
+
+    Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` in worker processes; with the many large,
+    short-lived numpy buffers of a chunk that made the same loop 1.6x slower inside a worker
+    (1 M events: 3.5 s with it, 2.2 s without), so only the thread caps are kept.
+    """
+    dask = import_optional("dask")
+    distributed = import_optional("distributed")
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=40,
+        )
 
 
 def make_executor(name: str, workers: int = 2, scheduler: str | None = None) -> Any:
