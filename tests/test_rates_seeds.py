@@ -216,3 +216,21 @@ def test_algorithm_seed_float_fixed_columns(toy_sample: Path) -> None:
     assert row.fixed_khz == row.raw.khz
     assert row.float_fixed_differ is not None and row.float_fixed_differ > 0
     assert row.float_khz is not None and row.float_khz > row.fixed_khz  # truncation only lowers HT
+
+
+def test_unit_weights_use_clopper_pearson(toy_sample_unweighted: Path) -> None:
+    from trigger.rates.stats import clopper_pearson
+
+    menu = load_menu(DEFAULT_MENU)
+    schema = builtin_schema("l1emu")
+    proc = RateProcessor(menu, schema)
+    ds = open_dataset([str(toy_sample_unweighted)], schema, proc.needs().branches(schema))
+    table = run(proc, ds).result
+    assert not table.weighted and table.sumw == table.events == 6_000
+    row = next(s for s in table.seeds if s.name == "L1_DoubleMu0er1p5_SQ_OS_dR_Max1p4")
+    lo, hi = clopper_pearson(row.raw.count, 6_000)
+    zb = menu.zero_bias_khz
+    assert row.raw.err_down == pytest.approx(zb * (row.raw.count / 6_000 - float(lo)), rel=1e-12)
+    assert row.raw.err_up == pytest.approx(zb * (float(hi) - row.raw.count / 6_000), rel=1e-12)
+    assert row.raw.err_up > row.raw.err_down  # asymmetric at small counts
+    assert 0 < row.raw.count < 30

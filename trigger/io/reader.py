@@ -178,4 +178,6 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
             )
     sums = {name: _sum(spec, raw, colls, n, nonfinite) for name, spec in sums_needed.items()}
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
-    return Chunk(item, n, weight, colls, sums, event, nonfinite, schema.weight is not None)
+    # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
+    weighted = schema.weight is not None and bool(np.any(weight != 1.0))
+    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted)
