@@ -42,10 +42,17 @@ def test_dask_local_cluster_matches_iterative(toy_sample: Path, reference: str) 
 @pytest.mark.dask
 def test_dask_existing_scheduler_matches_iterative(toy_sample: Path, reference: str) -> None:
     distributed = pytest.importorskip("distributed")
+    # a scheduler listening on tcp://127.0.0.1, as --scheduler tcp://host:port would name it
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        protocol="tcp",
+        host="127.0.0.1",
     ) as cluster:
-        assert _json(toy_sample, make_executor("dask", scheduler=cluster.scheduler_address)) == reference
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert _json(toy_sample, make_executor("iterative", scheduler=cluster.scheduler_address)) == reference
 
 
 def test_unknown_executor_suggests() -> None:
