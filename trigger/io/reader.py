@@ -149,11 +149,21 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     raw: dict[str, ak.Array] = {}
     try:
         wanted = sorted(needs.branches(schema))
-        got = ttree.arrays(
-            [names[b] for b in wanted], entry_start=item.start, entry_stop=item.stop, library="ak", how=dict
+        # nested branches (L1Ntuple "L1Upgrade/jetEt") are read one by one: a "/" in an uproot
+        # expression could be taken for a division
+        flat = [names[b] for b in wanted if "/" not in names[b]]
+        got = (
+            ttree.arrays(flat, entry_start=item.start, entry_stop=item.stop, library="ak", how=dict)
+            if flat
+            else {}
         )
         for b in wanted:
-            raw[b] = got[names[b]]
+            full = names[b]
+            raw[b] = (
+                got[full]
+                if full in got
+                else ttree[full].array(entry_start=item.start, entry_stop=item.stop, library="ak")
+            )
     except Exception as exc:
         raise BadInputFileError(f"cannot read {item.describe()}: {type(exc).__name__}: {exc}") from None
     n = item.n
