@@ -21,8 +21,7 @@ samples: $(STAMP)
 	$(VENV)/bin/l1emu generate --all configs/samples.yaml --outdir data/samples --quiet
 
 run: $(STAMP) samples
-	$(VENV)/bin/l1emu fixed check
-	$(PY) benchmarks/fixed_point.py
+	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

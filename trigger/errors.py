@@ -7,14 +7,22 @@ and each message says what was wrong, where, and what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "AlgorithmError",
+    "BadInputFileError",
     "ConfigError",
+    "EmptyInputError",
     "FixedPointError",
     "FixedTypeSyntaxError",
     "L1EmuError",
+    "MissingBranchError",
     "ModelError",
+    "OutputError",
     "SampleError",
     "ToolchainError",
+    "UnknownAlgorithmError",
+    "UnknownNameError",
     "UnknownProcessError",
+    "UnknownSeedError",
     "UnsupportedFixedType",
 ]
 
@@ -40,7 +48,8 @@ class ToolchainError(L1EmuError, RuntimeError):
 
 
 class ConfigError(L1EmuError, ValueError):
-    """A configuration (YAML or dict) is invalid; the message names the file and the key path."""
+    """A configuration (YAML menu, schema, HLS config) is invalid; the message gives the file, the key path
+    and what was expected."""
 
 
 class ModelError(L1EmuError, ValueError):
@@ -56,3 +65,41 @@ class UnknownProcessError(L1EmuError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class BadInputFileError(L1EmuError, OSError):
+    """An input file is missing, unreadable, corrupt or lacks the requested tree."""
+
+
+class EmptyInputError(L1EmuError, ValueError):
+    """The inputs hold no events (after ``--max-events`` and skipped files)."""
+
+
+class UnknownNameError(L1EmuError, KeyError):
+    """A name (branch, seed, algorithm, collection) was not found; the message suggests the nearest ones.
+
+    ``KeyError`` quotes its argument when printed; ``__str__`` returns the message unquoted.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingBranchError(UnknownNameError):
+    """A branch the schema or menu needs is not in the tree."""
+
+
+class UnknownSeedError(UnknownNameError):
+    """A seed name is not in the menu."""
+
+
+class UnknownAlgorithmError(UnknownNameError):
+    """An algorithm seed names an algorithm that is not registered."""
+
+
+class AlgorithmError(L1EmuError, RuntimeError):
+    """An algorithm seed failed while evaluating a chunk."""
+
+
+class OutputError(L1EmuError, OSError):
+    """A report could not be written."""

@@ -1,0 +1,193 @@
+"""Read one chunk: only the needed branches, assembled into collections and sums (no physics here).
+
+Non-finite values are counted per branch, never silently kept: objects with a non-finite pt, eta or
+phi are dropped from their collection, and a non-finite energy sum becomes NaN (it passes no cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import awkward as ak
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.errors import BadInputFileError
+from trigger.io.files import WorkItem, branch_map, open_tree
+from trigger.io.schema import CollectionSpec, Schema, SumSpec
+
+__all__ = ["Chunk", "Needs", "read_chunk"]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a processor reads: collection -> fields, sum names, per-event scalars."""
+
+    collections: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    sums: frozenset[str] = frozenset()
+    event: frozenset[str] = frozenset()
+
+    def __or__(self, other: Needs) -> Needs:
+        cols = {k: frozenset(v) for k, v in self.collections.items()}
+        for k, v in other.collections.items():
+            cols[k] = cols.get(k, frozenset()) | v
+        return Needs(cols, self.sums | other.sums, self.event | other.event)
+
+    def branches(self, schema: Schema) -> set[str]:
+        out = schema.branches_for(self.collections, self.sums)
+        for name in self.event:
+            out.add(schema.event.get(name, name))
+        return out
+
+
+@dataclass
+class Chunk:
+    """One chunk of events: ``collections[name]`` is a jagged record array (fields pt, eta, phi, ...)."""
+
+    item: WorkItem
+    n: int
+    weight: NDArray[np.float64]
+    collections: dict[str, ak.Array]
+    sums: dict[str, NDArray[np.float64]]
+    event: dict[str, NDArray[Any]]
+    nonfinite: dict[str, int]
+    weighted: bool
+    #: per-chunk scratch space for derived views (flat object arrays), filled by the evaluator
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def _flat(a: ak.Array) -> NDArray[Any]:
+    return np.asarray(ak.flatten(a, axis=None))
+
+
+def _collection(
+    spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, ak.Array], nonfinite: dict[str, int]
+) -> ak.Array:
+    arrays: dict[str, ak.Array] = {}
+    if spec.cartesian:
+        px, py = raw[spec.fields["px"]], raw[spec.fields["py"]]
+        pt = np.hypot(px, py)
+        arrays["pt"] = pt
+        if "phi" in fields:
+            arrays["phi"] = np.arctan2(py, px)
+        if "eta" in fields:
+            arrays["eta"] = np.arcsinh(raw[spec.fields["pz"]] / pt)
+    for f in fields:
+        if f not in arrays and f in spec.fields and f not in ("px", "py", "pz"):
+            arrays[f] = raw[spec.fields[f]]
+    arrays.setdefault("pt", raw[spec.fields["pt"]] if not spec.cartesian else arrays["pt"])
+    keep = None
+    for f in ("pt", "eta", "phi"):
+        if f in arrays:
+            ok = np.isfinite(arrays[f])
+            bad = int(len(_flat(ok)) - np.count_nonzero(_flat(ok)))
+            if bad:
+                nonfinite[spec.fields.get(f, f"{spec.name}.{f}")] = bad
+                keep = ok if keep is None else keep & ok
+    coll = ak.zip(arrays, depth_limit=None) if len(arrays) > 1 else ak.zip(arrays)
+    return coll[keep] if keep is not None else coll
+
+
+def _sum(
+    spec: SumSpec,
+    raw: Mapping[str, ak.Array],
+    colls: Mapping[str, ak.Array],
+    n: int,
+    nonfinite: dict[str, int],
+) -> NDArray[np.float64]:
+    if spec.from_collection is not None:
+        c = colls[spec.from_collection]
+        sel = (c.pt > spec.min_pt) & (abs(c.eta) < spec.max_abs_eta)
+        return np.asarray(ak.sum(c.pt[sel], axis=1), dtype=np.float64)
+    if spec.px is not None and spec.py is not None:
+        value = np.hypot(np.asarray(raw[spec.px], np.float64), np.asarray(raw[spec.py], np.float64))
+        name = spec.px
+    else:
+        assert spec.branch is not None
+        name = spec.branch
+        arr = raw[spec.branch]
+        if spec.type_branch is not None:
+            sel = raw[spec.type_branch] == spec.type_value
+            if spec.bx_branch is not None:
+                sel = sel & (raw[spec.bx_branch] == 0)
+            arr = ak.fill_none(ak.firsts(arr[sel]), np.nan)
+        value = np.asarray(arr, dtype=np.float64).reshape(n)
+    bad = ~np.isfinite(value)
+    if bad.any():
+        nonfinite[name] = nonfinite.get(name, 0) + int(bad.sum())
+        value = np.where(bad, np.nan, value)
+    return value
+
+
+_OPEN: dict[tuple[str, str, int, int], tuple[Any, dict[str, str]]] = {}
+
+
+def _tree(path: str, tree: str) -> tuple[Any, dict[str, str]]:
+    """The tree and its branch map, kept open for the next chunk of the same file (one file per process;
+    a file rewritten in place, with a new size or modification time, is opened again)."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise BadInputFileError(f"input file {path!r} disappeared: {exc.strerror or exc}") from None
+    key = (path, tree, st.st_size, st.st_mtime_ns)
+    if key not in _OPEN:
+        for old, _ in _OPEN.values():
+            old.file.close()
+        _OPEN.clear()
+        ttree, _ = open_tree(path, (tree,))
+        _OPEN[key] = (ttree, branch_map(ttree))
+    return _OPEN[key]
+
+
+def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
+    """Read entries ``[item.start, item.stop)`` of the needed branches and assemble them."""
+    ttree, names = _tree(item.path, item.tree)
+    raw: dict[str, ak.Array] = {}
+    try:
+        wanted = sorted(needs.branches(schema))
+        # nested branches (L1Ntuple "L1Upgrade/jetEt") are read one by one: a "/" in an uproot
+        # expression could be taken for a division
+        flat = [names[b] for b in wanted if "/" not in names[b]]
+        got = (
+            ttree.arrays(flat, entry_start=item.start, entry_stop=item.stop, library="ak", how=dict)
+            if flat
+            else {}
+        )
+        for b in wanted:
+            full = names[b]
+            raw[b] = (
+                got[full]
+                if full in got
+                else ttree[full].array(entry_start=item.start, entry_stop=item.stop, library="ak")
+            )
+    except Exception as exc:
+        raise BadInputFileError(f"cannot read {item.describe()}: {type(exc).__name__}: {exc}") from None
+    n = item.n
+    nonfinite: dict[str, int] = {}
+    if schema.weight:
+        weight = np.asarray(raw[schema.weight], dtype=np.float64)
+        bad = ~np.isfinite(weight)
+        if bad.any():
+            nonfinite[schema.weight] = int(bad.sum())
+            weight = np.where(bad, 0.0, weight)
+    else:
+        weight = np.ones(n, dtype=np.float64)
+    colls = {
+        name: _collection(schema.collections[name], fields | {"pt"}, raw, nonfinite)
+        for name, fields in needs.collections.items()
+    }
+    sums_needed = {s: schema.sums[s] for s in needs.sums}
+    for s in sums_needed.values():
+        if s.from_collection is not None and s.from_collection not in colls:
+            colls[s.from_collection] = _collection(
+                schema.collections[s.from_collection], frozenset({"pt", "eta"}), raw, nonfinite
+            )
+    sums = {name: _sum(spec, raw, colls, n, nonfinite) for name, spec in sums_needed.items()}
+    event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
+    # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
+    weighted = schema.weight is not None and bool(np.any(weight != 1.0))
+    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted)

@@ -1,0 +1,216 @@
+"""Schemas: which file branches make which standard collection (jets, muons, egamma, ...) and energy sum.
+
+A schema is data, written in YAML (``schema_version: 1``) or taken from the built-ins in
+:mod:`trigger.io.builtin`; the reader asks it which branches to load and how to assemble a chunk.
+
+>>> s = builtin_schema("l1emu")
+>>> s.collections["muons"].fields["quality"]
+'L1Mu_qual'
+>>> sorted(s.branches_for({"muons": {"pt", "quality"}}, ["HT"]))
+['L1EtSum_HT', 'L1Mu_pt', 'L1Mu_qual', 'weight']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trigger.config import Validator, join, load_yaml
+from trigger.errors import ConfigError, UnknownNameError
+from trigger.names import suggest
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CollectionSpec",
+    "Schema",
+    "SumSpec",
+    "builtin_schema",
+    "load_schema",
+    "parse_schema",
+]
+
+SCHEMA_VERSION = 1
+#: fields with a meaning the menu knows; any other field is an extra (per-object feature).
+STANDARD_FIELDS = ("pt", "eta", "phi", "charge", "quality", "bx", "iso", "px", "py", "pz")
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One collection: standard field name -> branch name. ``pt/eta/phi`` or ``px/py/pz`` are required."""
+
+    name: str
+    fields: Mapping[str, str]
+
+    @property
+    def cartesian(self) -> bool:
+        return "pt" not in self.fields
+
+    def branches(self, wanted: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for f in wanted:
+            if f in ("pt", "eta", "phi") and self.cartesian:
+                out |= {self.fields["px"], self.fields["py"]} | ({self.fields["pz"]} if f == "eta" else set())
+            elif f in self.fields:
+                out.add(self.fields[f])
+        return out
+
+
+@dataclass(frozen=True)
+class SumSpec:
+    """An energy sum per event: a scalar branch, one entry of a typed list, px/py, or computed from jets."""
+
+    name: str
+    branch: str | None = None
+    type_branch: str | None = None
+    type_value: int | None = None
+    bx_branch: str | None = None
+    px: str | None = None
+    py: str | None = None
+    from_collection: str | None = None
+    min_pt: float = 0.0
+    max_abs_eta: float = float("inf")
+
+    def branches(self, schema: Schema) -> set[str]:
+        if self.from_collection is not None:
+            return schema.collections[self.from_collection].branches(["pt", "eta"])
+        if self.px is not None and self.py is not None:
+            return {self.px, self.py}
+        out = {b for b in (self.branch, self.type_branch, self.bx_branch) if b is not None}
+        return out
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Branch mapping for one kind of file (see module docstring)."""
+
+    name: str
+    trees: tuple[str, ...]
+    collections: Mapping[str, CollectionSpec]
+    sums: Mapping[str, SumSpec] = field(default_factory=dict)
+    weight: str | None = None
+    event: Mapping[str, str] = field(default_factory=dict)
+    source: str = "<built-in>"
+
+    def collection(self, name: str, where: str = "") -> CollectionSpec:
+        if name not in self.collections:
+            raise UnknownNameError(
+                f"collection {name!r}{where} is not in schema {self.name!r}"
+                f"{suggest(name, self.collections)} (collections: {', '.join(self.collections)})"
+            )
+        return self.collections[name]
+
+    def sum(self, name: str, where: str = "") -> SumSpec:
+        if name not in self.sums:
+            raise UnknownNameError(
+                f"energy sum {name!r}{where} is not in schema {self.name!r}"
+                f"{suggest(name, self.sums)} (sums: {', '.join(self.sums) or 'none'})"
+            )
+        return self.sums[name]
+
+    def branches_for(self, collections: Mapping[str, Iterable[str]], sums: Iterable[str] = ()) -> set[str]:
+        """Every branch needed for these collection fields and sums (and the event weight)."""
+        out: set[str] = {self.weight} if self.weight else set()
+        for name, fields in collections.items():
+            out |= self.collection(name).branches(fields)
+        for name in sums:
+            out |= self.sum(name).branches(self)
+        return out
+
+    def required_branches(self) -> set[str]:
+        """pt/eta/phi of every collection: what a file must have to match this schema (auto-detection)."""
+        return self.branches_for({c: ("pt", "eta", "phi") for c in self.collections})
+
+
+def parse_schema(data: Any, source: str) -> Schema:
+    """Validate a parsed YAML schema and build a :class:`Schema`."""
+    v = Validator(source)
+    top = v.mapping(data, "")
+    v.keys(
+        top,
+        "",
+        ("schema_version", "name", "tree", "weight", "collections", "sums", "event"),
+        ("schema_version", "name", "tree", "collections"),
+    )
+    version = v.integer(top, "schema_version", "")
+    if version != SCHEMA_VERSION:
+        raise v.fail("schema_version", f"{SCHEMA_VERSION} (the only version this l1emu reads)", version)
+    name = v.string(top, "name", "")
+    tree = top["tree"]
+    trees = (tree,) if isinstance(tree, str) else tree
+    if not isinstance(trees, list | tuple) or not trees or not all(isinstance(t, str) for t in trees):
+        raise v.fail("tree", "a tree name or a list of candidate tree names", tree)
+    weight = top.get("weight")
+    if weight is not None and not isinstance(weight, str):
+        raise v.fail("weight", "a branch name or null", weight)
+    collections: dict[str, CollectionSpec] = {}
+    for cname, spec in v.mapping(top["collections"], "collections").items():
+        path = join("collections", cname)
+        fields = dict(v.mapping(spec, path))
+        for key, branch in fields.items():
+            if not isinstance(branch, str):
+                raise v.fail(join(path, key), "a branch name", branch)
+        if not ({"pt", "eta", "phi"} <= fields.keys() or {"px", "py", "pz"} <= fields.keys()):
+            raise ConfigError(
+                f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}"
+            )
+        collections[cname] = CollectionSpec(cname, fields)
+    sums: dict[str, SumSpec] = {}
+    for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
+        path = join("sums", sname)
+        d = v.mapping(spec, path)
+        v.keys(
+            d,
+            path,
+            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta"),
+        )
+        if "from" in d:
+            src = v.string(d, "from", path)
+            if src not in collections:
+                raise v.fail(join(path, "from"), f"one of the collections {sorted(collections)}", src)
+            sums[sname] = SumSpec(
+                sname,
+                from_collection=src,
+                min_pt=v.number(d, "min_pt", path, 0.0),
+                max_abs_eta=v.number(d, "max_abs_eta", path, float("inf")),
+            )
+        elif "px" in d:
+            sums[sname] = SumSpec(sname, px=v.string(d, "px", path), py=v.string(d, "py", path))
+        else:
+            typed = "type_branch" in d
+            sums[sname] = SumSpec(
+                sname,
+                branch=v.string(d, "branch", path),
+                type_branch=v.string(d, "type_branch", path) if typed else None,
+                type_value=v.integer(d, "type", path) if typed else None,
+                bx_branch=v.string(d, "bx_branch", path) if "bx_branch" in d else None,
+            )
+    event = dict(v.mapping(top.get("event", {}), "event"))
+    return Schema(name, tuple(trees), collections, sums, weight, event, source)
+
+
+def load_schema(spec: str | Path) -> Schema:
+    """A built-in schema by name, or a YAML file."""
+    from trigger.io.builtin import BUILTIN
+
+    if str(spec) in BUILTIN:
+        return builtin_schema(str(spec))
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        raise UnknownNameError(
+            f"schema {str(spec)!r} is neither a built-in{suggest(str(spec), BUILTIN)} nor a file; "
+            f"built-ins: {', '.join(BUILTIN)}"
+        )
+    data, source = load_yaml(path)
+    return parse_schema(data, source)
+
+
+def builtin_schema(name: str) -> Schema:
+    from trigger.io.builtin import BUILTIN
+
+    if name not in BUILTIN:
+        raise UnknownNameError(
+            f"no built-in schema {name!r}{suggest(name, BUILTIN)}; built-ins: {', '.join(BUILTIN)}"
+        )
+    return parse_schema(BUILTIN[name], f"<built-in schema {name}>")

@@ -1,0 +1,306 @@
+"""Seed decisions on a chunk, and the per-event critical value that threshold scans sort.
+
+Legs of one seed take distinct objects. For legs on one collection whose cuts are nested (each
+implies the next, e.g. DoubleMu_15_7 with equal eta and quality), counting is exact (Hall's theorem):
+the j-th tightest leg needs at least j passing objects. Otherwise, and for cross conditions,
+every combination of objects and every assignment to legs is tried (at most 4 objects per seed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import awkward as ak
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.errors import AlgorithmError, L1EmuError, UnknownNameError
+from trigger.io.reader import Chunk, Needs
+from trigger.io.schema import Schema
+from trigger.menu.algorithm import Algorithm, AlgorithmOutput, make_algorithm
+from trigger.menu.flat import Flat, cached_count, cached_mask, flat_view, leg_mask_flat, per_event_max
+from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed
+
+__all__ = ["ScanTarget", "SeedEvaluator", "leg_mask"]
+
+NEG = -np.inf
+
+
+@dataclass(frozen=True)
+class ScanTarget:
+    """Which threshold a scan varies: ``("leg", i)``, ``("sum", i)`` or ``("algorithm", 0)``."""
+
+    kind: str
+    index: int = 0
+
+    @staticmethod
+    def default(seed: Seed) -> ScanTarget:
+        if seed.legs:
+            return ScanTarget("leg", 0)
+        if seed.sums:
+            return ScanTarget("sum", 0)
+        return ScanTarget("algorithm", 0)
+
+    def threshold(self, seed: Seed) -> float:
+        if self.kind == "leg":
+            return seed.legs[self.index].min_pt
+        if self.kind == "sum":
+            return seed.sums[self.index].min
+        assert seed.algorithm is not None
+        return seed.algorithm.min
+
+
+def leg_mask(leg: Leg, coll: ak.Array) -> ak.Array:
+    """Jagged boolean: which objects of ``coll`` pass ``leg``'s single-object cuts."""
+    counts = np.asarray(ak.num(coll, axis=1))
+    fields = {f: np.asarray(ak.flatten(coll[f], axis=1)) for f in coll.fields}
+    flat = Flat(len(counts), counts, np.repeat(np.arange(len(counts)), counts), fields)
+    return ak.unflatten(leg_mask_flat(leg, flat), counts)
+
+
+def _chain(legs: Sequence[Leg]) -> list[Leg] | None:
+    """Legs sorted tightest first if each implies the next, else None."""
+    order = sorted(legs, key=lambda leg: -sum(leg.implies(o) for o in legs))
+    return order if all(a.implies(b) for a, b in itertools.pairwise(order)) else None
+
+
+class SeedEvaluator:
+    """Decisions for every seed of a menu on a chunk; algorithms are built once per evaluator."""
+
+    def __init__(self, menu: Menu, schema: Schema) -> None:
+        self.menu = menu
+        self.schema = schema
+        self._algos: dict[AlgoCut, Algorithm] = {}
+        for seed in menu.seeds:
+            where = f" (seed {seed.name})"
+            for leg in seed.legs:
+                spec = schema.collection(leg.collection, where)
+                wanted = (leg.fields() | (seed.cross.fields() if seed.cross else set())) - {
+                    "bx",
+                    "pt",
+                    "eta",
+                    "phi",
+                }
+                missing = sorted(f for f in wanted if f not in spec.fields)
+                if missing:
+                    raise UnknownNameError(
+                        f"seed {seed.name} cuts on {', '.join(missing)} of {leg.collection!r}, which schema "
+                        f"{schema.name!r} does not provide (fields: {', '.join(spec.fields)})"
+                    )
+            for s in seed.sums:
+                schema.sum(s.sum, where)
+            if seed.algorithm is not None:
+                self._algos[seed.algorithm] = make_algorithm(
+                    seed.algorithm.name, seed.algorithm.kwargs, f"seed {seed.name}"
+                )
+
+    # ------------------------------------------------------------ needs
+    def needs(self, seeds: Sequence[Seed] | None = None) -> Needs:
+        out = Needs()
+        for seed in seeds or self.menu.seeds:
+            cols: dict[str, set[str]] = {}
+            for leg in seed.legs:
+                cols.setdefault(leg.collection, set()).update(leg.fields())
+                if seed.cross is not None:
+                    cols[leg.collection] |= seed.cross.fields()
+            for c, f in cols.items():
+                have = set(self.schema.collections[c].fields) | {"pt", "eta", "phi"}
+                cols[c] = {x for x in f if x in have}
+            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums))
+            if seed.algorithm is not None:
+                out = out | self._algos[seed.algorithm].needs()
+        return out
+
+    # ------------------------------------------------------------ algorithms
+    def algorithm_outputs(self, chunk: Chunk) -> dict[AlgoCut, AlgorithmOutput]:
+        out: dict[AlgoCut, AlgorithmOutput] = {}
+        for cut, algo in self._algos.items():
+            try:
+                out[cut] = algo.evaluate(chunk, cut.mode)
+            except L1EmuError:
+                raise
+            except Exception as exc:
+                raise AlgorithmError(
+                    f"algorithm {cut.name!r} failed on {chunk.item.describe()}: {type(exc).__name__}: {exc}"
+                ) from exc
+        return out
+
+    @staticmethod
+    def algorithm_value(cut: AlgoCut, out: AlgorithmOutput, which: str | None = None) -> NDArray[np.float64]:
+        which = which or ("float" if cut.mode == "float" else "fixed")
+        return (out.float if which == "float" else out.fixed)[cut.output]
+
+    # ------------------------------------------------------------ decisions
+    def decision(
+        self, seed: Seed, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput], which: str | None = None
+    ) -> NDArray[np.bool_]:
+        """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
+        ok = np.ones(chunk.n, dtype=bool)
+        for s in seed.sums:
+            v = chunk.sums[s.sum]
+            ok &= (v >= s.min) & (v < s.max)
+        if seed.algorithm is not None:
+            ok &= self.algorithm_value(seed.algorithm, algos[seed.algorithm], which) >= seed.algorithm.min
+        if seed.legs:
+            ok &= self._legs_value(seed, chunk, None) > NEG
+        return ok
+
+    def value(
+        self, seed: Seed, target: ScanTarget, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput]
+    ) -> NDArray[np.float64]:
+        """Per event, the highest target threshold at which the seed still fires (-inf: never)."""
+        rest = seed
+        if target.kind == "sum":
+            cuts = list(seed.sums)
+            cut = cuts.pop(target.index)
+            rest = replace(seed, sums=tuple(cuts))
+            v = chunk.sums[cut.sum]
+            val = np.where(v < cut.max, v, NEG)
+        elif target.kind == "algorithm":
+            assert seed.algorithm is not None
+            rest = replace(seed, algorithm=None)
+            val = self.algorithm_value(seed.algorithm, algos[seed.algorithm]).astype(np.float64)
+        else:
+            val = self._legs_value(seed, chunk, target.index)
+            rest = replace(seed, legs=())
+        val = np.where(np.isnan(val), NEG, val)
+        return np.where(self.decision(rest, chunk, algos), val, NEG)
+
+    def _legs_value(self, seed: Seed, chunk: Chunk, target: int | None) -> NDArray[np.float64]:
+        """Per event: +inf (or, with ``target``, the highest threshold of leg ``target``) where the legs
+        can be filled with distinct objects, -inf where not."""
+        legs = list(seed.legs)
+        if target is not None:
+            legs[target] = replace(legs[target], min_pt=-math.inf)
+        groups: dict[str, list[tuple[int, Leg]]] = {}
+        for i, leg in enumerate(legs):
+            for _ in range(leg.multiplicity):
+                groups.setdefault(leg.collection, []).append((i, leg))
+        n = chunk.n
+        flats = {c: flat_view(chunk, c) for c in groups}
+        masks = {c: [cached_mask(chunk, leg) for _, leg in members] for c, members in groups.items()}
+        if seed.cross is not None and len(groups) == 2:
+            return self._cross_pair(seed.cross, groups, flats, masks, target, n)
+        result = np.full(n, np.inf)
+        for cname, members in groups.items():
+            flat, group_masks = flats[cname], masks[cname]
+            group_legs = [leg for _, leg in members]
+            has_target = target is not None and any(i == target for i, _ in members)
+            if not has_target and seed.cross is None:
+                chain = _chain(group_legs)
+                if chain is not None:
+                    ok = np.ones(n, dtype=bool)
+                    for j, leg in enumerate(chain, 1):
+                        ok &= cached_count(chunk, leg) >= j
+                    result = np.where(ok, result, NEG)
+                    continue
+            if has_target and len(group_legs) == 1:
+                val = per_event_max(flat, group_masks[0], flat.fields["pt"])
+            else:
+                slots = [j for j, (i, _) in enumerate(members) if i == target] if has_target else None
+                val = _assign_slots(flat, group_masks, seed.cross, slots)
+            result = np.minimum(result, val)
+        return result
+
+    @staticmethod
+    def _cross_pair(
+        cross: Cross,
+        groups: dict[str, list[tuple[int, Leg]]],
+        flats: dict[str, Flat],
+        masks: dict[str, list[NDArray[np.bool_]]],
+        target: int | None,
+        n: int,
+    ) -> NDArray[np.float64]:
+        """Two legs on two collections with cross conditions: every (a, b) pair of candidates."""
+        (ca, [(ia, _)]), (cb, _) = groups.items()
+        fa, fb = flats[ca], flats[cb]
+        ia_obj, ib_obj, event = _pairs_across(fa, masks[ca][0], fb, masks[cb][0], n)
+        ok = _cross_flat(cross, fa.fields, ia_obj, fb.fields, ib_obj)
+        if target is None:
+            val = np.where(ok, np.inf, NEG)
+        else:
+            val = np.where(ok, (fa.fields["pt"][ia_obj] if ia == target else fb.fields["pt"][ib_obj]), NEG)
+        out = np.full(n, NEG)
+        np.maximum.at(out, event, val.astype(np.float64))
+        return out
+
+
+def _local(counts: NDArray[np.int64]) -> ak.Array:
+    return ak.unflatten(np.arange(int(counts.sum()), dtype=np.int64), counts)
+
+
+def _pairs_across(
+    fa: Flat, ma: NDArray[np.bool_], fb: Flat, mb: NDArray[np.bool_], n: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Flat object indices of every (a, b) pair of candidates in the same event, and the pair's event."""
+    ea = (np.bincount(fa.event[ma], minlength=n) > 0) & (np.bincount(fb.event[mb], minlength=n) > 0)
+    ka, kb = ma & ea[fa.event], mb & ea[fb.event]
+    ga, gb = np.flatnonzero(ka), np.flatnonzero(kb)
+    pairs = ak.cartesian(
+        [_local(np.bincount(fa.event[ka], minlength=n)), _local(np.bincount(fb.event[kb], minlength=n))],
+        axis=1,
+    )
+    event = np.repeat(np.arange(n), np.asarray(ak.num(pairs, axis=1)))
+    return ga[np.asarray(ak.flatten(pairs["0"]))], gb[np.asarray(ak.flatten(pairs["1"]))], event
+
+
+def _cross_flat(
+    cross: Cross | None,
+    fa: dict[str, NDArray[Any]],
+    ia: NDArray[np.int64],
+    fb: dict[str, NDArray[Any]],
+    ib: NDArray[np.int64],
+) -> NDArray[np.bool_]:
+    """Cross conditions on flat pairs: dR and massless invariant mass with dphi wrapped to [-pi, pi)."""
+    ok = np.ones(len(ia), dtype=bool)
+    if cross is None:
+        return ok
+    if cross.opposite_charge:
+        ok &= fa["charge"][ia] * fb["charge"][ib] < 0
+    if cross.fields() - {"charge"}:
+        deta = fa["eta"][ia].astype(np.float64) - fb["eta"][ib]
+        dphi = (fa["phi"][ia].astype(np.float64) - fb["phi"][ib] + np.pi) % (2 * np.pi) - np.pi
+        if cross.min_dr > 0 or cross.max_dr < math.inf:
+            dr = np.sqrt(deta**2 + dphi**2)
+            ok &= (dr >= cross.min_dr) & (dr <= cross.max_dr)
+        if cross.min_mass > 0 or cross.max_mass < math.inf:
+            pt_a, pt_b = fa["pt"][ia].astype(np.float64), fb["pt"][ib].astype(np.float64)
+            mass = np.sqrt(np.maximum(2 * pt_a * pt_b * (np.cosh(deta) - np.cos(dphi)), 0.0))
+            ok &= (mass >= cross.min_mass) & (mass <= cross.max_mass)
+    return ok
+
+
+def _assign_slots(
+    flat: Flat, masks: Sequence[NDArray[np.bool_]], cross: Cross | None, slots: list[int] | None
+) -> NDArray[np.float64]:
+    """Max over assignments of distinct objects to the legs (one mask per leg) of the lowest pt among the
+    objects in ``slots`` (the scanned leg's copies), or +inf for a plain decision; -inf where none passes.
+    Only events with enough candidate objects are combined, on flat numpy indices."""
+    n, k = flat.n, len(masks)
+    union = np.logical_or.reduce(masks)
+    events = np.bincount(flat.event[union], minlength=n) >= k
+    keep = union & events[flat.event]
+    glob = np.flatnonzero(keep)
+    combos = ak.combinations(_local(np.bincount(flat.event[keep], minlength=n)), k, axis=1)
+    event = np.repeat(np.arange(n), np.asarray(ak.num(combos, axis=1)))
+    parts = [glob[np.asarray(ak.flatten(combos[str(j)]))] for j in range(k)]
+    pt = flat.fields["pt"]
+    best = np.full(len(event), NEG)
+    cross_ok = _cross_flat(cross, flat.fields, parts[0], flat.fields, parts[1]) if cross is not None else None
+    for perm in itertools.permutations(range(k)):
+        ok = np.ones(len(event), dtype=bool) if cross_ok is None else cross_ok.copy()
+        for leg_i, obj_j in enumerate(perm):
+            ok &= masks[leg_i][parts[obj_j]]
+        if slots:
+            low = np.min(np.stack([pt[parts[perm[s]]] for s in slots]), axis=0).astype(np.float64)
+            val = np.where(ok, low, NEG)
+        else:
+            val = np.where(ok, np.inf, NEG)
+        best = np.maximum(best, val)
+    out = np.full(n, NEG)
+    np.maximum.at(out, event, best)
+    return out

@@ -1,0 +1,138 @@
+"""The menu as immutable values: legs, sum cuts, cross conditions, algorithm cuts, seeds, the menu.
+
+Cut conventions (the checks against plain awkward use the same): an object passes a leg when
+``pt >= min_pt``, ``min_abs_eta <= |eta| <= max_abs_eta``, its quality (and isolation) is in the
+allowed set, and its bx equals the leg's bx (when the collection has a bx). A sum passes when
+``min <= value < max``. Legs of one seed take distinct objects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Seed", "SumCut"]
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Leg:
+    collection: str
+    min_pt: float
+    min_abs_eta: float = 0.0
+    max_abs_eta: float = INF
+    quality: tuple[int, ...] | None = None
+    iso: tuple[int, ...] | None = None
+    bx: int = 0
+    multiplicity: int = 1
+
+    def fields(self) -> set[str]:
+        out = {"pt", "bx"}
+        if self.min_abs_eta > 0 or self.max_abs_eta < INF:
+            out.add("eta")
+        if self.quality is not None:
+            out.add("quality")
+        if self.iso is not None:
+            out.add("iso")
+        return out
+
+    def implies(self, other: Leg) -> bool:
+        """Every object passing ``self`` passes ``other`` (so counting suffices for nested legs)."""
+        return (
+            self.collection == other.collection
+            and self.bx == other.bx
+            and self.min_pt >= other.min_pt
+            and self.min_abs_eta >= other.min_abs_eta
+            and self.max_abs_eta <= other.max_abs_eta
+            and (
+                other.quality is None
+                or (self.quality is not None and set(self.quality) <= set(other.quality))
+            )
+            and (other.iso is None or (self.iso is not None and set(self.iso) <= set(other.iso)))
+        )
+
+
+@dataclass(frozen=True)
+class SumCut:
+    sum: str
+    min: float
+    max: float = INF
+
+
+@dataclass(frozen=True)
+class Cross:
+    """Conditions on the pair of objects taken by a two-leg seed."""
+
+    min_dr: float = 0.0
+    max_dr: float = INF
+    min_mass: float = 0.0
+    max_mass: float = INF
+    opposite_charge: bool = False
+
+    def fields(self) -> set[str]:
+        out = set()
+        if self.min_dr > 0 or self.max_dr < INF or self.min_mass > 0 or self.max_mass < INF:
+            out |= {"eta", "phi"}
+        if self.opposite_charge:
+            out.add("charge")
+        return out
+
+
+@dataclass(frozen=True)
+class AlgoCut:
+    """``algorithm.output >= min`` evaluated in float, fixed point, or both (fixed decides)."""
+
+    name: str
+    output: str
+    min: float
+    mode: str = "fixed"
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.options)
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    legs: tuple[Leg, ...] = ()
+    sums: tuple[SumCut, ...] = ()
+    cross: Cross | None = None
+    algorithm: AlgoCut | None = None
+    prescale: float = 1.0
+
+    def expanded_legs(self) -> tuple[Leg, ...]:
+        """Legs repeated by their multiplicity: one entry per object taken."""
+        return tuple(leg for leg in self.legs for _ in range(leg.multiplicity))
+
+
+@dataclass(frozen=True)
+class Menu:
+    name: str
+    seeds: tuple[Seed, ...]
+    colliding_bunches: int = 2760
+    revolution_hz: float = 11245.6
+    budget_khz: float = 100.0
+    crossing_mhz: float = 40.0
+    source: str = "<memory>"
+    meta: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def zero_bias_khz(self) -> float:
+        """Rate of colliding bunch crossings: the rate of a seed that fires on every event."""
+        return self.colliding_bunches * self.revolution_hz / 1000.0
+
+    def seed(self, name: str) -> Seed:
+        from trigger.errors import UnknownSeedError
+        from trigger.names import suggest
+
+        for s in self.seeds:
+            if s.name == name:
+                return s
+        raise UnknownSeedError(
+            f"menu {self.name!r} ({self.source}) has no seed {name!r}"
+            f"{suggest(name, [s.name for s in self.seeds])}"
+        )

@@ -1,0 +1,83 @@
+"""Plots with mplhep's CMS style, written as PNG and PDF (imported lazily: ``pip install 'l1emu[plot]'``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trigger.extras import import_optional
+
+if TYPE_CHECKING:
+    from trigger.rates.efficiency import Efficiency
+    from trigger.rates.scan import Scan
+
+__all__ = ["plot_efficiency", "plot_scan"]
+
+
+def _setup() -> tuple[Any, Any]:
+    mpl = import_optional("matplotlib")
+    mpl.use("Agg")
+    plt = import_optional("matplotlib.pyplot")
+    hep = import_optional("mplhep")
+    plt.style.use(hep.style.CMS)
+    return plt, hep
+
+
+def _save(fig: Any, stem: Path) -> dict[str, bytes]:
+    import io
+
+    out = {}
+    for ext in ("png", "pdf"):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, dpi=100 if ext == "png" else None)
+        out[f"{stem.name}.{ext}"] = buf.getvalue()
+    return out
+
+
+def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | None = None) -> dict[str, bytes]:
+    """Rate vs threshold; returns {file name: bytes} for an atomic write."""
+    plt, hep = _setup()
+    fig, ax = plt.subplots()
+    try:
+        ax.errorbar(curve[:, 0], curve[:, 1], yerr=[curve[:, 2], curve[:, 3]], fmt="o", ms=3, label=scan.seed)
+        ax.axvline(
+            scan.menu_threshold, ls="--", color="gray", label=f"menu threshold {scan.menu_threshold:g}"
+        )
+        if budget_khz:
+            ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
+        ax.set_yscale("log")
+        ax.set_xlabel(scan.label)
+        ax.set_ylabel("rate [kHz]")
+        ax.legend()
+        hep.cms.text("L1 emulation", ax=ax)
+        return _save(fig, stem)
+    finally:
+        plt.close(fig)
+
+
+def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
+    plt, hep = _setup()
+    fig, ax = plt.subplots()
+    try:
+        centers = 0.5 * (eff.edges[1:] + eff.edges[:-1])
+        ok = eff.total > 0
+        v = eff.value
+        ax.errorbar(
+            centers[ok],
+            v[ok],
+            yerr=[v[ok] - eff.lo[ok], eff.hi[ok] - v[ok]],
+            xerr=0.5 * np.diff(eff.edges)[ok],
+            fmt="o",
+            ms=3,
+            label=eff.seed,
+        )
+        ax.set_ylim(0, 1.1)
+        ax.set_xlabel(f"{eff.reference.label()} [GeV]")
+        ax.set_ylabel("efficiency")
+        ax.legend(loc="lower right")
+        hep.cms.text("L1 emulation", ax=ax)
+        return _save(fig, stem)
+    finally:
+        plt.close(fig)

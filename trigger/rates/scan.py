@@ -1,0 +1,151 @@
+"""Rate versus threshold in one pass, and the threshold for a target rate.
+
+Per event the evaluator gives the highest threshold at which the seed still fires (its critical
+value); the loop keeps the finite ones with their weights, ``postprocess`` sorts them once, and the
+rate at any threshold ``t`` is the weight of values ``>= t`` (a binary search), exact at every ``t``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.io.files import WorkItem
+from trigger.io.reader import Chunk, Needs
+from trigger.io.schema import Schema
+from trigger.menu.evaluate import ScanTarget, SeedEvaluator
+from trigger.menu.model import Menu, Seed
+from trigger.rates.stats import rate_interval
+
+__all__ = ["Scan", "ScanAccumulator", "ScanProcessor", "Solution"]
+
+
+@dataclass
+class ScanAccumulator:
+    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(
+        default_factory=dict
+    )
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __add__(self, other: ScanAccumulator) -> ScanAccumulator:
+        return ScanAccumulator({**self.parts, **other.parts}, self.skipped + other.skipped)
+
+
+@dataclass(frozen=True)
+class Solution:
+    target_khz: float
+    threshold: float
+    rate_khz: float
+    err_down: float
+    err_up: float
+    step: float
+    rate_one_step_below_khz: float
+
+
+@dataclass(frozen=True)
+class Scan:
+    seed: str
+    target: ScanTarget
+    menu_threshold: float
+    values: NDArray[np.float64]  # sorted ascending
+    weights: NDArray[np.float64]
+    n: int
+    sumw: float
+    weighted: bool
+    zero_bias_khz: float
+    label: str = "threshold"
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def rate(self, threshold: float) -> tuple[float, float, float, int]:
+        """``(rate_khz, err_down, err_up, count)`` with the target threshold set to ``threshold``."""
+        i = int(np.searchsorted(self.values, threshold, side="left"))
+        w = self.weights[i:]
+        k = len(w)
+        r, lo, hi = rate_interval(
+            k, self.n, float(w.sum()), float((w * w).sum()), self.sumw, self.weighted, self.zero_bias_khz
+        )
+        return r, lo, hi, k
+
+    def curve(self, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Rows of (threshold, rate, err_down, err_up, count)."""
+        return np.array([(t, *self.rate(float(t))) for t in thresholds], dtype=np.float64).reshape(-1, 5)
+
+    def default_thresholds(self, step: float = 1.0) -> NDArray[np.float64]:
+        top = float(self.values[-1]) if len(self.values) else self.menu_threshold
+        top = top if math.isfinite(top) else self.menu_threshold
+        return np.arange(0.0, max(top, self.menu_threshold) + step, step)
+
+    def solve(self, target_khz: float, step: float = 0.5) -> Solution:
+        """The lowest threshold on a ``step`` grid whose rate is at most ``target_khz``."""
+        finite = self.values[np.isfinite(self.values)]
+        top = float(finite[-1]) if len(finite) else 0.0
+        grid = np.arange(0.0, top + 2 * step, step)
+        # rates are non-increasing in the threshold: binary search on the grid
+        lo, hi = 0, len(grid) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.rate(float(grid[mid]))[0] <= target_khz:
+                hi = mid
+            else:
+                lo = mid + 1
+        t = float(grid[lo])
+        r, down, up, _ = self.rate(t)
+        below = self.rate(t - step)[0] if lo > 0 else r
+        return Solution(target_khz, t, r, down, up, step, below)
+
+
+class ScanProcessor:
+    def __init__(self, menu: Menu, schema: Schema, seed: Seed, target: ScanTarget | None = None) -> None:
+        self.menu = menu
+        self.seed = seed
+        self.target = target or ScanTarget.default(seed)
+        self.evaluator = SeedEvaluator(Menu(menu.name, (seed,), source=menu.source), schema)
+
+    def needs(self) -> Needs:
+        return self.evaluator.needs()
+
+    def empty(self) -> ScanAccumulator:
+        return ScanAccumulator()
+
+    def skipped(self, item: WorkItem, reason: str) -> ScanAccumulator:
+        return ScanAccumulator(skipped=[(item.describe(), reason)])
+
+    def process(self, chunk: Chunk) -> ScanAccumulator:
+        algos = self.evaluator.algorithm_outputs(chunk)
+        v = self.evaluator.value(self.seed, self.target, chunk, algos)
+        keep = v > -np.inf
+        w = chunk.weight
+        return ScanAccumulator(
+            {chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)}
+        )
+
+    def postprocess(self, acc: ScanAccumulator) -> Scan:
+        parts = [acc.parts[k] for k in sorted(acc.parts)]
+        values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+        weights = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
+        order = np.argsort(values, kind="stable")
+        return Scan(
+            self.seed.name,
+            self.target,
+            self.target.threshold(self.seed),
+            values[order],
+            weights[order],
+            sum(p[0] for p in parts),
+            float(sum(p[1] for p in parts)),
+            any(p[4] for p in parts),
+            self.menu.zero_bias_khz,
+            self._label(),
+            tuple(acc.skipped),
+        )
+
+    def _label(self) -> str:
+        t, s = self.target, self.seed
+        if t.kind == "leg":
+            return f"leg {t.index} ({s.legs[t.index].collection}) $p_T$ threshold [GeV]"
+        if t.kind == "sum":
+            return f"{s.sums[t.index].sum} threshold [GeV]"
+        assert s.algorithm is not None
+        return f"{s.algorithm.name}.{s.algorithm.output} threshold"

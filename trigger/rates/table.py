@@ -1,0 +1,136 @@
+"""The rate table: per-seed counts and rates (raw and after prescales), pure and proportional rates,
+the total OR before and after prescales, and the budget line.
+
+Rate = zero-bias rate x (sum of weights passing) / (sum of all weights), with the zero-bias rate
+= colliding bunches x revolution frequency (2760 x 11245.6 Hz = 31.04 MHz by default).
+The total before prescales is the OR of every seed's raw decision (disabled seeds included); after
+prescales it is the OR of the prescaled decisions (disabled seeds never fire).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from trigger.errors import L1EmuError
+from trigger.menu.model import Menu
+from trigger.rates.stats import rate_interval
+from trigger.rates.tally import RateAccumulator, Sums
+
+__all__ = ["Rate", "RateTable", "SeedRate", "build_table"]
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    sumw: float
+    khz: float
+    err_down: float
+    err_up: float
+
+    def text(self) -> str:
+        if abs(self.err_down - self.err_up) <= 0.005 * max(self.err_up, 1e-12):
+            return f"{self.khz:.3f} ± {self.err_up:.3f}"
+        return f"{self.khz:.3f} -{self.err_down:.3f} +{self.err_up:.3f}"
+
+
+@dataclass(frozen=True)
+class SeedRate:
+    name: str
+    prescale: float
+    raw: Rate
+    prescaled: Rate
+    pure: Rate
+    proportional_khz: float
+    float_khz: float | None = None
+    fixed_khz: float | None = None
+    float_fixed_differ: int | None = None
+    truncated_events: int = 0
+
+
+@dataclass(frozen=True)
+class RateTable:
+    menu: str
+    menu_source: str
+    events: int
+    sumw: float
+    weighted: bool
+    zero_bias_khz: float
+    crossing_mhz: float
+    budget_khz: float
+    seeds: tuple[SeedRate, ...]
+    total_raw: Rate
+    total_prescaled: Rate
+    nonfinite: dict[str, int] = field(default_factory=dict)
+    skipped_files: tuple[tuple[str, str], ...] = ()
+    empty_files: tuple[str, ...] = ()
+
+    @property
+    def headroom_khz(self) -> float:
+        """Budget minus total rate after prescales: negative means over budget."""
+        return self.budget_khz - self.total_prescaled.khz
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["headroom_khz"] = self.headroom_khz
+        d["skipped_files"] = [{"path": p, "reason": r} for p, r in self.skipped_files]
+        return d
+
+
+def build_table(
+    menu: Menu,
+    acc: RateAccumulator,
+    *,
+    skipped: tuple[tuple[str, str], ...] = (),
+    empty: tuple[str, ...] = (),
+) -> RateTable:
+    s = acc.summary
+    if s is None or acc.pending:
+        missing = "no summary" if s is None else f"chunk {s.next_index} never arrived"
+        raise L1EmuError(f"incomplete rate accumulator ({missing}); was every work item processed?")
+    zb = menu.zero_bias_khz
+
+    def rate(x: Sums) -> Rate:
+        r, lo, hi = rate_interval(x.count, s.n, x.sumw, x.sumw2, s.sumw, s.weighted, zb)
+        return Rate(x.count, x.sumw, r, lo, hi)
+
+    pairs = {seed_j: (f, x) for seed_j, f, x in acc.pairs}
+    rows = []
+    for j, seed in enumerate(menu.seeds):
+        extra: dict[str, Any] = {}
+        if j in pairs:
+            f, x = pairs[j]
+            extra = {
+                "float_khz": rate(s.columns[f]).khz,
+                "fixed_khz": rate(s.columns[x]).khz,
+                "float_fixed_differ": s.differ.get(j, 0),
+            }
+        prop = s.proportional[j] / s.sumw * zb if s.sumw else 0.0
+        rows.append(
+            SeedRate(
+                seed.name,
+                seed.prescale,
+                rate(s.raw[j]),
+                rate(s.prescaled[j]),
+                rate(s.pure[j]),
+                prop,
+                truncated_events=s.truncated.get(seed.name, 0),
+                **extra,
+            )
+        )
+    return RateTable(
+        menu=menu.name,
+        menu_source=menu.source,
+        events=s.n,
+        sumw=s.sumw,
+        weighted=s.weighted,
+        zero_bias_khz=zb,
+        crossing_mhz=menu.crossing_mhz,
+        budget_khz=menu.budget_khz,
+        seeds=tuple(rows),
+        total_raw=rate(s.total_raw),
+        total_prescaled=rate(s.total_prescaled),
+        nonfinite=dict(s.nonfinite),
+        skipped_files=tuple(skipped) + tuple(s.skipped),
+        empty_files=empty,
+    )
