@@ -118,8 +118,7 @@ def main() -> None:
     cr, cl = min(cpu_read), min(cpu_loop)
     print(f"uproot read only   : {r_read:12,.0f} events/s ({t_read:.2f} s for {n:,})")
     print(
-        f"rates, iterative   : {r_loop:12,.0f} events/s ({t_loop:.2f} s)  ratio {r_loop / r_read:.2f}x "
-        "(target >= 0.5x)"
+        f"rates, iterative   : {r_loop:12,.0f} events/s ({t_loop:.2f} s)  ratio {r_loop / r_read:.2f}x (target >= 0.5x)"
     )
     print(
         f"CPU time per 1 M events: read {cr * 1e6 / n:.2f} s, loop {cl * 1e6 / n:.2f} s, "
@@ -136,9 +135,7 @@ def main() -> None:
             with local_cluster(workers) as cluster:
                 executor = DaskExecutor(scheduler=cluster.scheduler_address)
                 loop(path, executor, args.chunk_size)  # warm-up: worker imports, file opened once
-                n3, t = min(
-                    (loop(path, executor, args.chunk_size) for _ in range(args.repeat)), key=lambda x: x[1]
-                )
+                n3, t = min((loop(path, executor, args.chunk_size) for _ in range(args.repeat)), key=lambda x: x[1])
             r[workers] = n3 / t
             label = f"rates, dask {workers} worker{'s' if workers > 1 else ' '}"
             print(f"{label}: {r[workers]:12,.0f} events/s ({t:.2f} s, warm cluster, best of {args.repeat})")

@@ -17,6 +17,4 @@ def toy_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def toy_sample_unweighted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from trigger.io.synthetic import write_sample
 
-    return write_sample(
-        tmp_path_factory.mktemp("toyu") / "toy_u.root", 6_000, seed=11, weighted=False, chunk=3_000
-    )
+    return write_sample(tmp_path_factory.mktemp("toyu") / "toy_u.root", 6_000, seed=11, weighted=False, chunk=3_000)

@@ -50,9 +50,7 @@ def test_rates_end_to_end(toy_sample: Path, tmp_path: Path, capsys: pytest.Captu
     assert "| L1_FixedHT320 |" in md and "events differing" in md
 
 
-def test_scan_threshold_efficiency(
-    toy_sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_scan_threshold_efficiency(toy_sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "o"
     common = ["-i", str(toy_sample), "-o", str(out), "--schema", "l1emu"]
     assert main(["scan", str(DEFAULT_MENU), "L1_HTT280er", *common, "--thresholds", "200:400:50"]) == 0
@@ -153,12 +151,7 @@ def test_cli_pool_executor_same_json_and_progress(
 ) -> None:
     args = [str(DEFAULT_MENU), "-i", str(toy_sample), "--chunk-size", "4000", "--max-events", "15000"]
     assert main(["rates", *args, "-o", str(tmp_path / "a")]) == 0
-    assert (
-        main(
-            ["rates", *args, "-o", str(tmp_path / "b"), "--executor", "pool", "--workers", "2", "--progress"]
-        )
-        == 0
-    )
+    assert main(["rates", *args, "-o", str(tmp_path / "b"), "--executor", "pool", "--workers", "2", "--progress"]) == 0
     err = capsys.readouterr().err
     assert "ev/s" in err and "executor pool" in err  # tqdm bar with events/s, then the summary line
     assert (tmp_path / "a" / "rates.json").read_text() == (tmp_path / "b" / "rates.json").read_text()

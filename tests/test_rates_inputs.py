@@ -41,9 +41,7 @@ def _tiny(path: Path, **over: object) -> Path:
 
 def _rates(tmp_path: Path, inputs: list[str], menu: Path | None = None, *extra: str) -> int:
     m = menu or menu_yaml(tmp_path / "m.yaml", ONE_SEED)
-    return main(
-        ["rates", str(m), "--input", *inputs, "--schema", "l1emu", "-o", str(tmp_path / "out"), *extra]
-    )
+    return main(["rates", str(m), "--input", *inputs, "--schema", "l1emu", "-o", str(tmp_path / "out"), *extra])
 
 
 def test_missing_branch_names_file_tree_and_nearest(tmp_path: Path) -> None:
@@ -58,9 +56,7 @@ def test_missing_branch_names_file_tree_and_nearest(tmp_path: Path) -> None:
     assert isinstance(info.value, KeyError)
 
 
-def test_cli_bad_inputs_exit_nonzero_without_output(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_bad_inputs_exit_nonzero_without_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = _tiny(tmp_path / "good.root")
     corrupt = tmp_path / "corrupt.root"
     corrupt.write_bytes(b"root\x00" + bytes(range(256)) * 10)
@@ -116,9 +112,7 @@ def test_skip_bad_files_lists_them(tmp_path: Path, capsys: pytest.CaptureFixture
     ]
 
 
-def test_nonfinite_values_are_counted_and_fail_cuts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_nonfinite_values_are_counted_and_fail_cuts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = _tiny(
         tmp_path / "nan.root",
         L1Mu_pt=[[float("inf")], [], [float("nan"), 7.0]],
@@ -192,9 +186,7 @@ def test_user_schema_yaml_and_detection(tmp_path: Path) -> None:
     )
     s = load_schema(tmp_path / "s.yaml")
     assert s.collections["mu"].fields["pt"] == "L1Mu_pt" and s.sums["H"].branch == "L1EtSum_HT"
-    (tmp_path / "bad.yaml").write_text(
-        "schema_version: 1\nname: b\ntree: Events\ncollections:\n  mu: {pt: x}\n"
-    )
+    (tmp_path / "bad.yaml").write_text("schema_version: 1\nname: b\ntree: Events\ncollections:\n  mu: {pt: x}\n")
     with pytest.raises(ConfigError, match=r"bad.yaml: collections.mu: needs pt, eta, phi"):
         load_schema(tmp_path / "bad.yaml")
     with pytest.raises(KeyError, match="did you mean 'l1nano'"):
@@ -253,10 +245,6 @@ def test_cut_on_a_field_the_schema_lacks(tmp_path: Path) -> None:
     from trigger.io import builtin_schema
     from trigger.rates import RateProcessor
 
-    menu = load_menu(
-        menu_yaml(tmp_path / "m.yaml", "  Q: {legs: [{collection: muons, min_pt: 1, quality: [12]}]}\n")
-    )
-    with pytest.raises(
-        KeyError, match="seed Q cuts on quality of 'muons', which schema 'nanoaod' does not provide"
-    ):
+    menu = load_menu(menu_yaml(tmp_path / "m.yaml", "  Q: {legs: [{collection: muons, min_pt: 1, quality: [12]}]}\n"))
+    with pytest.raises(KeyError, match="seed Q cuts on quality of 'muons', which schema 'nanoaod' does not provide"):
         RateProcessor(menu, builtin_schema("nanoaod"))

@@ -79,10 +79,7 @@ def test_example_schema_runs_on_hzz(tmp_path: Path, capsys: pytest.CaptureFixtur
     schema = REPO / "configs" / "schemas" / "hzz_cartesian.yaml"
     data = skhep_testdata.data_path("uproot-HZZ.root")
     # the default menu cuts on muon quality and bx, which this file lacks: a clear error, no output
-    assert (
-        main(["rates", str(DEFAULT_MENU), "-i", data, "--schema", str(schema), "-o", str(tmp_path / "x")])
-        == 2
-    )
+    assert main(["rates", str(DEFAULT_MENU), "-i", data, "--schema", str(schema), "-o", str(tmp_path / "x")]) == 2
     menu = tmp_path / "m.yaml"
     menu.write_text(
         "menu_version: 1\nname: hzz\nseeds:\n"

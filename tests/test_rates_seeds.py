@@ -77,9 +77,7 @@ def _brute(a: ak.Array, i: int) -> dict[str, bool]:
         for p, q in itertools.permutations(mu0, 2)
     )
     out["Mu_EG_mass"] = any(
-        m["pt"] >= 4 and e["pt"] >= 8 and e["iso"] in (1, 3) and 10 <= _mass(m, e) <= 60
-        for m in mu0
-        for e in eg
+        m["pt"] >= 4 and e["pt"] >= 8 and e["iso"] in (1, 3) and 10 <= _mass(m, e) <= 60 for m in mu0 for e in eg
     )
     out["QuadJet40"] = sum(j["pt"] >= 40 for j in jets) >= 4
     out["Jet_and_HT"] = any(j["pt"] >= 70 and abs(j["eta"]) <= 2.5 for j in jets) and 150 <= ht < 400
@@ -189,9 +187,7 @@ def test_fixed_ht_algorithm_against_integer_arithmetic(toy_sample: Path) -> None
     from trigger.io import read_chunk
     from trigger.io.files import WorkItem
 
-    chunk = read_chunk(
-        WorkItem(0, str(toy_sample), "Events", 0, 2_000), builtin_schema("l1emu"), algo.needs()
-    )
+    chunk = read_chunk(WorkItem(0, str(toy_sample), "Events", 0, 2_000), builtin_schema("l1emu"), algo.needs())
     out = algo.evaluate(chunk, "both")
     a = uproot.open(toy_sample)["Events"].arrays(["L1Jet_pt", "L1Jet_eta"], entry_stop=2_000)
     fixed, flt, truncated = [], [], 0

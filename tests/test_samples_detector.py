@@ -95,9 +95,7 @@ def test_low_pt_barrel_muons_stop_before_the_stations(muon_system: MuonSystem) -
 
 
 @pytest.mark.parametrize("eta", [0.3, 1.8])
-def test_classic_pt_is_calibrated_and_resolution_worsens_at_high_pt(
-    muon_system: MuonSystem, eta: float
-) -> None:
+def test_classic_pt_is_calibrated_and_resolution_worsens_at_high_pt(muon_system: MuonSystem, eta: float) -> None:
     widths = {}
     for pt in (20.0, 150.0):
         l1pt, l1q, q = _gun(muon_system, pt, eta)

@@ -22,9 +22,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("l1emu-cache")
 
 
-def _make(
-    cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1
-) -> Path:
+def _make(cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1) -> Path:
     req = Request(process, n, seed=seed, mu=mu, workers=workers, chunk=60, cache_dir=cache, pool_size=POOL)
     generate(req, out, progress=False)
     return out
@@ -201,9 +199,7 @@ def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path)
     from trigger.samples.defaults import produce_all
 
     cfg = tmp_path / "samples.yaml"
-    cfg.write_text(
-        "version: 1\ndefaults: {seed: 3}\nsamples:\n  gun: {process: muon-gun, events: 40, mu: 0}\n"
-    )
+    cfg.write_text("version: 1\ndefaults: {seed: 3}\nsamples:\n  gun: {process: muon-gun, events: 40, mu: 0}\n")
     first = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
     again = produce_all(cfg, tmp_path / "out", cache, workers=1, progress=False)
     assert [m for _, _, m in first] == [True] and [m for _, _, m in again] == [False]

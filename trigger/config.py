@@ -60,9 +60,7 @@ class Validator:
             raise self.fail(path or "top level", "a mapping (key: value)", value)
         return value
 
-    def keys(
-        self, value: Mapping[str, Any], path: str, allowed: Iterable[str], required: Iterable[str] = ()
-    ) -> None:
+    def keys(self, value: Mapping[str, Any], path: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
         allowed = set(allowed)
         for key in value:
             if key not in allowed:
@@ -132,9 +130,7 @@ class Validator:
         if key not in d or d[key] is None:
             return None
         value = d[key]
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise self.fail(join(path, key), "a list of integers", value)
         return tuple(value)
 

@@ -141,6 +141,4 @@ def make_executor(name: str, workers: int = 2, scheduler: str | None = None) -> 
     if name == "pool":
         return PoolExecutor(workers)
     names = ("iterative", "pool", "dask")
-    raise UnknownNameError(
-        f"unknown executor {name!r}{suggest(name, names)} (choose from {', '.join(names)})"
-    )
+    raise UnknownNameError(f"unknown executor {name!r}{suggest(name, names)} (choose from {', '.join(names)})")

@@ -42,9 +42,7 @@ def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | Non
     fig, ax = plt.subplots()
     try:
         ax.errorbar(curve[:, 0], curve[:, 1], yerr=[curve[:, 2], curve[:, 3]], fmt="o", ms=3, label=scan.seed)
-        ax.axvline(
-            scan.menu_threshold, ls="--", color="gray", label=f"menu threshold {scan.menu_threshold:g}"
-        )
+        ax.axvline(scan.menu_threshold, ls="--", color="gray", label=f"menu threshold {scan.menu_threshold:g}")
         if budget_khz:
             ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
         ax.set_yscale("log")

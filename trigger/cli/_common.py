@@ -72,9 +72,7 @@ def parse_range(text: str) -> list[float]:
             return [lo + i * step for i in range(n + 1)]
         return [float(x) for x in text.split(",")]
     except ValueError:
-        raise ConfigError(
-            f"cannot read range {text!r}: expected LO:HI:STEP or a comma-separated list"
-        ) from None
+        raise ConfigError(f"cannot read range {text!r}: expected LO:HI:STEP or a comma-separated list") from None
 
 
 def schema_for(args: argparse.Namespace, inputs: list[str]) -> Schema:

@@ -18,9 +18,7 @@ def register(sub: Any) -> None:
     parser.add_argument("-n", "--events", type=int, default=1000)
     parser.add_argument("-o", "--output", type=Path, help="output ROOT file")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)"
-    )
+    parser.add_argument("--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)")
     parser.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--chunk", type=int, default=500, help="events per chunk (one derived seed each)")
     parser.add_argument("--pool-size", type=int, default=5000, help="minimum-bias pool entries")
@@ -31,12 +29,8 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--all", type=Path, metavar="YAML", help="produce every sample of a list (configs/samples.yaml)"
     )
-    parser.add_argument(
-        "--outdir", type=Path, default=Path("data/samples"), help="output directory for --all"
-    )
-    parser.add_argument(
-        "--info", type=Path, metavar="FILE", help="print a sample's size and provenance and exit"
-    )
+    parser.add_argument("--outdir", type=Path, default=Path("data/samples"), help="output directory for --all")
+    parser.add_argument("--info", type=Path, metavar="FILE", help="print a sample's size and provenance and exit")
     parser.set_defaults(func=_generate)
 
 

@@ -45,9 +45,7 @@ def _target(text: str | None, seed: Any) -> ScanTarget:
 def _scan_common(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("seed", help="seed name in the menu")
-    parser.add_argument(
-        "--vary", default=None, help="threshold to vary: leg:N (default leg:0), sum:N, algorithm"
-    )
+    parser.add_argument("--vary", default=None, help="threshold to vary: leg:N (default leg:0), sum:N, algorithm")
 
 
 def register(sub: Any) -> None:

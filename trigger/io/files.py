@@ -138,16 +138,13 @@ def open_tree(path: str, trees: Sequence[str]) -> tuple[Any, str]:
             try:
                 obj = handle[name]
             except Exception as exc:
-                raise BadInputFileError(
-                    f"{path!r}: cannot read tree {name!r}: {type(exc).__name__}: {exc}"
-                ) from None
+                raise BadInputFileError(f"{path!r}: cannot read tree {name!r}: {type(exc).__name__}: {exc}") from None
             if not hasattr(obj, "num_entries") or not hasattr(obj, "keys"):
                 raise BadInputFileError(f"{path!r}: {name!r} is a {type(obj).__name__}, not a TTree")
             return obj, name
     near = nearest(trees[0], keys)
     raise BadInputFileError(
-        f"{path!r} has no tree {' or '.join(map(repr, trees))}; "
-        f"nearest keys: {', '.join(map(repr, near)) or 'none'}"
+        f"{path!r} has no tree {' or '.join(map(repr, trees))}; nearest keys: {', '.join(map(repr, near)) or 'none'}"
     )
 
 
@@ -178,12 +175,9 @@ def open_dataset(
             continue
         missing = sorted(wanted - available.keys())
         if missing:
-            hints = "; ".join(
-                f"{b!r} (nearest: {', '.join(map(repr, nearest(b, available)))})" for b in missing
-            )
+            hints = "; ".join(f"{b!r} (nearest: {', '.join(map(repr, nearest(b, available)))})" for b in missing)
             raise MissingBranchError(
-                f"{path}:{name}: missing branch{'es' if len(missing) > 1 else ''} {hints} "
-                f"(schema {schema.name!r})"
+                f"{path}:{name}: missing branch{'es' if len(missing) > 1 else ''} {hints} (schema {schema.name!r})"
             )
         if entries == 0:
             empty.append(path)

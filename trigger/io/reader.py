@@ -152,11 +152,7 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
         # nested branches (L1Ntuple "L1Upgrade/jetEt") are read one by one: a "/" in an uproot
         # expression could be taken for a division
         flat = [names[b] for b in wanted if "/" not in names[b]]
-        got = (
-            ttree.arrays(flat, entry_start=item.start, entry_stop=item.stop, library="ak", how=dict)
-            if flat
-            else {}
-        )
+        got = ttree.arrays(flat, entry_start=item.start, entry_stop=item.stop, library="ak", how=dict) if flat else {}
         for b in wanted:
             full = names[b]
             raw[b] = (

@@ -152,9 +152,7 @@ def parse_schema(data: Any, source: str) -> Schema:
             if not isinstance(branch, str):
                 raise v.fail(join(path, key), "a branch name", branch)
         if not ({"pt", "eta", "phi"} <= fields.keys() or {"px", "py", "pz"} <= fields.keys()):
-            raise ConfigError(
-                f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}"
-            )
+            raise ConfigError(f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}")
         collections[cname] = CollectionSpec(cname, fields)
     sums: dict[str, SumSpec] = {}
     for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
@@ -210,7 +208,5 @@ def builtin_schema(name: str) -> Schema:
     from trigger.io.builtin import BUILTIN
 
     if name not in BUILTIN:
-        raise UnknownNameError(
-            f"no built-in schema {name!r}{suggest(name, BUILTIN)}; built-ins: {', '.join(BUILTIN)}"
-        )
+        raise UnknownNameError(f"no built-in schema {name!r}{suggest(name, BUILTIN)}; built-ins: {', '.join(BUILTIN)}")
     return parse_schema(BUILTIN[name], f"<built-in schema {name}>")

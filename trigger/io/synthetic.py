@@ -38,9 +38,7 @@ def _grouped(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_sample(
-    path: str | Path, n_events: int, seed: int = 1, weighted: bool = True, chunk: int = 50_000
-) -> Path:
+def write_sample(path: str | Path, n_events: int, seed: int = 1, weighted: bool = True, chunk: int = 50_000) -> Path:
     """Write ``n_events`` toy events to ``path`` (TTree ``Events``) in chunks of ``chunk`` events."""
     import uproot
 
@@ -67,16 +65,12 @@ def write_sample(
                 for k, v in _jagged(rng, counts, scale, lo).items():
                     data[f"{prefix}_{k}"] = v
                 if prefix == "L1EG":
-                    data["L1EG_iso"] = ak.unflatten(
-                        rng.integers(0, 4, int(counts.sum())).astype(np.int32), counts
-                    )
+                    data["L1EG_iso"] = ak.unflatten(rng.integers(0, 4, int(counts.sum())).astype(np.int32), counts)
                 if prefix == "L1Mu":
                     m = int(counts.sum())
                     data["L1Mu_charge"] = ak.unflatten(rng.choice([-1, 1], m).astype(np.int32), counts)
                     data["L1Mu_qual"] = ak.unflatten(rng.integers(0, 16, m).astype(np.int32), counts)
-                    data["L1Mu_bx"] = ak.unflatten(
-                        rng.choice([-1, 0, 0, 0, 0, 0, 0, 1], m).astype(np.int32), counts
-                    )
+                    data["L1Mu_bx"] = ak.unflatten(rng.choice([-1, 0, 0, 0, 0, 0, 0, 1], m).astype(np.int32), counts)
                     data["L1Mu_genPt"] = ak.unflatten(
                         np.asarray(ak.flatten(data["L1Mu_pt"])) * rng.normal(1, 0.2, m).astype(np.float32),
                         counts,

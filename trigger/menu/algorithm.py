@@ -96,7 +96,5 @@ def make_algorithm(name: str, options: Mapping[str, Any] | None = None, where: s
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{prefix}bad options for algorithm {name!r}: {exc}") from None
     if not isinstance(algo, Algorithm):
-        raise ConfigError(
-            f"{prefix}factory for {name!r} did not return an Algorithm (got {type(algo).__name__})"
-        )
+        raise ConfigError(f"{prefix}factory for {name!r} did not return an Algorithm (got {type(algo).__name__})")
     return algo

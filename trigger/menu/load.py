@@ -63,9 +63,7 @@ def _leg(v: Validator, d: Any, path: str) -> Leg:
         multiplicity=v.integer(d, "multiplicity", path, 1, minimum=1),
     )
     if leg.min_abs_eta > leg.max_abs_eta:
-        raise v.fail(
-            join(path, "max_abs_eta"), f"a number >= min_abs_eta ({leg.min_abs_eta:g})", leg.max_abs_eta
-        )
+        raise v.fail(join(path, "max_abs_eta"), f"a number >= min_abs_eta ({leg.min_abs_eta:g})", leg.max_abs_eta)
     return leg
 
 
@@ -91,9 +89,7 @@ def _algorithm(v: Validator, d: Any, path: str) -> AlgoCut:
     algo = make_algorithm(name, options, where=f"{v.source}: {path}")
     output = v.string(d, "output", path, algo.outputs[0])
     if output not in algo.outputs:
-        raise v.fail(
-            join(path, "output"), f"one of algorithm {name!r}'s outputs {list(algo.outputs)}", output
-        )
+        raise v.fail(join(path, "output"), f"one of algorithm {name!r}'s outputs {list(algo.outputs)}", output)
     return AlgoCut(name, output, v.number(d, "min", path), mode, tuple(sorted(options.items())))
 
 
@@ -101,10 +97,7 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     d = v.mapping(d, path)
     v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description"))
     legs = (
-        tuple(
-            _leg(v, x, join(join(path, "legs"), i))
-            for i, x in enumerate(v.items(d["legs"], join(path, "legs")))
-        )
+        tuple(_leg(v, x, join(join(path, "legs"), i)) for i, x in enumerate(v.items(d["legs"], join(path, "legs"))))
         if "legs" in d
         else ()
     )

@@ -46,10 +46,7 @@ class Leg:
             and self.min_pt >= other.min_pt
             and self.min_abs_eta >= other.min_abs_eta
             and self.max_abs_eta <= other.max_abs_eta
-            and (
-                other.quality is None
-                or (self.quality is not None and set(self.quality) <= set(other.quality))
-            )
+            and (other.quality is None or (self.quality is not None and set(self.quality) <= set(other.quality)))
             and (other.iso is None or (self.iso is not None and set(self.iso) <= set(other.iso)))
         )
 
@@ -133,6 +130,5 @@ class Menu:
             if s.name == name:
                 return s
         raise UnknownSeedError(
-            f"menu {self.name!r} ({self.source}) has no seed {name!r}"
-            f"{suggest(name, [s.name for s in self.seeds])}"
+            f"menu {self.name!r} ({self.source}) has no seed {name!r}{suggest(name, [s.name for s in self.seeds])}"
         )

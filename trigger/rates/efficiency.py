@@ -74,9 +74,7 @@ class Efficiency:
 
 
 class EfficiencyProcessor:
-    def __init__(
-        self, menu: Menu, schema: Schema, seed: Seed, reference: Reference, edges: NDArray[np.float64]
-    ):
+    def __init__(self, menu: Menu, schema: Schema, seed: Seed, reference: Reference, edges: NDArray[np.float64]):
         self.menu = menu
         self.seed = replace(seed, prescale=1.0)
         self.reference = reference

@@ -58,9 +58,7 @@ def _notes(t: RateTable) -> list[str]:
     for path in t.empty_files:
         out.append(f"empty tree in {path}")
     for branch, k in sorted(t.nonfinite.items()):
-        out.append(
-            f"{k} non-finite values in {branch} (objects dropped, sums fail every cut, weights set to 0)"
-        )
+        out.append(f"{k} non-finite values in {branch} (objects dropped, sums fail every cut, weights set to 0)")
     for s in t.seeds:
         if s.truncated_events:
             out.append(
@@ -77,8 +75,7 @@ def to_text(t: RateTable) -> str:
         f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz (colliding bunches x 11245.6 Hz) "
         f"vs {t.crossing_mhz:g} MHz crossing rate",
         "",
-        f"{'seed':<36}{'prescale':>9}{'count':>9}  {'rate [kHz]':<22}{'after PS [kHz]':<22}"
-        f"{'pure':>9}{'prop.':>9}",
+        f"{'seed':<36}{'prescale':>9}{'count':>9}  {'rate [kHz]':<22}{'after PS [kHz]':<22}{'pure':>9}{'prop.':>9}",
     ]
     for s in t.seeds:
         line = (
@@ -200,9 +197,7 @@ def to_markdown(t: RateTable) -> str:
             "| algorithm seed | float [kHz] | fixed [kHz] | events differing |",
             "|---|---|---|---|",
         ]
-        lines += [
-            f"| {s.name} | {s.float_khz:.3f} | {s.fixed_khz:.3f} | {s.float_fixed_differ} |" for s in algo
-        ]
+        lines += [f"| {s.name} | {s.float_khz:.3f} | {s.fixed_khz:.3f} | {s.float_fixed_differ} |" for s in algo]
     lines += [f"- note: {n}" for n in _notes(t)]
     return "\n".join(lines) + "\n"
 

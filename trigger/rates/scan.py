@@ -25,9 +25,7 @@ __all__ = ["Scan", "ScanAccumulator", "ScanProcessor", "Solution"]
 
 @dataclass
 class ScanAccumulator:
-    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(
-        default_factory=dict
-    )
+    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __add__(self, other: ScanAccumulator) -> ScanAccumulator:
@@ -118,9 +116,7 @@ class ScanProcessor:
         v = self.evaluator.value(self.seed, self.target, chunk, algos)
         keep = v > -np.inf
         w = chunk.weight
-        return ScanAccumulator(
-            {chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)}
-        )
+        return ScanAccumulator({chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)})
 
     def postprocess(self, acc: ScanAccumulator) -> Scan:
         parts = [acc.parts[k] for k in sorted(acc.parts)]

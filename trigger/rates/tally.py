@@ -179,9 +179,7 @@ class RateProcessor:
         return self.evaluator.needs()
 
     def empty(self) -> RateAccumulator:
-        return RateAccumulator(
-            self.columns, self.units, self.pairs, Summary(len(self.menu.seeds), len(self.columns))
-        )
+        return RateAccumulator(self.columns, self.units, self.pairs, Summary(len(self.menu.seeds), len(self.columns)))
 
     def process(self, chunk: Chunk) -> RateAccumulator:
         ev = self.evaluator

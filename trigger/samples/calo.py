@@ -52,9 +52,7 @@ def _is_local_max(window: FloatArray) -> npt.NDArray[np.bool_]:
     return np.asarray(ok.all(axis=(1, 2)))
 
 
-def _ragged(
-    event: npt.NDArray[np.int64], n_events: int, values: dict[str, npt.NDArray[np.generic]]
-) -> ak.Array:
+def _ragged(event: npt.NDArray[np.int64], n_events: int, values: dict[str, npt.NDArray[np.generic]]) -> ak.Array:
     counts = np.bincount(event, minlength=n_events)
     return ak.zip({k: ak.unflatten(v, counts) for k, v in values.items()})
 
@@ -89,9 +87,7 @@ class CaloModel:
             self.hf_stochastic,
             np.array([self.ecal_stochastic, self.hcal_stochastic])[None, :, None, None],
         )
-        b = np.where(
-            hf, self.hf_constant, np.array([self.ecal_constant, self.hcal_constant])[None, :, None, None]
-        )
+        b = np.where(hf, self.hf_constant, np.array([self.ecal_constant, self.hcal_constant])[None, :, None, None])
         # per-cell a^2 / cosh(eta) and b^2, so that (sigma / ET)^2 = a2c / ET + b2
         a2c = (np.broadcast_to(a**2 / cosh, (1, 2, N_ETA, N_PHI))).reshape(-1)
         b2 = (np.broadcast_to(b**2, (1, 2, N_ETA, N_PHI))).reshape(-1)

@@ -150,10 +150,7 @@ def build_branches(
         out["GenMu"] = ragged(
             gen_event,
             n,
-            {
-                k: (v.astype(np.int32) if k == "charge" else v.astype(np.float32))
-                for k, v in gen_fields.items()
-            },
+            {k: (v.astype(np.int32) if k == "charge" else v.astype(np.float32)) for k, v in gen_fields.items()},
         )
     else:
         out["GenMu"] = ragged(
@@ -169,9 +166,7 @@ def build_branches(
     if hard is not None:
         out["GenJet"] = genjets(hard)
     else:
-        out["GenJet"] = ragged(
-            np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in ("pt", "eta", "phi")}
-        )
+        out["GenJet"] = ragged(np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in ("pt", "eta", "phi")})
     return out
 
 

@@ -98,9 +98,7 @@ class MuonSystem:
         pt = np.geomspace(1.5, 3000.0, 300)
         eta_bins = np.arange(_LUT_ETA_BINS) * _LUT_DETA + _LUT_DETA / 2
         pt_g, eta_g = np.meshgrid(pt, eta_bins)
-        pos, dirn, _, _ = self._propagate(
-            pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None
-        )
+        pos, dirn, _, _ = self._propagate(pt_g.ravel(), eta_g.ravel(), np.zeros(pt_g.size), np.ones(pt_g.size), None)
         shape = pt_g.shape
         # (eta bin, pT, station pair): |phi_j - phi_i| of a positive muon, and its sign at 100 GeV
         signed = np.stack([(pos[:, j] - pos[:, i]).reshape(shape) for i, j in _PAIRS], axis=-1)
@@ -254,16 +252,10 @@ class MuonSystem:
 
     def quality(self, hits: StationHits) -> IntArray:
         n_st = hits.present.sum(axis=1)
-        return np.where(n_st >= 3, np.where(hits.present[:, 0], 12, 8), np.where(n_st == 2, 4, 0)).astype(
-            np.int64
-        )
+        return np.where(n_st >= 3, np.where(hits.present[:, 0], 12, 8), np.where(n_st == 2, 4, 0)).astype(np.int64)
 
-    def triggered(
-        self, eta: FloatArray, hits: StationHits, rng: np.random.Generator
-    ) -> npt.NDArray[np.bool_]:
+    def triggered(self, eta: FloatArray, hits: StationHits, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
         """Which muons become L1 muons."""
         return np.asarray(
-            (hits.present.sum(axis=1) >= 2)
-            & (np.abs(eta) < self.max_eta)
-            & (rng.random(eta.size) < self.track_eff)
+            (hits.present.sum(axis=1) >= 2) & (np.abs(eta) < self.max_eta) & (rng.random(eta.size) < self.track_eff)
         )

@@ -65,9 +65,7 @@ _LIST = [
         fatjet_label=0,
         fatjet_match=(1, 2, 3, 4),
     ),
-    Process(
-        "boosted-g", "gluon jets, gg -> gg, pTHat 500-1000 GeV", ("HardQCD:gg2gg = on", *_BOOST), 1, (21,)
-    ),
+    Process("boosted-g", "gluon jets, gg -> gg, pTHat 500-1000 GeV", ("HardQCD:gg2gg = on", *_BOOST), 1, (21,)),
     Process(
         "boosted-w",
         "W -> qq from W'(1600) -> WZ, Z -> nu nu",
@@ -132,6 +130,4 @@ def get_process(name: str) -> Process:
     try:
         return PROCESSES[name]
     except KeyError:
-        raise UnknownProcessError(
-            f"unknown process {name!r}; choose one of: {', '.join(sorted(PROCESSES))}"
-        ) from None
+        raise UnknownProcessError(f"unknown process {name!r}; choose one of: {', '.join(sorted(PROCESSES))}") from None

@@ -192,9 +192,7 @@ def generate(request: Request, output: Path, progress: bool = True) -> dict[str,
     pool_file = ""
     pool = None
     if request.mu > 0 or process.zerobias:
-        pool_file = str(
-            ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress)
-        )
+        pool_file = str(ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress))
         pool = MinBiasPool.load(Path(pool_file))
     _warm_mpi_cache(process.settings, request.cache_dir)
     plan = _plan(process, request, pool_file)
@@ -224,9 +222,7 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     if process.gun:
         return [dict(kind="gun", n=n, **common) for n in _chunks(req.n, req.chunk)]
     if not process.zerobias:
-        return [
-            dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)
-        ]
+        return [dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)]
     bins = req.pthat_bins
     n_hard = round(req.n * req.hard_fraction)
     plan = [dict(kind="soft", n=n, max_pthat=bins[0], **common) for n in _chunks(req.n - n_hard, req.chunk)]
@@ -261,9 +257,7 @@ def _weights(
     assert pool is not None
     n_soft = sum(t.n for t in tasks if t.kind == "soft")
     n_bins = len(req.pthat_bins)
-    n_k = np.array(
-        [sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float
-    )
+    n_k = np.array([sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float)
     sig_k = np.zeros(n_bins)
     var_k = np.zeros(n_bins)
     for t, (_, (s, err)) in zip(tasks, results, strict=True):

@@ -114,15 +114,11 @@ class Generator:
             ]
         for line in lines:
             if not self._pythia.readString(line):
-                raise SampleError(
-                    f"Pythia rejected the setting {line!r}; check its spelling in the Pythia 8.3 manual"
-                )
+                raise SampleError(f"Pythia rejected the setting {line!r}; check its spelling in the Pythia 8.3 manual")
         with silenced_stdout():  # Pythia prints its banner on the C++ stdout even with Print:quiet
             ok = self._pythia.init()
         if not ok:
-            raise SampleError(
-                f"Pythia init() failed for settings {list(settings)}; run Pythia by hand to see its log"
-            )
+            raise SampleError(f"Pythia init() failed for settings {list(settings)}; run Pythia by hand to see its log")
         self._charges: dict[int, float] = {}
 
     def sigma_mb(self) -> float:

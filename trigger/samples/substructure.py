@@ -147,9 +147,7 @@ def fatjets(hard: HardEvents, label: int) -> ak.Array:
             groom_in.append(c)
     n_jets = len(owner)
     if n_jets:
-        groomer = fastjet.ClusterSequence(
-            ak.Array(groom_in), fastjet.JetDefinition(fastjet.cambridge_algorithm, 10.0)
-        )
+        groomer = fastjet.ClusterSequence(ak.Array(groom_in), fastjet.JetDefinition(fastjet.cambridge_algorithm, 10.0))
         sd = groomer.exclusive_jets_softdrop_grooming(njets=1, beta=0.0, symmetry_cut=0.1, R0=0.8)
         for i in range(n_jets):
             gc = sd.constituents[i]
