@@ -65,7 +65,7 @@ def test_pythia_sample_is_reproducible(cache: Path, tmp_path: Path) -> None:
 def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
     import yaml
 
-    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/schemas/l1emu.yaml").read_text())
+    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/formats/l1emu_sample.yaml").read_text())
     with uproot.open(gun) as f:
         tree = f["Events"]
         names = set(tree.keys())
@@ -159,7 +159,7 @@ def test_boosted_jet_groomed_mass_peaks(
     assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
     import yaml
 
-    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/schemas/l1emu.yaml").read_text())
+    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/formats/l1emu_sample.yaml").read_text())
     fat = set(schema["collections"]["FatJet"]["branches"])
     assert len(fat) == 20 and fat <= set(t.fields)
 
