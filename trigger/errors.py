@@ -8,10 +8,12 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CsimError",
     "FixedPointError",
     "FixedTypeSyntaxError",
     "L1EmuError",
     "ModelError",
+    "ProjectExistsError",
     "ToolchainError",
     "UnsupportedFixedType",
 ]
@@ -43,3 +45,11 @@ class ConfigError(L1EmuError, ValueError):
 
 class ModelError(L1EmuError, ValueError):
     """A network cannot be described or emulated: unsupported layer, bad shape, invalid reuse factor."""
+
+
+class ProjectExistsError(L1EmuError, FileExistsError):
+    """An HLS project directory already exists and ``force`` was not given."""
+
+
+class CsimError(L1EmuError, RuntimeError):
+    """A C simulation could not be built or run, or a project directory is incomplete."""
