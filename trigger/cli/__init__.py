@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from trigger import __version__
-from trigger.cli import fixed
+from trigger.cli import fixed, hls
 from trigger.errors import L1EmuError
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (fixed,)
+_GROUPS = (fixed, hls)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -173,7 +173,8 @@ def _build_softmax(
         exp_t = _resolve(cfg.precision["table"], exp_auto, f"layer {spec.name} table")
         exp = make_table(np.exp, input_t, lo, hi, size, exp_t)
     grow = max(1, math.ceil(math.log2(n)))
-    sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, False)
+    # signed when the table is: a wrapped (negative) entry must not turn the exact sum into a huge unsigned one
+    sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, exp_t.signed)
     entries = FixedArray(exp.values_raw, exp_t).to_float()
     smallest = float(entries.max()) if impl == "stable" else max(float(entries.min()) * n, 2.0**-8)
     largest = float(entries.max()) * n
