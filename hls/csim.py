@@ -29,7 +29,15 @@ from trigger.errors import CsimError
 from trigger.nn.emulate import run_fixed
 from trigger.nn.layers import ModelDescription
 
-__all__ = ["CSIM_FLAGS", "CsimReport", "build_testbench", "csim_model", "load_project_model", "random_inputs", "run_csim"]
+__all__ = [
+    "CSIM_FLAGS",
+    "CsimReport",
+    "build_testbench",
+    "csim_model",
+    "load_project_model",
+    "random_inputs",
+    "run_csim",
+]
 
 #: -O1: the testbench runs 10^4 samples in well under a second, and -O1 compiles ~2x faster than -O2
 CSIM_FLAGS = ("-std=c++17", "-O1", "-w", "-DNDEBUG")
@@ -94,6 +102,7 @@ def build_testbench(project: str | Path) -> tuple[Path, float, bool]:
 
 def load_project_model(project: str | Path) -> ModelDescription:
     """The model description a project was written from (pickled by the writer; trusted input only)."""
+    _project_name(Path(project))
     path = Path(project) / MODEL_FILE
     if not path.is_file():
         raise CsimError(f"{project}: no {MODEL_FILE}; write the project with `l1emu hls export` first")
@@ -121,6 +130,7 @@ def random_inputs(model: ModelDescription, n: int, seed: int = 0) -> NDArray[np.
 def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5) -> CsimReport:
     """Run the compiled testbench on ``x`` (default: the project's tb_data) and compare with the emulator."""
     project = Path(project)
+    _project_name(project)  # a clear error for a directory that is not a project
     model = load_project_model(project)
     exe, seconds, cached = build_testbench(project)
     if x is None:
@@ -147,7 +157,7 @@ def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5)
         f"sample {i} output {j}: C++ raw {got[i, j]}, emulator raw {want[i, j]} (input {inputs[i].tolist()})"
         for i, j in bad[:limit].tolist()
     )
-    return CsimReport(project, int(got.shape[0]), int(got.size), int(len(bad)), first, seconds, cached)
+    return CsimReport(project, int(got.shape[0]), int(got.size), len(bad), first, seconds, cached)
 
 
 def _raw_words(raw: NDArray[Any], model: ModelDescription) -> NDArray[np.int64]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, LookupTable, ModelDescription, Strategy
 
-__all__ = ["ADDS_PER_CYCLE", "L_MULT_DSP", "L_MULT_LUT", "LUT_MULT_BITS", "Estimate", "LayerEstimate", "estimate"]
+__all__ = ["ADDS_PER_CYCLE", "LUT_MULT_BITS", "L_MULT_DSP", "L_MULT_LUT", "Estimate", "LayerEstimate", "estimate"]
 
 LUT_MULT_BITS = 4
 L_MULT_DSP = 4

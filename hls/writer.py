@@ -187,8 +187,16 @@ def layer_views(model: ModelDescription) -> list[_LayerView]:
         kind = "dense" if isinstance(layer, DenseLayer) else layer.function
         n_out = layer.n_out if isinstance(layer, DenseLayer) else layer.n
         view = _LayerView(
-            index, layer.name, cname, kind, n_in, n_out, in_type, "result_t" if last else f"{cname}_t",
-            layer.result_t, layer,
+            index,
+            layer.name,
+            cname,
+            kind,
+            n_in,
+            n_out,
+            in_type,
+            "result_t" if last else f"{cname}_t",
+            layer.result_t,
+            layer,
         )
         if isinstance(layer, DenseLayer):
             view.arrays = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,10 @@ def network(arch: str, seed: int = 0) -> NetworkSpec:
     sizes, hidden, special, last = ARCHITECTURES[arch]
     rng = np.random.default_rng(seed)
     layers: list[DenseSpec | ActivationSpec] = []
-    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(DenseSpec(f"fc{k + 1}", rng.normal(0.0, 1.5 / np.sqrt(n_in), (n_in, n_out)), rng.normal(0, 0.2, n_out)))
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        layers.append(
+            DenseSpec(f"fc{k + 1}", rng.normal(0.0, 1.5 / np.sqrt(n_in), (n_in, n_out)), rng.normal(0, 0.2, n_out))
+        )
         act = last if k == len(sizes) - 2 else special.get(k, hidden)
         if act is not None:
             layers.append(ActivationSpec(f"fc{k + 1}_{act}", act))

@@ -44,7 +44,14 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 # wrapping, on 30x25 with RF 4 (chunks of 188 products, the last 186) ...
 CASES["muon_pt-wrap-accum"] = (
     "muon_pt",
-    {"Model": {"Strategy": "Resource", "ReuseFactor": 4, "Accumulation": "hls4ml", "Precision": {"accum": "ap_fixed<10,3>"}}},
+    {
+        "Model": {
+            "Strategy": "Resource",
+            "ReuseFactor": 4,
+            "Accumulation": "hls4ml",
+            "Precision": {"accum": "ap_fixed<10,3>"},
+        }
+    },
 )
 # ... and saturating, where the order of the additions matters (both strategies add in input order)
 CASES["jet_tagger-sat-accum"] = (
@@ -101,12 +108,20 @@ def test_testbench_checks_expected_file(projects: dict[str, tuple[ModelDescripti
     import subprocess
 
     tb = project / "tb_data"
-    ok = subprocess.run([str(exe), str(tb / "tb_input_features.dat"), str(tb / "tb_output_predictions.dat"), str(tb / "r.dat")], capture_output=True, text=True)
+    ok = subprocess.run(
+        [str(exe), str(tb / "tb_input_features.dat"), str(tb / "tb_output_predictions.dat"), str(tb / "r.dat")],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     lines = (tb / "tb_output_predictions.dat").read_text().splitlines()
     first = lines[0].split()
     first[0] = str(int(first[0]) + 1)
     (tb / "bad.dat").write_text("\n".join([" ".join(first), *lines[1:]]) + "\n")
-    bad = subprocess.run([str(exe), str(tb / "tb_input_features.dat"), str(tb / "bad.dat"), str(tb / "r.dat")], capture_output=True, text=True)
+    bad = subprocess.run(
+        [str(exe), str(tb / "tb_input_features.dat"), str(tb / "bad.dat"), str(tb / "r.dat")],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1 and "1 mismatching outputs" in bad.stdout
     assert np.loadtxt(tb / "r.dat", dtype=np.int64).shape == (20, model.n_outputs)
