@@ -16,6 +16,7 @@ import pickle
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,12 @@ def _project_name(project: Path) -> str:
     return tests[0].name.removesuffix("_test.cpp")
 
 
-def build_testbench(project: str | Path) -> tuple[Path, float, bool]:
-    """Compile the project's testbench; returns (executable, seconds spent compiling, whether cached)."""
+def build_testbench(project: str | Path, *, jobs: int = 2) -> tuple[Path, float, bool]:
+    """Compile the project's testbench; returns (executable, seconds spent compiling, whether cached).
+
+    The top function and the testbench are two translation units, compiled by ``jobs`` g++
+    processes at once (``jobs=1`` when the caller already runs builds in parallel).
+    """
     project = Path(project)
     name = _project_name(project)
     sources = [project / "firmware" / f"{name}.cpp", project / f"{name}_test.cpp"]
@@ -85,14 +90,20 @@ def build_testbench(project: str | Path) -> tuple[Path, float, bool]:
     target = cache_dir() / f"csim-{name}-{digest.hexdigest()[:20]}"
     if target.exists():
         return target, 0.0, True
-    import time
-
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="l1emu-csim-") as tmp:
+        objects = [Path(tmp) / f"{k}.o" for k in range(len(sources))]
+        commands = [[gxx, *flags, "-c", str(src), "-o", str(obj)] for src, obj in zip(sources, objects, strict=True)]
+        for batch in (commands[i : i + max(1, jobs)] for i in range(0, len(commands), max(1, jobs))):
+            procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for cmd in batch]
+            for cmd, proc in zip(batch, procs, strict=True):
+                _, err = proc.communicate()
+                if proc.returncode != 0:
+                    raise CsimError(f"{project}: g++ failed on {cmd[-3]} (exit {proc.returncode}):\n{err[-4000:]}")
         out = Path(tmp) / name
-        proc = subprocess.run([gxx, *flags, *map(str, sources), "-o", str(out)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise CsimError(f"{project}: g++ failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+        link = subprocess.run([gxx, *map(str, objects), "-o", str(out)], capture_output=True, text=True)
+        if link.returncode != 0:
+            raise CsimError(f"{project}: linking the testbench failed:\n{link.stderr[-4000:]}")
         partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.copyfile(out, partial)
         partial.chmod(0o755)
@@ -149,7 +160,7 @@ def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5)
             raise CsimError(f"{project}: testbench failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
         got_lines = fout.read_text().splitlines()
     got = np.array([[int(v) for v in line.split()] for line in got_lines], dtype=np.int64)
-    want = _raw_words(run_fixed(model, inputs).to_python_ints(), model)
+    want = _raw_words(run_fixed(model, inputs).to_python_ints())
     if got.shape != want.shape:
         raise CsimError(f"{project}: testbench wrote {got.shape} outputs, expected {want.shape}")
     bad = np.argwhere(got != want)
@@ -160,7 +171,7 @@ def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5)
     return CsimReport(project, int(got.shape[0]), int(got.size), len(bad), first, seconds, cached)
 
 
-def _raw_words(raw: NDArray[Any], model: ModelDescription) -> NDArray[np.int64]:
+def _raw_words(raw: NDArray[Any]) -> NDArray[np.int64]:
     """Raw outputs as the testbench prints them (signed 64-bit: the raw integer itself for W <= 63)."""
     return np.array(raw.tolist(), dtype=np.int64).reshape(raw.shape)
 

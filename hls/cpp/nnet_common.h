@@ -45,12 +45,15 @@ inline T from_raw(const word_T word) {
 template <class TABLE_T>
 inline unsigned table_index(const typename TABLE_T::in_t& x) {
 #pragma HLS INLINE
+  const long long lo_raw = TABLE_T::lo_raw;  // local copies: no out-of-class definitions needed
+  const int shift = TABLE_T::shift;
+  const int last = TABLE_T::size - 1;
   typename TABLE_T::raw_t raw = x.range();
   typename TABLE_T::diff_t d = raw;
-  d -= TABLE_T::lo_raw;
-  d >>= TABLE_T::shift;  // arithmetic shift of a signed ap_int: floor, as numpy's >>
+  d -= lo_raw;
+  d >>= shift;  // arithmetic shift of a signed ap_int: floor, as numpy's >>
   if (d < 0) return 0;
-  if (d > TABLE_T::size - 1) return TABLE_T::size - 1;
+  if (d > last) return last;
   return d.to_uint();
 }
 

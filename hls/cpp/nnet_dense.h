@@ -89,6 +89,7 @@ void dense_resource(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out
   const unsigned n_mult = CONFIG_T::n_in * CONFIG_T::n_out;
   const unsigned block_factor = CONFIG_T::block_factor;
 #pragma HLS ARRAY_RESHAPE variable = weights cyclic factor = block_factor
+#pragma HLS ALLOCATION operation instances = mul limit = block_factor
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = biases complete
   typename policy::acc_t acc[CONFIG_T::n_out];
