@@ -71,6 +71,12 @@ CASES["autoencoder-exact-narrow"] = (
     "autoencoder",
     {"LayerType": {"Dense": {"Precision": {"accum": "ap_fixed<12,2,AP_TRN,AP_SAT>", "result": "ap_fixed<8,2>"}}}},
 )
+# any valid reuse factor works, not only divisors: 7 everywhere (1024 products in chunks of 147, the last
+# 142), and a single multiplier for the output layer (RF 160 = 32x5)
+CASES["jet_tagger-Resource-rf7"] = (
+    "jet_tagger",
+    {"Model": {"Strategy": "Resource", "ReuseFactor": 7}, "LayerName": {"fc4": {"ReuseFactor": 160}}},
+)
 NARROW = {"muon_pt-wrap-accum", "jet_tagger-sat-accum", "autoencoder-exact-narrow"}
 
 
