@@ -14,7 +14,7 @@ __all__ = ["ARCHITECTURES", "calibration", "make_model", "network"]
 # name: (layer sizes, hidden activation, per-layer overrides of the activation, output activation)
 ARCHITECTURES: dict[str, tuple[list[int], str, dict[int, str], str | None]] = {
     "jet_tagger": ([16, 64, 32, 32, 5], "relu", {}, "softmax"),
-    "muon_pt": ([36, 30, 25, 20, 1], "relu", {}, None),  # linear output
+    "muon_pt": ([36, 30, 25, 20, 1], "relu", {}, "linear"),  # explicit linear output layer
     "autoencoder": ([57, 32, 16, 3, 16, 32, 57], "relu", {2: "tanh"}, "sigmoid"),
 }
 
