@@ -138,3 +138,13 @@ def test_testbench_checks_expected_file(projects: dict[str, tuple[ModelDescripti
     default = subprocess.run([str(exe)], cwd=project, capture_output=True, text=True)
     assert default.returncode == 0 and "20 samples, 0 mismatching outputs" in default.stdout
     assert (tb / "csim_results.dat").read_text() == (tb / "tb_output_predictions.dat").read_text()
+
+
+def test_python_api_csim_model(tmp_path: Path) -> None:
+    """``csim_model`` writes, builds (here: the cached build of the matrix case) and compares in one call."""
+    from hls.csim import csim_model
+
+    arch, config = CASES["jet_tagger-Latency-rf1-io_parallel"]
+    report = csim_model(make_model(arch, config), n=500, directory=tmp_path / "api", seed=5)
+    assert (report.samples, report.outputs, report.mismatches) == (500, 2500, 0)
+    assert "0 mismatches" in report.summary()
