@@ -69,6 +69,10 @@ CASES["jet_tagger-sat-accum"] = (
         "IOType": "io_stream",
     },
 )
+CASES["muon_pt-sat-accum-latency"] = (
+    "muon_pt",
+    {"Model": {"Accumulation": "hls4ml", "Precision": {"accum": "ap_fixed<11,3,AP_RND_CONV,AP_SAT>"}}},
+)
 # exact sums cast once into a narrow saturating accum_t and a narrow wrapping result
 CASES["autoencoder-exact-narrow"] = (
     "autoencoder",
@@ -80,7 +84,7 @@ CASES["jet_tagger-Resource-rf7"] = (
     "jet_tagger",
     {"Model": {"Strategy": "Resource", "ReuseFactor": 7}, "LayerName": {"fc4": {"ReuseFactor": 160}}},
 )
-NARROW = {"muon_pt-wrap-accum", "jet_tagger-sat-accum", "autoencoder-exact-narrow"}
+NARROW = {"muon_pt-wrap-accum", "muon_pt-sat-accum-latency", "jet_tagger-sat-accum", "autoencoder-exact-narrow"}
 
 
 @pytest.fixture(scope="module")
