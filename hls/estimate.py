@@ -17,7 +17,8 @@ The numbers follow the structure of the l1emu C++ layer library (``hls/cpp``), n
   interval is its largest reuse factor.
 * **LUT/FF** are rough: adders of the accumulator width, LUT multipliers as ``a * b / 2`` LUT6,
   tables as distributed ROM (64 x 1 bit per LUT6, one copy per parallel lookup), a pipeline
-  register per multiplier and per accumulator.  Resource-strategy weights go to BRAM18 (18 kbit).
+  register per multiplier and per accumulator.  Resource-strategy weights go to BRAM18 used as
+  512 x 36: ``ceil(block_factor * weight_width / 36) * ceil(RF / 512)`` per layer.
 
 >>> # print(estimate(model).summary())
 """
@@ -35,7 +36,6 @@ LUT_MULT_BITS = 4
 L_MULT_DSP = 4
 L_MULT_LUT = 2
 ADDS_PER_CYCLE = 3  # adder-tree levels that fit in one 5 ns cycle
-_BRAM18_BITS = 18 * 1024
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ def _dense(layer: DenseLayer) -> LayerEstimate:
     a, b = layer.input_t.width, layer.weight_t.width
     if layer.strategy is Strategy.RESOURCE:
         mults = math.ceil(n / rf)
-        bram = math.ceil(n * b / _BRAM18_BITS) if rf > 1 else 0
+        # the ROM is reshaped to block_factor weights per word, rf words deep: BRAM18s as 512 x 36
+        bram = math.ceil(mults * b / 36) * math.ceil(rf / 512) if rf > 1 else 0
         tree = 0  # one chunk per cycle, accumulated in registers
     else:
         mults = math.ceil((n - layer.n_zero_weights) / rf)

@@ -36,6 +36,8 @@ def test_tutorial_mnist_1162_dsps() -> None:
     assert [la.dsp for la in est.layers if la.kind == "dense"] == [896, 128, 128, 10]
     assert est.dsp == 1162
     assert est.ii == 128
+    # weights ROM: 896 x 16 bits per word = 399 BRAM18 (512 x 36), 128 x 16 -> 57 (twice), 10 x 16 -> 5
+    assert est.bram18 == 399 + 2 * 57 + 5
     # the report's latency is 518-522 cycles; the formula lands in that neighbourhood
     assert 480 <= est.latency <= 560
     assert "1162" in est.summary()
