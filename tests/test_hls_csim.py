@@ -18,7 +18,7 @@ import pytest
 
 from hls.csim import build_testbench, random_inputs, run_csim
 from hls.writer import write_project
-from tests.hls_models import make_model
+from tests.hls_models import make_model, random_model
 from trigger.nn import ModelDescription, run_fixed
 
 N_INPUTS = 10_000
@@ -152,3 +152,26 @@ def test_python_api_csim_model(tmp_path: Path) -> None:
     report = csim_model(make_model(arch, config), n=500, directory=tmp_path / "api", seed=5)
     assert (report.samples, report.outputs, report.mismatches) == (500, 2500, 0)
     assert "0 mismatches" in report.summary()
+
+
+RANDOM_SEEDS = (2, 5, 11, 23, 42, 59)  # 59: a softmax calibration entirely beyond the table cap
+
+
+@pytest.fixture(scope="module")
+def random_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[ModelDescription, Path]]:
+    root = tmp_path_factory.mktemp("hls_random")
+    out = {}
+    for seed in RANDOM_SEEDS:
+        model = random_model(seed)
+        out[seed] = (model, write_project(model, root / f"random{seed}"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda item: build_testbench(item[1], jobs=1), out.values()))
+    return out
+
+
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_networks_bit_exact(random_projects: dict[int, tuple[ModelDescription, Path]], seed: int) -> None:
+    """Random shapes, random precisions (every rounding and overflow mode), strategies, RFs and io types."""
+    model, project = random_projects[seed]
+    report = run_csim(project, random_inputs(model, 3000, seed))
+    assert report.mismatches == 0, report.summary() + "\n" + model.summary()

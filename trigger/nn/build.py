@@ -145,7 +145,9 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
     if seen is None or seen.size == 0:
         return _DEFAULT_RANGE[fn]
     cap = _MAX_RANGE[fn]
-    lo, hi = max(float(seen.min()), -cap), min(float(seen.max()), cap)
+    # clamp both ends into [-cap, cap]: a sample entirely beyond the cap must not give lo > hi
+    lo = min(max(float(seen.min()), -cap), cap)
+    hi = max(min(float(seen.max()), cap), -cap)
     return (lo, hi) if hi - lo >= 1.0 else (lo - 0.5, hi + 0.5)
 
 
