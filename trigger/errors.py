@@ -10,6 +10,7 @@ __all__ = [
     "AlgorithmError",
     "BadInputFileError",
     "ConfigError",
+    "CsimError",
     "EmptyInputError",
     "FixedPointError",
     "FixedTypeSyntaxError",
@@ -17,6 +18,7 @@ __all__ = [
     "MissingBranchError",
     "ModelError",
     "OutputError",
+    "ProjectExistsError",
     "SampleError",
     "ToolchainError",
     "UnknownAlgorithmError",
@@ -103,3 +105,11 @@ class AlgorithmError(L1EmuError, RuntimeError):
 
 class OutputError(L1EmuError, OSError):
     """A report could not be written."""
+
+
+class ProjectExistsError(L1EmuError, FileExistsError):
+    """An HLS project directory already exists and ``force`` was not given."""
+
+
+class CsimError(L1EmuError, RuntimeError):
+    """A C simulation could not be built or run, or a project directory is incomplete."""

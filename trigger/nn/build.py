@@ -145,7 +145,9 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
     if seen is None or seen.size == 0:
         return _DEFAULT_RANGE[fn]
     cap = _MAX_RANGE[fn]
-    lo, hi = max(float(seen.min()), -cap), min(float(seen.max()), cap)
+    # clamp both ends into [-cap, cap]: a sample entirely beyond the cap must not give lo > hi
+    lo = min(max(float(seen.min()), -cap), cap)
+    hi = max(min(float(seen.max()), cap), -cap)
     return (lo, hi) if hi - lo >= 1.0 else (lo - 0.5, hi + 0.5)
 
 
@@ -173,7 +175,8 @@ def _build_softmax(
         exp_t = _resolve(cfg.precision["table"], exp_auto, f"layer {spec.name} table")
         exp = make_table(np.exp, input_t, lo, hi, size, exp_t)
     grow = max(1, math.ceil(math.log2(n)))
-    sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, False)
+    # signed when the table is: a wrapped (negative) entry must not turn the exact sum into a huge unsigned one
+    sum_t = FixedType(exp_t.width + grow, exp_t.integer + grow, exp_t.signed)
     entries = FixedArray(exp.values_raw, exp_t).to_float()
     if impl == "stable":  # the maximum contributes the largest entry: sums lie in [max entry, n * max entry]
         smallest, largest = float(entries.max()), float(entries.max()) * n

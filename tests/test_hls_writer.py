@@ -1,0 +1,107 @@
+"""The project writer: files present, only the layer headers used, exact arrays, atomic/force."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hls import writer
+from hls.writer import MODEL_FILE, ProjectOptions, render_project, used_headers, write_project
+from tests.hls_models import make_model
+from trigger.errors import ModelError, ProjectExistsError
+from trigger.fixed import FixedType
+
+
+@pytest.fixture(scope="module")
+def muon():  # type: ignore[no-untyped-def]
+    return make_model("muon_pt", {"Model": {"Strategy": "Resource", "ReuseFactor": 4}})
+
+
+def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped-def]
+    project = write_project(muon, tmp_path / "prj", tb_inputs=np.zeros((3, 36)))
+    files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    expected = {
+        "README.md",
+        "build_prj.tcl",
+        "muon_pt_test.cpp",
+        MODEL_FILE,
+        "firmware/muon_pt.cpp",
+        "firmware/muon_pt.h",
+        "firmware/defines.h",
+        "firmware/parameters.h",
+        "tb_data/tb_input_features.dat",
+        "tb_data/tb_output_predictions.dat",
+        "firmware/nnet_utils/nnet_common.h",
+        "firmware/nnet_utils/nnet_dense.h",
+        "firmware/nnet_utils/nnet_activation.h",
+    } | {f"firmware/weights/{p}_fc{k}.h" for p in "wb" for k in range(1, 5)}
+    assert files == expected
+    tcl = (project / "build_prj.tcl").read_text()
+    assert 'set part "xcvu9p-flga2104-2L-e"' in tcl and "set clock_ns 5.0" in tcl
+    for switch in ("csim", "synth", "cosim", "export"):
+        assert re.search(rf"^\s*{switch}\s+[01]$", tcl, re.M)
+    params = (project / "firmware" / "parameters.h").read_text()
+    assert "reuse_factor = 4;" in params and "nnet::resource" in params
+    # 30x25 with RF 4: ceil(750 / 4) = 188 multipliers
+    assert re.search(r"n_in = 30;\n.*n_out = 25;\n.*reuse_factor = 4;\n.*block_factor = 188;", params)
+    for layer in muon.layers:  # every type spelling comes from str(FixedType)
+        assert f"typedef {layer.result_t}" in (project / "firmware" / "defines.h").read_text()
+
+
+def test_only_used_headers(muon) -> None:  # type: ignore[no-untyped-def]
+    assert used_headers(muon) == ["nnet_common.h", "nnet_activation.h", "nnet_dense.h"]
+    jet = make_model("jet_tagger", {})
+    assert used_headers(jet) == ["nnet_common.h", "nnet_activation.h", "nnet_dense.h", "nnet_softmax.h"]
+    ae = make_model("autoencoder", {"IOType": "io_stream"})
+    assert "nnet_table_activation.h" in used_headers(ae) and "nnet_softmax.h" not in used_headers(ae)
+    files = render_project(ae, ProjectOptions())
+    assert "hls::stream<input_pack_t>" in files["firmware/autoencoder.h"]
+    assert "#pragma HLS DATAFLOW" in files["firmware/autoencoder.cpp"]
+
+
+def test_arrays_are_exact_raw_words(muon) -> None:  # type: ignore[no-untyped-def]
+    files = render_project(muon, ProjectOptions())
+    layer = muon.layers[0]
+    text = files["firmware/weights/w_fc1.h"]
+    body = text[text.index("{") + 1 : text.index("};")]
+    words = [int(v) for v in body.replace("\n", " ").split(",") if v.strip()]
+    assert words == [int(v) for v in layer.weights_raw.reshape(-1)]
+    assert f"static const int16_t w_fc1[{layer.n_in * layer.n_out}]" in text
+
+
+def test_wide_arrays_refused() -> None:
+    arr = writer._Array("w", FixedType(70, 10), np.zeros(2, dtype=object))
+    with pytest.raises(ModelError, match="wider than 64 bits"):
+        _ = arr.word
+
+
+def test_existing_directory_needs_force(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "prj"
+    target.mkdir()
+    (target / "keep.txt").write_text("user data")
+    with pytest.raises(ProjectExistsError, match="force"):
+        write_project(muon, target)
+    assert (target / "keep.txt").read_text() == "user data"
+    write_project(muon, target, force=True)
+    assert not (target / "keep.txt").exists() and (target / "build_prj.tcl").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prj"]  # no temporary left behind
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path, muon, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer.shutil, "copyfile", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_project(muon, tmp_path / "prj")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_identifiers_are_sanitized() -> None:
+    taken: set[str] = set()
+    assert writer._identifier("dense/1", taken) == "dense_1"
+    assert writer._identifier("dense_1", taken) == "dense_1_2"
+    assert writer._identifier("1st", taken) == "l_1st"

@@ -1,0 +1,96 @@
+"""``l1emu hls``: export a Keras model as an HLS project, C-simulate it with g++, estimate resources."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trigger.errors import ModelError
+
+__all__ = ["register"]
+
+_TB_SAMPLES = 1000
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("hls", help="HLS projects: export, C simulation with g++, resource estimates")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    export = actions.add_parser("export", help="write an HLS project (C++, weights, testbench, build_prj.tcl)")
+    export.add_argument("model", help="a Keras 3 .keras file")
+    export.add_argument("--config", required=True, help="hls4ml-style YAML config")
+    export.add_argument("-o", "--output", required=True, help="project directory to write")
+    export.add_argument("--calibration", help=".npy array (batch, n_inputs) that sizes 'auto' precisions")
+    export.add_argument("--csim", type=int, metavar="N", default=0, help="then C-simulate N random inputs")
+    export.add_argument("--force", action="store_true", help="replace an existing project directory")
+    export.add_argument("--part", default=None, help="FPGA part (default xcvu9p-flga2104-2L-e)")
+    export.add_argument("--clock", type=float, default=None, help="clock period in ns (default 5)")
+    export.add_argument("--seed", type=int, default=0, help="seed of the random testbench inputs")
+    export.set_defaults(func=_export)
+
+    csim = actions.add_parser("csim", help="compile a project with g++ and compare every output bit")
+    csim.add_argument("project", help="directory written by `l1emu hls export`")
+    csim.add_argument("--n", type=int, default=0, help="N random inputs instead of the project's tb_data")
+    csim.add_argument("--seed", type=int, default=0)
+    csim.set_defaults(func=_csim)
+
+    est = actions.add_parser("estimate", help="DSPs, LUT multipliers, latency and II without Vivado")
+    est.add_argument("model", help="a Keras 3 .keras file")
+    est.add_argument("--config", required=True, help="hls4ml-style YAML config")
+    est.add_argument("--calibration", help=".npy array (batch, n_inputs) that sizes 'auto' precisions")
+    est.set_defaults(func=_estimate)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from trigger.nn import from_keras
+
+    path = Path(args.model)
+    if path.suffix != ".keras":
+        raise ModelError(f"{path}: expected a Keras 3 '.keras' file")
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    calibration = None
+    if args.calibration:
+        cal = Path(args.calibration)
+        if not cal.is_file():
+            raise ModelError(f"{cal}: no such calibration file (a .npy array of shape (batch, n_inputs))")
+        try:
+            calibration = np.load(cal, allow_pickle=False)
+        except ValueError as exc:
+            raise ModelError(f"{cal}: not a numpy .npy array ({exc})") from None
+    return from_keras(path, args.config, calibration)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from hls.csim import random_inputs, run_csim
+    from hls.writer import ProjectOptions, write_project
+
+    model = _load(args)
+    options = ProjectOptions(**{k: v for k, v in (("part", args.part), ("clock_ns", args.clock)) if v is not None})
+    inputs = random_inputs(model, max(args.csim, _TB_SAMPLES), args.seed)
+    project = write_project(model, args.output, options=options, tb_inputs=inputs[:_TB_SAMPLES], force=args.force)
+    print(f"wrote {project}")
+    if args.csim > 0:
+        report = run_csim(project, inputs[: args.csim])
+        print(report.summary())
+        return 0 if report.mismatches == 0 else 1
+    return 0
+
+
+def _csim(args: argparse.Namespace) -> int:
+    from hls.csim import load_project_model, random_inputs, run_csim
+
+    x = random_inputs(load_project_model(args.project), args.n, args.seed) if args.n > 0 else None
+    report = run_csim(args.project, x)
+    print(report.summary())
+    return 0 if report.mismatches == 0 else 1
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from hls.estimate import estimate
+
+    print(estimate(_load(args)).summary())
+    return 0
