@@ -74,7 +74,8 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        import algorithms.fixed_ht  # noqa: F401  (registers itself)
+        import algorithms.fixed_ht
+        import algorithms.nn_seed  # noqa: F401
 
 
 def available_algorithms() -> list[str]:

@@ -8,6 +8,7 @@ allowed set, and its bx equals the leg's bx (when the collection has a bx). A su
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +91,9 @@ class AlgoCut:
     @property
     def kwargs(self) -> dict[str, Any]:
         return dict(self.options)
+
+    def __hash__(self) -> int:  # options may hold lists and mappings (e.g. an NN seed's inputs and config)
+        return hash((self.name, self.output, self.min, self.mode, json.dumps(self.kwargs, sort_keys=True, default=str)))
 
 
 @dataclass(frozen=True)
