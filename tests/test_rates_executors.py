@@ -35,13 +35,15 @@ def test_pool_matches_iterative(toy_sample: Path, reference: str) -> None:
 
 @pytest.mark.dask
 def test_dask_local_cluster_matches_iterative(toy_sample: Path, reference: str) -> None:
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401  (a test dependency: missing means a broken set-up, not a skip)
+
     assert _json(toy_sample, DaskExecutor(2, processes=False)) == reference
 
 
 @pytest.mark.dask
 def test_dask_existing_scheduler_matches_iterative(toy_sample: Path, reference: str) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     # a scheduler listening on tcp://127.0.0.1, as --scheduler tcp://host:port would name it
     with distributed.LocalCluster(
         n_workers=1,

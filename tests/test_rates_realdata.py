@@ -63,8 +63,7 @@ def _pairs_any(cond: ak.Array) -> np.ndarray:
 
 
 def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
-    if not NANO.exists():
-        pytest.skip(f"{NANO} not present (shared/data beside the checkout)")
+    assert NANO.exists(), f"{NANO} missing: the real CMS files are read from shared/data beside the checkout"
     table = _table(menu_yaml(tmp_path / "m.yaml", NANO_SEEDS), [str(NANO)], "nanoaod", chunk=37)
     a = uproot.open(NANO)["Events"].arrays(
         [
@@ -145,7 +144,8 @@ HZZ_SEEDS = """\
 
 
 def test_hzz_weighted_with_user_schema_matches_plain_awkward(tmp_path: Path) -> None:
-    skhep_testdata = pytest.importorskip("skhep_testdata")
+    import skhep_testdata
+
     path = skhep_testdata.data_path("uproot-HZZ.root")
     (tmp_path / "hzz.yaml").write_text(HZZ_SCHEMA)
     table = _table(menu_yaml(tmp_path / "m.yaml", HZZ_SEEDS), [path], tmp_path / "hzz.yaml", chunk=500)
