@@ -57,15 +57,17 @@ def _wrap_f64(q: F64, width: int, signed: bool, small: bool) -> F64:
     return np.where(r >= 2.0 ** (width - 1), r - period, r) if signed else r
 
 
-def resolve_f64(q: F64, dst: FixedType, small: bool = True, track: bool = True) -> tuple[F64, BoolArray]:
+def resolve_f64(
+    q: F64, dst: FixedType, small: bool = True, track: bool = True, inplace: bool = False
+) -> tuple[F64, BoolArray]:
     """Apply ``dst``'s overflow mode to exact integer-valued ``q``; ``small`` promises |q| < 2**52.
 
     ``track=False`` skips building the overflow mask where it costs a pass (saturation); the mask
-    then comes back empty.
+    then comes back empty.  ``inplace=True`` lets saturation overwrite ``q`` (a temporary the caller owns).
     """
     lo, hi = _saturation_limits(dst)
     if dst.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM):
-        clipped = np.maximum(q, float(lo))  # np.clip is several times slower than this pair
+        clipped = np.maximum(q, float(lo), out=q if inplace and not track else None)  # faster than np.clip
         np.minimum(clipped, float(hi), out=clipped)
         return clipped, (clipped != q) if track else NO_OVERFLOW
     outside = (q > hi) | (q < lo)

@@ -221,7 +221,7 @@ def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArr
         np.maximum(y, 0.0, out=y)
     if out_t.frac < exact.frac:
         y = np.rint(y, out=y) if out_t.rounding is Quantization.AP_RND_CONV else round_f64(y, out_t.rounding)
-    q, _ = resolve_f64(y, out_t, track=False)
+    q, _ = resolve_f64(y, out_t, track=False, inplace=True)
     return FixedArray(q, out_t, NO_OVERFLOW)
 
 
