@@ -11,13 +11,12 @@ import ctypes
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 from numpy.typing import NDArray
 
+from hls.templating import environment
 from hls.toolchain import build_shared_library
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType, result_type
@@ -37,13 +36,6 @@ OPS = ("from_double", "cast", "+", "-", "*")
 # ap_private asserts when a cast reads a bit above the source's MSB (a shift wider than the source);
 # the bit is then unused and synthesis has no such check, so the oracle runs without asserts.
 _FLAGS = ("-DNDEBUG",)
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 @dataclass(frozen=True)
@@ -136,7 +128,7 @@ class Oracle:
 
     def __init__(self, cases: Sequence[OracleCase], *, shards: int = 2) -> None:
         self.cases = list(cases)
-        template = _TEMPLATES.get_template("oracle/harness.cpp.j2")
+        template = environment().get_template("oracle/harness.cpp.j2")
         shards = max(1, min(shards, len(self.cases)))
         groups = [self.cases[i::shards] for i in range(shards)]
         sources = [template.render(cases=g) for g in groups]

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hls.templating import environment
 from trigger.errors import ModelError, ProjectExistsError
 from trigger.fixed import FixedType
 from trigger.nn.emulate import run_fixed
@@ -48,13 +48,7 @@ _HEADERS = {
     "tanh": "nnet_table_activation.h",
     "softmax": "nnet_softmax.h",
 }
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "project"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_ENV = environment("project")
 
 
 @dataclass(frozen=True)
