@@ -114,9 +114,12 @@ def test_quantize_overflow_modes() -> None:
     ]
 
 
-def test_nan_is_rejected_with_its_position() -> None:
+@pytest.mark.parametrize(
+    "spelling", ["ap_fixed<8,3>", "ap_fixed<8,3,AP_RND_CONV,AP_SAT>", "ap_fixed<60,3,AP_RND,AP_SAT>"]
+)
+def test_nan_is_rejected_with_its_position(spelling: str) -> None:
     with pytest.raises(FixedPointError, match=r"NaN.*index 2"):
-        FixedType.from_string("ap_fixed<8,3>").quantize(np.array([0.0, 1.0, np.nan]))
+        FixedType.from_string(spelling).quantize(np.array([0.0, 1.0, np.nan, 5.0]))
 
 
 def test_result_types_follow_ap_types() -> None:

@@ -69,7 +69,9 @@ class FixedArray:
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_float(cls, values: ArrayLike, type: FixedType, *, f64: bool = False) -> FixedArray:
+    def from_float(
+        cls, values: ArrayLike, type: FixedType, *, f64: bool = False, track_overflow: bool = True
+    ) -> FixedArray:
         """C++ ``T x = double_value;`` for every element.
 
         ``f64=True`` keeps the raw integers in float64 (exact for W <= 52), the fast representation
@@ -79,8 +81,8 @@ class FixedArray:
         if type.is_int:
             raw, over = engine.float_to_int(x.reshape(-1), type)
         else:
-            raw, over = engine.float_to_fixed(x.reshape(-1), type, f64=f64 and f64_eligible(type))
-        return cls(raw.reshape(x.shape), type, over.reshape(x.shape))
+            raw, over = engine.float_to_fixed(x.reshape(-1), type, f64=f64 and f64_eligible(type), track=track_overflow)
+        return cls(raw.reshape(x.shape), type, over.reshape(x.shape) if over.size else over)
 
     @classmethod
     def from_raw(cls, raw: ArrayLike, type: FixedType) -> FixedArray:

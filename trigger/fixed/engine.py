@@ -233,13 +233,16 @@ def _decode_doubles(x: NDArray[np.float64]) -> tuple[IntArray, IntArray, BoolArr
     return man, exp, negative, zero
 
 
-def float_to_fixed(x: NDArray[np.float64], dst: FixedType, *, f64: bool = False) -> tuple[IntArray, BoolArray]:
+def float_to_fixed(
+    x: NDArray[np.float64], dst: FixedType, *, f64: bool = False, track: bool = True
+) -> tuple[IntArray, BoolArray]:
     """float64 -> ap_fixed ``dst``, as the ``ap_fixed_base(double)`` constructor does.
 
     Elements whose scaled value ``x * 2**F`` is a normal double below 2**52 take a float fast path
     that is still exact (power-of-two scaling, floor and the half-way comparison are exact there);
     the rest go through the integer decoding of the IEEE-754 bits.  With ``f64=True`` (W <= 52) the
-    raw integers come back as float64 (see :mod:`trigger.fixed.engine_f64`).
+    raw integers come back as float64 (see :mod:`trigger.fixed.engine_f64`); ``track=False`` may skip
+    the overflow mask.
     """
     from trigger.fixed.engine_f64 import resolve_f64, round_f64
 
@@ -249,14 +252,28 @@ def float_to_fixed(x: NDArray[np.float64], dst: FixedType, *, f64: bool = False)
         raw, over = _float_to_fixed_bits(x, dst)
         return (raw.astype(np.float64) if f64 else raw), over
     with np.errstate(over="ignore"):
-        y = np.ldexp(x, dst.frac)  # exact, or inf (then handled by the bit path)
-    mag = np.abs(y)
-    # normal doubles only: the headers read subnormal inputs with their hidden bit set
-    smallest = np.ldexp(1.0, -1022 + max(dst.frac, 0))
-    # all below 2**52 (a NaN fails this too), and the only values under `smallest` are zeros
-    if mag.max() < 2.0**52 and np.count_nonzero(mag < smallest) == np.count_nonzero(x == 0):
-        q, over = resolve_f64(round_f64(y, dst.rounding), dst)
+        y = x * 2.0**dst.frac if abs(dst.frac) < 1000 else np.ldexp(x, dst.frac)  # exact, or inf
+    saturating = dst.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
+    if saturating and 0 <= dst.frac < 1021:
+        # Saturation needs no range pre-check: beyond 2**52 (> max) any rounding result clamps to the same
+        # end, as does inf (the headers read it as 2**1024); a NaN survives the clamp and is caught after.
+        rounded = np.rint(y, out=y) if dst.rounding is Quantization.AP_RND_CONV else round_f64(y, dst.rounding)
+        q, over = resolve_f64(rounded, dst, track=track, inplace=True)
+        if np.isnan(q.sum()):
+            _reject_nan(x)
         return (q if f64 else q.astype(np.int64)), over
+    # below 2**52 everywhere (a NaN fails these comparisons too) ...
+    if y.max() < 2.0**52 and y.min() > -(2.0**52):
+        # ... and no value in (0, 2**-1022) after scaling, where bits could be lost (F < 0) or where the
+        # headers read a subnormal with its hidden bit set.  For 0 <= F < 1021 that misreading moves a value
+        # already below a quarter LSB and changes no rounding decision, so no check is needed there.
+        safe = 0 <= dst.frac < 1021
+        if safe or not bool(((np.abs(y) < np.ldexp(1.0, -1022 + max(dst.frac, 0))) & (x != 0)).any()):
+            rounded = np.rint(y, out=y) if dst.rounding is Quantization.AP_RND_CONV else round_f64(y, dst.rounding)
+            q, over = resolve_f64(rounded, dst, track=track, inplace=True)
+            return (q if f64 else q.astype(np.int64)), over
+    mag = np.abs(y)
+    smallest = np.ldexp(1.0, -1022 + max(dst.frac, 0))
     _reject_nan(x)
     fast = (mag < 2.0**52) & ((mag >= smallest) | (x == 0))
     raw_f = np.zeros(x.shape, dtype=np.float64)

@@ -244,14 +244,14 @@ class FixedType:
         return float(np.ldexp(float(self.max_raw), -self.frac))
 
     # ----------------------------------------------------------------- values
-    def from_float(self, values: ArrayLike, *, f64: bool = False) -> FixedArray:
+    def from_float(self, values: ArrayLike, *, f64: bool = False, track_overflow: bool = True) -> FixedArray:
         """Cast float64 values to this type exactly as the C++ constructor from ``double`` does.
 
         ``f64=True`` keeps raw integers in float64 (exact, faster; W <= 52).
         """
         from trigger.fixed.array import FixedArray
 
-        return FixedArray.from_float(values, self, f64=f64)
+        return FixedArray.from_float(values, self, f64=f64, track_overflow=track_overflow)
 
     def from_raw(self, raw: ArrayLike) -> FixedArray:
         """Wrap raw integers (already in range) as values of this type."""

@@ -8,6 +8,7 @@ Dense sums are exact integer sums: float64 BLAS when every partial sum provably 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "r
 
 #: Rows per block in the hls4ml-compatible accumulation (which materializes every product).
 _BLOCK_ROWS = 2048
+#: Bytes of one layer's float64 output per block of the fast path (cache-resident between passes).
+_CACHE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +196,21 @@ def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
     return arr
 
 
+@functools.lru_cache(maxsize=256)
+def _sum_bound(dense: DenseLayer, input_t: FixedType) -> int:
+    return dense_sum_bound(input_t, dense.weights_raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _scaled_parameters(
+    dense: DenseLayer, input_t: FixedType, out_t: FixedType
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Raw weights and bias as float64, scaled (exactly, by powers of two) to the output's LSB."""
+    prod_frac = input_t.frac + dense.weight_t.frac
+    weights = dense.weights_raw.astype(np.float64) * 2.0 ** (out_t.frac - prod_frac)
+    return weights, dense.bias_raw.astype(np.float64) * 2.0 ** (out_t.frac - dense.bias_t.frac)
+
+
 def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArray | None:
     """Dense (auto accumulator) + relu/linear in one step on float64 raws, or None where it does not apply.
 
@@ -210,12 +228,12 @@ def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArr
         or not (dense.accum_t == exact and dense.result_t == exact and act.input_t == exact)
         or not f64_eligible(exact, out_t)
         or out_t.frac > exact.frac
-        or dense_sum_bound(x.type, dense.weights_raw) >= 2**53
+        or _sum_bound(dense, x.type) >= 2**53
     ):
         return None
-    prod_frac = x.type.frac + dense.weight_t.frac
-    y = x.raw @ (dense.weights_raw.astype(np.float64) * 2.0 ** (out_t.frac - prod_frac))
-    y += dense.bias_raw.astype(np.float64) * 2.0 ** (out_t.frac - dense.bias_t.frac)
+    weights, bias = _scaled_parameters(dense, x.type, out_t)
+    y = x.raw @ weights
+    y += bias
     clamps_at_zero = not out_t.signed and out_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
     if act.function == "relu" and not clamps_at_zero:
         np.maximum(y, 0.0, out=y)
@@ -225,23 +243,35 @@ def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArr
     return FixedArray(q, out_t, NO_OVERFLOW)
 
 
+def _run_block(model: ModelDescription, batch: NDArray[np.float64]) -> FixedArray:
+    """All layers on one block of rows, fusing dense + relu/linear pairs (no overflow bookkeeping)."""
+    fx = model.input_t.from_float(batch, f64=True, track_overflow=False)
+    layers, i = model.layers, 0
+    while i < len(layers):
+        fused = _fused_dense_activation(layers[i], layers[i + 1], fx) if i + 1 < len(layers) else None
+        if fused is not None:
+            fx, i = fused, i + 2
+        else:
+            fx, _ = forward_fixed(layers[i], fx, count=False)
+            i += 1
+    return fx
+
+
 def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> Any:
     """Bit-accurate inference: inputs cast to the input type, then every layer as the firmware does it.
 
     Returns the output :class:`FixedArray`; with ``trace=True`` returns ``(output, traces)`` where
     ``traces`` has one :class:`LayerTrace` per layer (input cast first, named after the input).
     """
-    fx = model.input_t.from_float(_as_batch(model, x), f64=True)  # float64 raw where exact
+    batch = _as_batch(model, x)
     if not trace:
-        layers, i = model.layers, 0
-        while i < len(layers):
-            fused = _fused_dense_activation(layers[i], layers[i + 1], fx) if i + 1 < len(layers) else None
-            if fused is not None:
-                fx, i = fused, i + 2
-            else:
-                fx, _ = forward_fixed(layers[i], fx, count=False)
-                i += 1
-        return fx
+        # row blocks small enough that every intermediate stays in cache between the passes
+        widest = max([model.n_inputs] + [la.n_out if isinstance(la, DenseLayer) else la.n for la in model.layers])
+        rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
+        blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
+        raw = np.concatenate([b.raw for b in blocks]) if len(blocks) > 1 else blocks[0].raw
+        return FixedArray(raw, blocks[0].type, NO_OVERFLOW)
+    fx = model.input_t.from_float(batch, f64=True)  # float64 raw where exact
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
     for layer in model.layers:
         fx, overflows = forward_fixed(layer, fx)
