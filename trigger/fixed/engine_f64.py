@@ -67,8 +67,7 @@ def resolve_f64(
     """
     lo, hi = _saturation_limits(dst)
     if dst.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM):
-        clipped = np.maximum(q, float(lo), out=q if inplace and not track else None)  # faster than np.clip
-        np.minimum(clipped, float(hi), out=clipped)
+        clipped = np.clip(q, float(lo), float(hi), out=q if inplace and not track else None)
         return clipped, (clipped != q) if track else NO_OVERFLOW
     outside = (q > hi) | (q < lo)
     if dst.overflow is Overflow.AP_WRAP:
