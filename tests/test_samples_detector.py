@@ -51,8 +51,10 @@ def test_egamma_needs_em_deposit_and_isolation_sees_neighbours() -> None:
     towers[1, 1, 20, 20] = 40.0  # purely hadronic: no e/gamma
     eg = CaloModel().egammas(towers)
     assert [len(e) for e in eg] == [1, 1]
-    assert eg[0].iso[0] == pytest.approx(0.0)
-    assert eg[1].iso[0] == pytest.approx(0.5)
+    assert eg[0].relIso[0] == pytest.approx(0.0)
+    assert eg[1].relIso[0] == pytest.approx(0.5)
+    assert eg[0].iso[0] == 3  # loose and tight
+    assert eg[1].iso[0] == 0  # 0.5 fails both (loose < 0.30)
 
 
 def test_smearing_width_follows_stochastic_term() -> None:

@@ -12,7 +12,8 @@ The model (all numbers are parameters of :class:`CaloModel`):
 * **HT** = scalar sum of jets with pT > 30 GeV, |eta| < 2.4; **MET** = -vector sum of all
   towers (|eta| < 5).
 * **e/gamma**: ECAL towers above 2 GeV that are the maximum of their 3x3 ECAL neighbourhood,
-  |eta| < 2.5; ET = 3x3 ECAL sum; kept if H/E (3x3) < 0.25; ``iso`` = (7x7 total ET - ET)/ET.
+  |eta| < 2.5; ET = 3x3 ECAL sum; kept if H/E (3x3) < 0.25; ``relIso`` = (7x7 total ET - ET)/ET and
+  ``iso`` = 2-bit flag (2: relIso < 0.30 loose, 1: < 0.15 tight).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class CaloModel:
     eg_seed: float = 2.0
     eg_max_eta: float = 2.5
     eg_max_hoe: float = 0.25
+    eg_loose_iso: float = 0.30  # relIso below this sets hardware iso bit 1 (value 2): "LooseIso" seeds
+    eg_tight_iso: float = 0.15  # relIso below this sets bit 0 (value 1)
 
     def smear(self, truth: FloatArray, rng: np.random.Generator) -> FloatArray:
         """Measured tower ET, shape ``(n, 2, N_ETA, N_PHI)``, from true ET of the same shape."""
@@ -147,7 +150,11 @@ class CaloModel:
         return {"HT": ht, "MET": np.hypot(mex, mey), "METphi": np.arctan2(mey, mex)}
 
     def egammas(self, towers: FloatArray) -> ak.Array:
-        """L1 e/gamma candidates ``{pt, eta, phi, iso}`` per event, pT ordered."""
+        """L1 e/gamma candidates ``{pt, eta, phi, iso, relIso}`` per event, pT ordered.
+
+        ``relIso`` is the continuous ratio; ``iso`` the 2-bit hardware-like flag the menus cut on
+        (2 = loose, 1 = tight, 3 = both), as CMS L1 e/gamma ``hwIso``.
+        """
         em, had = towers[:, 0], towers[:, 1]
         n = em.shape[0]
         central = (np.abs(eta_centres()) < self.eg_max_eta)[None, :, None]
@@ -160,7 +167,8 @@ class CaloModel:
         tot7 = patch(em + had, ev, ie, ip, range(-3, 4), range(-3, 4)).sum(axis=(1, 2))
         keep = had3 < self.eg_max_hoe * et
         ev, ie, ip, et = ev[keep], ie[keep], ip[keep], et[keep]
-        iso = (tot7[keep] - et) / et
+        rel_iso = (tot7[keep] - et) / et
+        iso_bits = 2 * (rel_iso < self.eg_loose_iso) + 1 * (rel_iso < self.eg_tight_iso)
         order = np.lexsort((-et, ev))
         return _ragged(
             ev[order],
@@ -169,6 +177,7 @@ class CaloModel:
                 "pt": et[order].astype(np.float32),
                 "eta": eta_centres()[ie[order]].astype(np.float32),
                 "phi": phi_centres()[ip[order]].astype(np.float32),
-                "iso": iso[order].astype(np.float32),
+                "iso": iso_bits[order].astype(np.int32),
+                "relIso": rel_iso[order].astype(np.float32),
             },
         )
