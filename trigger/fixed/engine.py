@@ -257,8 +257,7 @@ def float_to_fixed(
     if saturating and 0 <= dst.frac < 1021:
         # Saturation needs no range pre-check: beyond 2**52 (> max) any rounding result clamps to the same
         # end, as does inf (the headers read it as 2**1024); a NaN survives the clamp and is caught after.
-        rounded = np.rint(y, out=y) if dst.rounding is Quantization.AP_RND_CONV else round_f64(y, dst.rounding)
-        q, over = resolve_f64(rounded, dst, track=track, inplace=True)
+        q, over = resolve_f64(round_f64(y, dst.rounding, inplace=True), dst, track=track, inplace=True)
         if np.isnan(q.sum()):
             _reject_nan(x)
         return (q if f64 else q.astype(np.int64)), over
@@ -269,8 +268,7 @@ def float_to_fixed(
         # already below a quarter LSB and changes no rounding decision, so no check is needed there.
         safe = 0 <= dst.frac < 1021
         if safe or not bool(((np.abs(y) < np.ldexp(1.0, -1022 + max(dst.frac, 0))) & (x != 0)).any()):
-            rounded = np.rint(y, out=y) if dst.rounding is Quantization.AP_RND_CONV else round_f64(y, dst.rounding)
-            q, over = resolve_f64(rounded, dst, track=track, inplace=True)
+            q, over = resolve_f64(round_f64(y, dst.rounding, inplace=True), dst, track=track, inplace=True)
             return (q if f64 else q.astype(np.int64)), over
     mag = np.abs(y)
     smallest = np.ldexp(1.0, -1022 + max(dst.frac, 0))

@@ -31,19 +31,23 @@ def f64_eligible(*types: FixedType) -> bool:
     return all(t.width <= F64_BITS and not t.is_int for t in types)
 
 
-def round_f64(y: F64, mode: Quantization) -> F64:
-    """Round exact values ``y`` (|y| < 2**52) to integers with ap_types' quantization ``mode``."""
+def round_f64(y: F64, mode: Quantization, inplace: bool = False) -> F64:
+    """Round exact values ``y`` (|y| < 2**52) to integers with ap_types' quantization ``mode``.
+
+    ``inplace=True`` lets the single-pass modes overwrite ``y`` (a temporary the caller owns).
+    """
+    out = y if inplace else None
     if mode is Quantization.AP_TRN:
-        return np.floor(y)
+        return np.floor(y, out=out)
     if mode is Quantization.AP_TRN_ZERO:
-        return np.trunc(y)
+        return np.trunc(y, out=out)
     if mode is Quantization.AP_RND_CONV:
-        return np.rint(y)  # IEEE round-half-even, exact
+        return np.rint(y, out=out)  # IEEE round-half-even, exact
     floor = np.floor(y)
     midpoint = floor + 0.5  # exact: |floor| < 2**52
     inc = _round_increment(mode, y > midpoint, y == midpoint, y < 0, np.zeros(0, dtype=bool))
-    out: F64 = floor + inc
-    return out
+    rounded: F64 = floor + inc
+    return rounded
 
 
 def _wrap_f64(q: F64, width: int, signed: bool, small: bool) -> F64:
@@ -81,8 +85,7 @@ def fixed_to_fixed_f64(v: F64, src: FixedType, dst: FixedType, track: bool = Tru
     rshift = min(max(shift, 0), src.width + 1)  # beyond the source width every decision is the same
     lshift = min(max(-shift, 0), dst.width + 1)
     if rshift:
-        scaled = v * 2.0**-rshift
-        q = np.rint(scaled, out=scaled) if dst.rounding is Quantization.AP_RND_CONV else round_f64(scaled, dst.rounding)
+        q = round_f64(v * 2.0**-rshift, dst.rounding, inplace=True)
     elif lshift:
         q = v * 2.0**lshift
     else:

@@ -19,7 +19,7 @@ from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, resolve_f64, round_f64
-from trigger.fixed.types import Overflow, Quantization
+from trigger.fixed.types import Overflow
 from trigger.nn.layers import Accumulation, ActivationLayer, DenseLayer, Layer, ModelDescription
 
 __all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "run_fixed", "run_float"]
@@ -238,7 +238,7 @@ def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArr
     if act.function == "relu" and not clamps_at_zero:
         np.maximum(y, 0.0, out=y)
     if out_t.frac < exact.frac:
-        y = np.rint(y, out=y) if out_t.rounding is Quantization.AP_RND_CONV else round_f64(y, out_t.rounding)
+        y = round_f64(y, out_t.rounding, inplace=True)
     q, _ = resolve_f64(y, out_t, track=False, inplace=True)
     return FixedArray(q, out_t, NO_OVERFLOW)
 
