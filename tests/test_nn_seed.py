@@ -14,7 +14,7 @@ from tests.rates_helpers import menu_yaml
 from trigger.errors import ConfigError
 from trigger.io import builtin_schema, open_dataset, read_chunk
 from trigger.io.files import WorkItem
-from trigger.menu import load_menu, make_algorithm
+from trigger.menu import Mode, load_menu, make_algorithm
 from trigger.processor import run
 from trigger.rates import RateProcessor
 
@@ -44,7 +44,7 @@ def test_features_and_outputs_match_a_hand_computation(dijet_sum: Path, toy_samp
     }
     algo = make_algorithm("nn", options)
     chunk = read_chunk(WorkItem(0, str(toy_sample), "Events", 0, 3_000), builtin_schema("l1emu"), algo.needs())
-    out = algo.evaluate(chunk, "both")
+    out = algo.evaluate(chunk, Mode.BOTH)
     pts = uproot.open(toy_sample)["Events"]["L1Jet_pt"].array(entry_stop=3_000).tolist()
     lead = [sorted(p, reverse=True)[:2] + [0.0] * (2 - min(len(p), 2)) for p in pts]
     np.testing.assert_allclose(out.float["out0"], [a + b for a, b in lead], rtol=1e-6)

@@ -100,7 +100,7 @@ def test_skip_bad_files_lists_them(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert f"note: skipped file {corrupt}" in out
     report = json.loads((tmp_path / "out" / "rates.json").read_text())
-    assert report["skipped_files"][0]["path"] == str(corrupt)
+    assert report["skipped"][0]["path"] == str(corrupt)
     assert report["events"] == 3
     assert report["seeds"][0]["raw"]["count"] == 2
     assert report["seeds"][0]["raw"]["sumw"] == 2.0
@@ -234,7 +234,7 @@ def test_corrupt_basket_mid_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main([*args, "-o", str(tmp_path / "b"), "--skip-bad-files"]) == 0
     out = capsys.readouterr().out
     report = json.loads((tmp_path / "b" / "rates.json").read_text())
-    skipped = report["skipped_files"]
+    skipped = report["skipped"]
     assert len(skipped) == 1 and re.search(r"c\.root:Events entries \d+-\d+$", skipped[0]["path"])
     assert "cannot read" in skipped[0]["reason"]
     assert report["events"] == 4_000  # one 2 000-event chunk skipped, listed, not silently dropped

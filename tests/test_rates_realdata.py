@@ -83,7 +83,7 @@ def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
     )
     mu = ak.zip({"pt": a.Muon_pt, "eta": a.Muon_eta, "phi": a.Muon_phi, "q": a.Muon_charge})
     jet = ak.zip({"pt": a.Jet_pt, "eta": a.Jet_eta, "phi": a.Jet_phi})
-    ht = ak.sum(jet.pt[(jet.pt > 30) & (abs(jet.eta) < 2.4)], axis=1)
+    ht = ak.sum(jet.pt[(jet.pt >= 30) & (abs(jet.eta) <= 2.4)], axis=1)  # the one convention: >=, <=
     expected: dict[str, np.ndarray] = {}
     expected["SingleMu20"] = _pairs_any((mu.pt >= 20) & (abs(mu.eta) <= 2.4))
     # two distinct muons: ordered pairs (i != j) from cartesian products of local indices

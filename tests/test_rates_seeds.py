@@ -13,7 +13,7 @@ import uproot
 
 from tests.rates_helpers import DEFAULT_MENU, menu_yaml
 from trigger.io import builtin_schema, open_dataset
-from trigger.menu import ScanTarget, load_menu
+from trigger.menu import Mode, ScanTarget, load_menu
 from trigger.processor import run
 from trigger.rates import RateProcessor, RateTable
 from trigger.rates.scan import Scan, ScanProcessor
@@ -188,7 +188,7 @@ def test_fixed_ht_algorithm_against_integer_arithmetic(toy_sample: Path) -> None
     from trigger.io.files import WorkItem
 
     chunk = read_chunk(WorkItem(0, str(toy_sample), "Events", 0, 2_000), builtin_schema("l1emu"), algo.needs())
-    out = algo.evaluate(chunk, "both")
+    out = algo.evaluate(chunk, Mode.BOTH)
     a = uproot.open(toy_sample)["Events"].arrays(["L1Jet_pt", "L1Jet_eta"], entry_stop=2_000)
     fixed, flt, truncated = [], [], 0
     for pts, etas in zip(a.L1Jet_pt.tolist(), a.L1Jet_eta.tolist(), strict=True):

@@ -8,12 +8,13 @@ here are keyed by chunk index, so results do not depend on the order an executor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from trigger.errors import BadInputFileError, L1EmuError
+from trigger.features import read_events
 from trigger.io.files import Dataset, WorkItem
-from trigger.io.reader import Chunk, Needs, read_chunk
+from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 
 __all__ = ["ChunkTask", "Processor", "RunResult", "run"]
@@ -35,7 +36,9 @@ class Processor(Protocol):
         """An accumulator that records an unreadable chunk (``--skip-bad-files``)."""
         ...
 
-    def postprocess(self, accumulator: Any) -> Any: ...
+    def postprocess(self, accumulator: Any) -> Any:
+        """The result: a dataclass with a ``skipped`` field, which :func:`run` fills."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class ChunkTask(Generic[A]):
 
     def __call__(self, item: WorkItem) -> tuple[int, A]:
         try:
-            chunk = read_chunk(item, self.schema, self.needs)
+            chunk = read_events(item, self.schema, self.needs)
         except BadInputFileError as exc:
             if not self.skip_bad_files:
                 raise
@@ -68,6 +71,7 @@ class ChunkTask(Generic[A]):
 @dataclass(frozen=True)
 class RunResult(Generic[R]):
     result: R
+    #: events processed (chunks skipped with ``--skip-bad-files`` not counted)
     events: int
     seconds: float
     chunks: int
@@ -94,4 +98,8 @@ def run(
     start = time.perf_counter()
     acc = ex(items, task, processor.empty(), progress=progress)
     seconds = time.perf_counter() - start
-    return RunResult(processor.postprocess(acc), sum(i.n for i in items), seconds, len(items))
+    result = processor.postprocess(acc)
+    # every result type carries ``skipped``: files that did not open, then chunks that did not read
+    result = replace(result, skipped=tuple(dataset.skipped) + tuple(result.skipped))
+    skipped_events = sum(i.n for i in items if any(i.describe() == p for p, _ in result.skipped))
+    return RunResult(result, sum(i.n for i in items) - skipped_events, seconds, len(items))

@@ -108,7 +108,7 @@ def run_processor(args: argparse.Namespace, processor: Any, dataset: Dataset) ->
         progress=progress,
         skip_bad_files=args.skip_bad_files,
     )
-    for path, reason in dataset.skipped + tuple(getattr(result.result, "skipped", ())):
+    for path, reason in result.result.skipped:
         print(f"note: skipped {path}: {reason}", file=sys.stderr)
     print(
         f"processed {result.events} events in {result.chunks} chunks, {result.seconds:.2f} s "

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from trigger.errors import ModelError
+from trigger.nn.arrays import load_samples
 
-__all__ = ["load_samples", "register"]
+__all__ = ["register"]
 
 
 def register(sub: Any) -> None:
@@ -28,21 +28,6 @@ def register(sub: Any) -> None:
         if name == "trace":
             p.add_argument("--input", type=Path, required=True, help=".npy of inputs (batch, n) to trace")
         p.set_defaults(func=func)
-
-
-def load_samples(path: Path) -> NDArray[np.float64]:
-    """A (batch, n) float array from a ``.npy`` file, with errors that name the file."""
-    if not path.is_file():
-        raise ModelError(f"{path}: no such file; expected a .npy array of shape (batch, n_inputs)")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise ModelError(f"{path}: not a readable .npy array ({exc})") from None
-    if array.ndim != 2 or array.dtype.kind not in "fiu":
-        raise ModelError(
-            f"{path}: expected a numeric array of shape (batch, n_inputs), got {array.dtype} {array.shape}"
-        )
-    return np.asarray(array, dtype=np.float64)
 
 
 def _model(args: argparse.Namespace) -> Any:

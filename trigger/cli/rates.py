@@ -26,11 +26,7 @@ def _rates(args: argparse.Namespace) -> int:
     processor = RateProcessor(menu, schema)
     dataset = dataset_for(args, processor, schema, inputs)
     result = run_processor(args, processor, dataset)
-    table = replace(
-        result.result,
-        skipped_files=dataset.skipped + result.result.skipped_files,
-        empty_files=dataset.empty,
-    )
+    table = replace(result.result, empty_files=dataset.empty)
     text = to_text(table)
     paths = write_atomic(
         outdir(args),

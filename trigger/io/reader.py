@@ -1,4 +1,7 @@
-"""Read one chunk: only the needed branches, assembled into collections and sums (no physics here).
+"""Read one chunk: only the needed branches, assembled into collections and stored sums (no physics here).
+
+Sums derived from objects (HT from jets) are not computed here: the features stage
+(:func:`trigger.features.read_events`) adds them with the framework's one cut convention.
 
 Non-finite values are counted per branch, never silently kept: objects with a non-finite pt, eta or
 phi are dropped from their collection, and a non-finite energy sum becomes NaN (it passes no cut).
@@ -90,17 +93,7 @@ def _collection(
     return coll[keep] if keep is not None else coll
 
 
-def _sum(
-    spec: SumSpec,
-    raw: Mapping[str, ak.Array],
-    colls: Mapping[str, ak.Array],
-    n: int,
-    nonfinite: dict[str, int],
-) -> NDArray[np.float64]:
-    if spec.from_collection is not None:
-        c = colls[spec.from_collection]
-        sel = (c.pt > spec.min_pt) & (abs(c.eta) < spec.max_abs_eta)
-        return np.asarray(ak.sum(c.pt[sel], axis=1), dtype=np.float64)
+def _sum(spec: SumSpec, raw: Mapping[str, ak.Array], n: int, nonfinite: dict[str, int]) -> NDArray[np.float64]:
     if spec.px is not None and spec.py is not None:
         value = np.hypot(np.asarray(raw[spec.px], np.float64), np.asarray(raw[spec.py], np.float64))
         name = spec.px
@@ -172,17 +165,19 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
             weight = np.where(bad, 0.0, weight)
     else:
         weight = np.ones(n, dtype=np.float64)
+    wanted_fields = {name: set(fields) | {"pt"} for name, fields in needs.collections.items()}
+    stored = {}
+    for name in needs.sums:
+        spec = schema.sums[name]
+        if spec.from_collection is None:
+            stored[name] = spec
+        else:  # derived by the features stage (trigger.features.sums) from the collection's pt and eta
+            wanted_fields.setdefault(spec.from_collection, {"pt"}).add("eta")
     colls = {
-        name: _collection(schema.collections[name], fields | {"pt"}, raw, nonfinite)
-        for name, fields in needs.collections.items()
+        name: _collection(schema.collections[name], frozenset(fields), raw, nonfinite)
+        for name, fields in wanted_fields.items()
     }
-    sums_needed = {s: schema.sums[s] for s in needs.sums}
-    for s in sums_needed.values():
-        if s.from_collection is not None and s.from_collection not in colls:
-            colls[s.from_collection] = _collection(
-                schema.collections[s.from_collection], frozenset({"pt", "eta"}), raw, nonfinite
-            )
-    sums = {name: _sum(spec, raw, colls, n, nonfinite) for name, spec in sums_needed.items()}
+    sums = {name: _sum(spec, raw, n, nonfinite) for name, spec in stored.items()}
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
     # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
     weighted = schema.weight is not None and bool(np.any(weight != 1.0))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from trigger.menu.algorithm import (
     Algorithm,
     AlgorithmOutput,
+    Exportable,
+    Mode,
     available_algorithms,
     make_algorithm,
-    register_algorithm,
 )
 from trigger.menu.evaluate import ScanTarget, SeedEvaluator, leg_mask
 from trigger.menu.load import MENU_VERSION, load_menu, parse_menu
@@ -19,8 +20,10 @@ __all__ = [
     "Algorithm",
     "AlgorithmOutput",
     "Cross",
+    "Exportable",
     "Leg",
     "Menu",
+    "Mode",
     "ScanTarget",
     "Seed",
     "SeedEvaluator",
@@ -30,5 +33,4 @@ __all__ = [
     "load_menu",
     "make_algorithm",
     "parse_menu",
-    "register_algorithm",
 ]

@@ -1,20 +1,25 @@
-"""The algorithm-seed interface: a small Protocol and a registry.
+"""The algorithm-seed interface: a small Protocol, the evaluation mode, and a plugin registry.
 
 An algorithm takes a chunk and returns per-event outputs in float, in fixed point, or both; a seed
-cuts on one output. Trained algorithms (the NN emulator, taggers, regressors) plug in by registering a
-factory::
+cuts on one output. Algorithms are plugins found through the entry-point group ``l1emu.algorithms``
+(``importlib.metadata``); each entry point names a factory ``(**options) -> Algorithm``. The built-ins
+are registered the same way, in ``pyproject.toml``::
 
-    @register_algorithm("my_tagger")
-    def _make(**options) -> Algorithm: ...
+    [project.entry-points."l1emu.algorithms"]
+    my_tagger = "my_package.tagger:make"
 
-Objects beyond an algorithm's fixed input slots are dropped in pt order and the affected events are
+so adding one edits no file of the framework. Objects beyond an algorithm's fixed input slots are
+dropped in pt order by the features stage (:mod:`trigger.features`) and the affected events are
 counted in ``AlgorithmOutput.truncated`` (the rate table reports them).
 """
 
 from __future__ import annotations
 
+import enum
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -25,10 +30,47 @@ from trigger.names import suggest
 
 if TYPE_CHECKING:
     from trigger.io.reader import Chunk, Needs
+    from trigger.nn.layers import ModelDescription
 
-__all__ = ["Algorithm", "AlgorithmOutput", "available_algorithms", "make_algorithm", "register_algorithm"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Algorithm",
+    "AlgorithmOutput",
+    "Exportable",
+    "Mode",
+    "available_algorithms",
+    "make_algorithm",
+    "options_key",
+]
 
-MODES = ("float", "fixed", "both")
+ENTRY_POINT_GROUP = "l1emu.algorithms"
+
+
+class Mode(enum.Enum):
+    """Which implementations of an algorithm a seed evaluates; with ``both`` the fixed one decides."""
+
+    FLOAT = "float"
+    FIXED = "fixed"
+    BOTH = "both"
+
+    @property
+    def wants_float(self) -> bool:
+        return self is not Mode.FIXED
+
+    @property
+    def wants_fixed(self) -> bool:
+        return self is not Mode.FLOAT
+
+    @property
+    def deciding(self) -> str:
+        """The output set a seed's decision reads: ``float`` only in float mode."""
+        return "float" if self is Mode.FLOAT else "fixed"
+
+    def __or__(self, other: Mode) -> Mode:
+        """The mode that serves two seeds sharing one algorithm instance."""
+        if self is other:
+            return self
+        return Mode.BOTH
 
 
 @dataclass
@@ -38,6 +80,9 @@ class AlgorithmOutput:
     float: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     fixed: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     truncated: int = 0
+
+    def values(self, which: str) -> dict[str, NDArray[np.float64]]:
+        return self.float if which == "float" else self.fixed
 
 
 @runtime_checkable
@@ -51,51 +96,85 @@ class Algorithm(Protocol):
         """The collections, fields and sums to read."""
         ...
 
-    def evaluate(self, chunk: Chunk, mode: str) -> AlgorithmOutput:
-        """Outputs for every event of ``chunk``; ``mode`` is ``float``, ``fixed`` or ``both``."""
+    def evaluate(self, chunk: Chunk, mode: Mode) -> AlgorithmOutput:
+        """Outputs for every event of ``chunk`` in the implementations ``mode`` asks for."""
         ...
 
 
-_REGISTRY: dict[str, Callable[..., Algorithm]] = {}
-_BUILTINS_LOADED = False
+@runtime_checkable
+class Exportable(Protocol):
+    """An algorithm whose firmware is generated: the description the HLS writer reads, and its inputs.
+
+    ``firmware()`` is the same description the algorithm's fixed path runs, so exporting it and
+    C-simulating it on ``firmware_inputs(chunk)`` checks the algorithm itself; its outputs are
+    ``outputs`` in order.
+    """
+
+    name: str
+    outputs: tuple[str, ...]
+
+    def firmware(self) -> ModelDescription:
+        """The fixed-point description (layers, types) the firmware is generated from."""
+        ...
+
+    def firmware_inputs(self, chunk: Chunk) -> NDArray[np.float64]:
+        """The (n_events, n_inputs) values the firmware reads, before the cast to its input type."""
+        ...
 
 
-def register_algorithm(name: str) -> Callable[[Callable[..., Algorithm]], Callable[..., Algorithm]]:
-    """Decorator: register a factory ``(**options) -> Algorithm`` under ``name``."""
-
-    def deco(factory: Callable[..., Algorithm]) -> Callable[..., Algorithm]:
-        _REGISTRY[name] = factory
-        return factory
-
-    return deco
+def options_key(options: Mapping[str, Any]) -> str:
+    """A canonical spelling of an algorithm's options: equal options, one instance."""
+    return json.dumps(dict(options), sort_keys=True, default=str)
 
 
-def _load_builtins() -> None:
-    global _BUILTINS_LOADED
-    if not _BUILTINS_LOADED:
-        _BUILTINS_LOADED = True
-        import algorithms.fixed_ht
-        import algorithms.nn_seed  # noqa: F401
+_FACTORIES: dict[str, Callable[..., Algorithm]] | None = None
+_INSTANCES: dict[tuple[str, str], Algorithm] = {}
+
+
+def _factories() -> dict[str, Callable[..., Algorithm]]:
+    """The registered factories, loaded once per process from the entry points."""
+    global _FACTORIES
+    if _FACTORIES is None:
+        found: dict[str, Callable[..., Algorithm]] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                found[ep.name] = ep.load()
+            except Exception as exc:
+                raise ConfigError(
+                    f"algorithm plugin {ep.name!r} ({ep.value}, from distribution "
+                    f"{ep.dist.name if ep.dist else '?'}) does not load: {type(exc).__name__}: {exc}"
+                ) from None
+        _FACTORIES = found
+    return _FACTORIES
 
 
 def available_algorithms() -> list[str]:
-    _load_builtins()
-    return sorted(_REGISTRY)
+    """Names of the registered algorithms (entry-point group ``l1emu.algorithms``)."""
+    return sorted(_factories())
 
 
 def make_algorithm(name: str, options: Mapping[str, Any] | None = None, where: str = "") -> Algorithm:
-    """Build a registered algorithm; unknown names and bad options are errors that say where."""
-    _load_builtins()
+    """The algorithm ``name`` built with ``options``: once per process for equal (name, options).
+
+    Unknown names list the registered ones; bad options are :class:`ConfigError` saying where.
+    """
+    factories = _factories()
     prefix = f"{where}: " if where else ""
-    if name not in _REGISTRY:
+    if name not in factories:
         raise UnknownAlgorithmError(
-            f"{prefix}unknown algorithm {name!r}{suggest(name, _REGISTRY)} "
-            f"(registered: {', '.join(sorted(_REGISTRY)) or 'none'})"
+            f"{prefix}unknown algorithm {name!r}{suggest(name, factories)} "
+            f"(registered: {', '.join(sorted(factories)) or 'none'}; plugins register in the entry-point "
+            f"group {ENTRY_POINT_GROUP!r})"
         )
+    opts = dict(options or {})
+    key = (name, options_key(opts))
+    if key in _INSTANCES:
+        return _INSTANCES[key]
     try:
-        algo = _REGISTRY[name](**dict(options or {}))
+        algo = factories[name](**opts)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{prefix}bad options for algorithm {name!r}: {exc}") from None
     if not isinstance(algo, Algorithm):
         raise ConfigError(f"{prefix}factory for {name!r} did not return an Algorithm (got {type(algo).__name__})")
+    _INSTANCES[key] = algo
     return algo

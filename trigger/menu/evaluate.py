@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from trigger.errors import AlgorithmError, L1EmuError, UnknownNameError
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
-from trigger.menu.algorithm import Algorithm, AlgorithmOutput, make_algorithm
+from trigger.menu.algorithm import Algorithm, AlgorithmOutput, Mode, make_algorithm
 from trigger.menu.flat import Flat, cached_count, cached_mask, flat_view, leg_mask_flat, per_event_max
 from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed
 
@@ -74,7 +74,9 @@ class SeedEvaluator:
     def __init__(self, menu: Menu, schema: Schema) -> None:
         self.menu = menu
         self.schema = schema
-        self._algos: dict[AlgoCut, Algorithm] = {}
+        #: one instance per (name, options), and the union of the modes of the seeds that use it
+        self._algos: dict[tuple[str, str], Algorithm] = {}
+        self._modes: dict[tuple[str, str], Mode] = {}
         for seed in menu.seeds:
             where = f" (seed {seed.name})"
             for leg in seed.legs:
@@ -94,9 +96,9 @@ class SeedEvaluator:
             for s in seed.sums:
                 schema.sum(s.sum, where)
             if seed.algorithm is not None:
-                self._algos[seed.algorithm] = make_algorithm(
-                    seed.algorithm.name, seed.algorithm.kwargs, f"seed {seed.name}"
-                )
+                key = seed.algorithm.instance
+                self._algos[key] = make_algorithm(seed.algorithm.name, seed.algorithm.kwargs, f"seed {seed.name}")
+                self._modes[key] = self._modes.get(key, seed.algorithm.mode) | seed.algorithm.mode
 
     # ------------------------------------------------------------ needs
     def needs(self, seeds: Sequence[Seed] | None = None) -> Needs:
@@ -112,31 +114,34 @@ class SeedEvaluator:
                 cols[c] = {x for x in f if x in have}
             out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums))
             if seed.algorithm is not None:
-                out = out | self._algos[seed.algorithm].needs()
+                out = out | self._algos[seed.algorithm.instance].needs()
         return out
 
     # ------------------------------------------------------------ algorithms
-    def algorithm_outputs(self, chunk: Chunk) -> dict[AlgoCut, AlgorithmOutput]:
-        out: dict[AlgoCut, AlgorithmOutput] = {}
-        for cut, algo in self._algos.items():
+    def algorithm_outputs(self, chunk: Chunk) -> dict[tuple[str, str], AlgorithmOutput]:
+        """Every algorithm instance evaluated once on ``chunk``, keyed by :attr:`AlgoCut.instance`."""
+        out: dict[tuple[str, str], AlgorithmOutput] = {}
+        for key, algo in self._algos.items():
             try:
-                out[cut] = algo.evaluate(chunk, cut.mode)
+                out[key] = algo.evaluate(chunk, self._modes[key])
             except L1EmuError:
                 raise
             except Exception as exc:
                 raise AlgorithmError(
-                    f"algorithm {cut.name!r} failed on {chunk.item.describe()}: {type(exc).__name__}: {exc}"
+                    f"algorithm {key[0]!r} failed on {chunk.item.describe()}: {type(exc).__name__}: {exc}"
                 ) from exc
         return out
 
     @staticmethod
-    def algorithm_value(cut: AlgoCut, out: AlgorithmOutput, which: str | None = None) -> NDArray[np.float64]:
-        which = which or ("float" if cut.mode == "float" else "fixed")
-        return (out.float if which == "float" else out.fixed)[cut.output]
+    def algorithm_value(
+        cut: AlgoCut, algos: Mapping[tuple[str, str], AlgorithmOutput], which: str | None = None
+    ) -> NDArray[np.float64]:
+        """The output ``cut`` reads: float or fixed as ``which`` says, else as the cut's mode decides."""
+        return algos[cut.instance].values(which or cut.mode.deciding)[cut.output]
 
     # ------------------------------------------------------------ decisions
     def decision(
-        self, seed: Seed, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput], which: str | None = None
+        self, seed: Seed, chunk: Chunk, algos: Mapping[tuple[str, str], AlgorithmOutput], which: str | None = None
     ) -> NDArray[np.bool_]:
         """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
         ok = np.ones(chunk.n, dtype=bool)
@@ -144,13 +149,13 @@ class SeedEvaluator:
             v = chunk.sums[s.sum]
             ok &= (v >= s.min) & (v < s.max)
         if seed.algorithm is not None:
-            ok &= self.algorithm_value(seed.algorithm, algos[seed.algorithm], which) >= seed.algorithm.min
+            ok &= self.algorithm_value(seed.algorithm, algos, which) >= seed.algorithm.min
         if seed.legs:
             ok &= self._legs_value(seed, chunk, None) > NEG
         return ok
 
     def value(
-        self, seed: Seed, target: ScanTarget, chunk: Chunk, algos: Mapping[AlgoCut, AlgorithmOutput]
+        self, seed: Seed, target: ScanTarget, chunk: Chunk, algos: Mapping[tuple[str, str], AlgorithmOutput]
     ) -> NDArray[np.float64]:
         """Per event, the highest target threshold at which the seed still fires (-inf: never)."""
         rest = seed
@@ -163,7 +168,7 @@ class SeedEvaluator:
         elif target.kind == "algorithm":
             assert seed.algorithm is not None
             rest = replace(seed, algorithm=None)
-            val = self.algorithm_value(seed.algorithm, algos[seed.algorithm]).astype(np.float64)
+            val = self.algorithm_value(seed.algorithm, algos).astype(np.float64)
         else:
             val = self._legs_value(seed, chunk, target.index)
             rest = replace(seed, legs=())

@@ -17,6 +17,7 @@ from typing import Any
 
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError
+from trigger.menu.algorithm import Mode
 from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut
 
 __all__ = ["MENU_VERSION", "load_menu", "parse_menu"]
@@ -81,9 +82,11 @@ def _algorithm(v: Validator, d: Any, path: str) -> AlgoCut:
 
     d = v.mapping(d, path)
     v.keys(d, path, ("name", "output", "min", "mode", "options"), ("name", "min"))
-    mode = v.string(d, "mode", path, "fixed")
-    if mode not in ("float", "fixed", "both"):
-        raise v.fail(join(path, "mode"), "one of float, fixed, both", mode)
+    text = v.string(d, "mode", path, Mode.FIXED.value)
+    try:
+        mode = Mode(text)
+    except ValueError:
+        raise v.fail(join(path, "mode"), f"one of {', '.join(m.value for m in Mode)}", text) from None
     options = dict(v.mapping(d.get("options", {}), join(path, "options")))
     name = v.string(d, "name", path)
     algo = make_algorithm(name, options, where=f"{v.source}: {path}")

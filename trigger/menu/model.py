@@ -8,10 +8,11 @@ allowed set, and its bx equals the leg's bx (when the collection has a bx). A su
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from trigger.menu.algorithm import Mode, options_key
 
 __all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Seed", "SumCut"]
 
@@ -85,15 +86,20 @@ class AlgoCut:
     name: str
     output: str
     min: float
-    mode: str = "fixed"
+    mode: Mode = Mode.FIXED
     options: tuple[tuple[str, Any], ...] = ()
 
     @property
     def kwargs(self) -> dict[str, Any]:
         return dict(self.options)
 
+    @property
+    def instance(self) -> tuple[str, str]:
+        """Which algorithm instance serves this cut: one per (name, options), whatever the threshold."""
+        return (self.name, options_key(self.kwargs))
+
     def __hash__(self) -> int:  # options may hold lists and mappings (e.g. an NN seed's inputs and config)
-        return hash((self.name, self.output, self.min, self.mode, json.dumps(self.kwargs, sort_keys=True, default=str)))
+        return hash((*self.instance, self.output, self.min, self.mode))
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def _budget_line(t: RateTable) -> str:
 
 def _notes(t: RateTable) -> list[str]:
     out = []
-    for path, why in t.skipped_files:
+    for path, why in t.skipped:
         out.append(f"skipped file {path}: {why}")
     for path in t.empty_files:
         out.append(f"empty tree in {path}")

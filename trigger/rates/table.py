@@ -62,7 +62,8 @@ class RateTable:
     total_raw: Rate
     total_prescaled: Rate
     nonfinite: dict[str, int] = field(default_factory=dict)
-    skipped_files: tuple[tuple[str, str], ...] = ()
+    #: unreadable files and chunks (``--skip-bad-files``), with the reason; filled by the event loop
+    skipped: tuple[tuple[str, str], ...] = ()
     empty_files: tuple[str, ...] = ()
 
     @property
@@ -73,7 +74,7 @@ class RateTable:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["headroom_khz"] = self.headroom_khz
-        d["skipped_files"] = [{"path": p, "reason": r} for p, r in self.skipped_files]
+        d["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
         return d
 
 
@@ -131,6 +132,6 @@ def build_table(
         total_raw=rate(s.total_raw),
         total_prescaled=rate(s.total_prescaled),
         nonfinite=dict(s.nonfinite),
-        skipped_files=tuple(skipped) + tuple(s.skipped),
+        skipped=tuple(skipped) + tuple(s.skipped),
         empty_files=empty,
     )

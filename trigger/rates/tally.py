@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
+from trigger.menu.algorithm import Mode
 from trigger.menu.evaluate import SeedEvaluator
 from trigger.menu.model import Menu
 from trigger.rates.prescale import SCALE
@@ -159,7 +160,7 @@ def columns_for(menu: Menu) -> tuple[tuple[str, ...], tuple[tuple[int, int, int]
     cols = [s.name for s in menu.seeds]
     pairs = []
     for j, s in enumerate(menu.seeds):
-        if s.algorithm is not None and s.algorithm.mode == "both":
+        if s.algorithm is not None and s.algorithm.mode is Mode.BOTH:
             pairs.append((j, len(cols), len(cols) + 1))
             cols += [f"{s.name}@float", f"{s.name}@fixed"]
     return tuple(cols), tuple(pairs)
@@ -188,10 +189,10 @@ class RateProcessor:
         truncated: dict[str, int] = {}
         for s in self.menu.seeds:
             if s.algorithm is not None:
-                out = algos[s.algorithm]
+                out = algos[s.algorithm.instance]
                 if out.truncated:
                     truncated[s.name] = out.truncated
-                if s.algorithm.mode == "both":
+                if s.algorithm.mode is Mode.BOTH:
                     cols.append(ev.decision(s, chunk, algos, "float"))
                     cols.append(ev.decision(s, chunk, algos, "fixed"))
         mat = np.stack(cols, axis=1)

@@ -1,0 +1,130 @@
+"""Named input blocks of an algorithm and the matrix they make from a chunk.
+
+Blocks are concatenated in the order given:
+
+* ``{sum: HT}``: an energy sum per event;
+* ``{event: nPileup}``: a per-event branch;
+* ``{collection: jets, fields: [pt, eta, phi], slots: 4, min_pt: 30, max_abs_eta: 2.4}``: fixed
+  object slots (:mod:`trigger.features.slots`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.features.cuts import ObjectCut
+from trigger.features.slots import ObjectSlots, leading
+from trigger.io.reader import Chunk, Needs
+
+__all__ = ["EventSum", "EventValue", "FeatureSet", "parse_features"]
+
+
+@dataclass(frozen=True)
+class EventSum:
+    """One energy sum (stored or derived) per event."""
+
+    name: str
+    width = 1
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+@dataclass(frozen=True)
+class EventValue:
+    """One per-event branch (e.g. the pile-up count)."""
+
+    name: str
+    width = 1
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+Block = EventSum | EventValue | ObjectSlots
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """Blocks in order: what to read, and the (n_events, width) matrix with the truncation count."""
+
+    blocks: tuple[Block, ...]
+
+    @property
+    def width(self) -> int:
+        return sum(b.width for b in self.blocks)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for b in self.blocks for name in b.names)
+
+    def needs(self) -> Needs:
+        collections: dict[str, frozenset[str]] = {}
+        for b in self.blocks:
+            if isinstance(b, ObjectSlots):
+                collections[b.collection] = collections.get(b.collection, frozenset()) | b.read_fields()
+        sums = frozenset(b.name for b in self.blocks if isinstance(b, EventSum))
+        events = frozenset(b.name for b in self.blocks if isinstance(b, EventValue))
+        return Needs(collections, sums, events)
+
+    def matrix(self, chunk: Chunk) -> tuple[NDArray[np.float64], int]:
+        """The inputs of every event, non-finite values as 0, and the number of events truncated."""
+        parts, truncated = [], np.zeros(chunk.n, dtype=bool)
+        for b in self.blocks:
+            if isinstance(b, ObjectSlots):
+                m, cut = leading(chunk.collections[b.collection], b.fields, b.slots, b.cut)
+                parts.append(m)
+                truncated |= cut
+            else:
+                source = chunk.sums if isinstance(b, EventSum) else chunk.event
+                parts.append(np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n, 1))
+        x = np.concatenate(parts, axis=1) if parts else np.zeros((chunk.n, 0))
+        np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        return x, int(truncated.sum())
+
+
+def _number(spec: Mapping[str, Any], key: str, where: str, default: float) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ValueError(f"{where}.{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def parse_features(specs: Any) -> FeatureSet:
+    """Validate an ``inputs`` list; errors say which entry and what is expected."""
+    if not isinstance(specs, Sequence) or isinstance(specs, str) or not specs:
+        raise ValueError("inputs must be a non-empty list of {sum: NAME}, {event: NAME} or {collection: ...}")
+    blocks: list[Block] = []
+    for i, spec in enumerate(specs):
+        where = f"inputs[{i}]"
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"{where}: expected a mapping, got {spec!r}")
+        if "sum" in spec:
+            blocks.append(EventSum(str(spec["sum"])))
+            continue
+        if "event" in spec:
+            blocks.append(EventValue(str(spec["event"])))
+            continue
+        if "collection" not in spec:
+            raise ValueError(f"{where}: expected one of the keys sum, event, collection; got {sorted(spec)}")
+        unknown = sorted(set(spec) - {"collection", "fields", "slots", "min_pt", "max_abs_eta"})
+        if unknown:
+            allowed = "collection, fields, slots, min_pt, max_abs_eta"
+            raise ValueError(f"{where}: unknown keys {unknown} (allowed: {allowed})")
+        fields = spec.get("fields", ["pt", "eta", "phi"])
+        if not isinstance(fields, Sequence) or isinstance(fields, str) or not fields:
+            raise ValueError(f"{where}.fields: expected a non-empty list of field names, got {fields!r}")
+        slots = spec.get("slots", 1)
+        if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
+            raise ValueError(f"{where}.slots: expected a positive integer, got {slots!r}")
+        cut = ObjectCut(_number(spec, "min_pt", where, 0.0), _number(spec, "max_abs_eta", where, math.inf))
+        blocks.append(ObjectSlots(str(spec["collection"]), tuple(str(f) for f in fields), slots, cut))
+    return FeatureSet(tuple(blocks))
