@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from trigger import __version__
-from trigger.cli import efficiency, fixed, generate, hls, nn, rates, scan
+from trigger.cli import efficiency, fixed, generate, hls, nn, rates, scan, workflows
 from trigger.errors import L1EmuError
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (fixed, nn, hls, generate, rates, scan, efficiency)
+_GROUPS = (fixed, nn, hls, generate, rates, scan, efficiency, workflows)
 
 
 def build_parser() -> argparse.ArgumentParser:

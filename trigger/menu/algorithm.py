@@ -19,7 +19,6 @@ import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -27,6 +26,7 @@ from numpy.typing import NDArray
 
 from trigger.errors import ConfigError, UnknownAlgorithmError
 from trigger.names import suggest
+from trigger.plugins import load_group
 
 if TYPE_CHECKING:
     from trigger.io.reader import Chunk, Needs
@@ -102,16 +102,13 @@ class Algorithm(Protocol):
 
 
 @runtime_checkable
-class Exportable(Protocol):
+class Exportable(Algorithm, Protocol):
     """An algorithm whose firmware is generated: the description the HLS writer reads, and its inputs.
 
     ``firmware()`` is the same description the algorithm's fixed path runs, so exporting it and
     C-simulating it on ``firmware_inputs(chunk)`` checks the algorithm itself; its outputs are
     ``outputs`` in order.
     """
-
-    name: str
-    outputs: tuple[str, ...]
 
     def firmware(self) -> ModelDescription:
         """The fixed-point description (layers, types) the firmware is generated from."""
@@ -135,16 +132,7 @@ def _factories() -> dict[str, Callable[..., Algorithm]]:
     """The registered factories, loaded once per process from the entry points."""
     global _FACTORIES
     if _FACTORIES is None:
-        found: dict[str, Callable[..., Algorithm]] = {}
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                found[ep.name] = ep.load()
-            except Exception as exc:
-                raise ConfigError(
-                    f"algorithm plugin {ep.name!r} ({ep.value}, from distribution "
-                    f"{ep.dist.name if ep.dist else '?'}) does not load: {type(exc).__name__}: {exc}"
-                ) from None
-        _FACTORIES = found
+        _FACTORIES = load_group(ENTRY_POINT_GROUP)
     return _FACTORIES
 
 

@@ -1,0 +1,31 @@
+"""Entry-point groups: how algorithms and their training/evaluation commands plug in without edits.
+
+``l1emu.algorithms`` names algorithm factories (:mod:`trigger.menu.algorithm`); ``l1emu.train`` and
+``l1emu.evaluate`` name functions ``register(parser)`` that add a sub-command's arguments and set its
+``func`` (``l1emu train jet-tagger ...``). Entry-point modules should import heavy packages lazily:
+the command line loads them all to build its parser.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any
+
+from trigger.errors import ConfigError
+
+__all__ = ["load_group"]
+
+
+def load_group(group: str) -> dict[str, Any]:
+    """Every entry point of ``group``, loaded; a plugin that fails to load is an error naming it."""
+    found: dict[str, Any] = {}
+    for ep in entry_points(group=group):
+        try:
+            found[ep.name] = ep.load()
+        except Exception as exc:
+            dist = ep.dist.name if ep.dist else "?"
+            raise ConfigError(
+                f"plugin {ep.name!r} of entry-point group {group!r} ({ep.value}, distribution {dist}) "
+                f"does not load: {type(exc).__name__}: {exc}"
+            ) from None
+    return found
