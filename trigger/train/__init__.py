@@ -10,12 +10,17 @@ from __future__ import annotations
 from trigger.train.convert import exact_forward, load_qat_model, qat_precisions, to_description
 from trigger.train.layers import QACTIVATIONS, QActivation, QDense, QInput
 from trigger.train.mlp import DEFAULT_ACTIVATION, DEFAULT_WEIGHT, qat_mlp
+from trigger.train.prune import ConstantSparsity, PolynomialDecay, Pruning, PruningSchedule, prune_layer, sparsity
 from trigger.train.quantize import as_type, fixed_quantize
 
 __all__ = [
     "DEFAULT_ACTIVATION",
     "DEFAULT_WEIGHT",
     "QACTIVATIONS",
+    "ConstantSparsity",
+    "PolynomialDecay",
+    "Pruning",
+    "PruningSchedule",
     "QActivation",
     "QDense",
     "QInput",
@@ -23,7 +28,9 @@ __all__ = [
     "exact_forward",
     "fixed_quantize",
     "load_qat_model",
+    "prune_layer",
     "qat_mlp",
     "qat_precisions",
+    "sparsity",
     "to_description",
 ]
