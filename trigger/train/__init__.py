@@ -12,6 +12,7 @@ from trigger.train.layers import QACTIVATIONS, QActivation, QDense, QInput
 from trigger.train.mlp import DEFAULT_ACTIVATION, DEFAULT_WEIGHT, qat_mlp
 from trigger.train.prune import ConstantSparsity, PolynomialDecay, Pruning, PruningSchedule, prune_layer, sparsity
 from trigger.train.quantize import as_type, fixed_quantize
+from trigger.train.scan import PrecisionScan, accuracy, plot_precision_scan, precision_scan
 
 __all__ = [
     "DEFAULT_ACTIVATION",
@@ -19,15 +20,19 @@ __all__ = [
     "QACTIVATIONS",
     "ConstantSparsity",
     "PolynomialDecay",
+    "PrecisionScan",
     "Pruning",
     "PruningSchedule",
     "QActivation",
     "QDense",
     "QInput",
+    "accuracy",
     "as_type",
     "exact_forward",
     "fixed_quantize",
     "load_qat_model",
+    "plot_precision_scan",
+    "precision_scan",
     "prune_layer",
     "qat_mlp",
     "qat_precisions",
