@@ -3,6 +3,10 @@
 Supported: InputLayer, Dense (with or without ``activation=``), Activation / ReLU / Softmax layers
 with relu, linear, sigmoid, tanh, softmax, BatchNormalization right after a Dense (folded into its
 weights), Dropout (dropped).  Anything else raises :class:`ModelError` naming the layer.
+
+Quantization-aware layers (:mod:`trigger.train.layers`) describe themselves through ``l1emu_spec()``;
+they are read only with ``qat=True`` (what :func:`trigger.train.to_description` passes, together with
+the precisions they declare), so their trained precisions are never silently replaced.
 """
 
 from __future__ import annotations
@@ -43,10 +47,19 @@ def _unsupported(layer: Any, why: str = "") -> ModelError:
     )
 
 
-def network_from_keras(model: Any) -> NetworkSpec:
-    """Describe a feed-forward Keras 3 model (or the path of a ``.keras`` file) as float layers."""
+def _register_qat_layers() -> None:
+    """Import the QAT layers (registered Keras serializables) so ``.keras`` files holding them load."""
+    import trigger.train.layers  # noqa: F401
+
+
+def network_from_keras(model: Any, *, qat: bool = False) -> NetworkSpec:
+    """Describe a feed-forward Keras 3 model (or the path of a ``.keras`` file) as float layers.
+
+    ``qat=True`` also reads quantization-aware layers (their float weights; pruned weights are zeros).
+    """
     keras = _keras()
     if isinstance(model, (str, Path)):
+        _register_qat_layers()
         path = Path(model)
         if not path.is_file():
             raise ModelError(f"{path}: no such Keras model file")
@@ -65,6 +78,13 @@ def network_from_keras(model: Any) -> NetworkSpec:
         kind = type(layer).__name__
         if kind == "InputLayer":
             input_name = layer.name
+        elif hasattr(layer, "l1emu_spec"):
+            if not qat:
+                raise ModelError(
+                    f"layer {layer.name!r} of type {kind} is a quantization-aware layer with its own precisions; "
+                    "convert the model with trigger.train.to_description(model, config) so they become the HLS config"
+                )
+            layers.extend(layer.l1emu_spec())
         elif kind == "Dropout":
             continue
         elif kind == "Dense":
