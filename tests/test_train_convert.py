@@ -20,6 +20,7 @@ import keras
 from trigger.errors import ConfigError, ModelError
 from trigger.fixed import FixedType
 from trigger.nn import DenseLayer, from_keras, run_fixed
+from trigger.nn.keras_import import network_from_keras
 from trigger.train import QActivation, QDense, QInput, exact_forward, load_qat_model, qat_mlp, to_description
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
@@ -95,7 +96,7 @@ def test_logits_equal_run_fixed_bit_for_bit(trained: tuple[str, Any]) -> None:
     assert np.mean(f32 != fixed) < 0.01
 
 
-def test_keras_file_round_trip_and_from_keras_points_to_to_description(
+def test_keras_file_round_trip_and_from_keras_keeps_the_trained_precisions(
     trained: tuple[str, Any], tmp_path: Path
 ) -> None:
     _, model = trained
@@ -105,8 +106,9 @@ def test_keras_file_round_trip_and_from_keras_points_to_to_description(
     loaded = load_qat_model(path)
     np.testing.assert_array_equal(exact_forward(loaded, x), exact_forward(model, x))
     np.testing.assert_array_equal(run_fixed(to_description(path), x).raw, run_fixed(to_description(model), x).raw)
+    np.testing.assert_array_equal(run_fixed(from_keras(path), x).raw, run_fixed(to_description(model), x).raw)
     with pytest.raises(ModelError, match=r"'input_cast' of type QInput is a quantization-aware layer.*to_description"):
-        from_keras(path)
+        network_from_keras(path)
 
 
 def _small(relu_result: str | None = None, dense_result: str | None = None) -> Any:

@@ -56,7 +56,15 @@ __all__ = [
 def from_keras(
     model: Any, config: HLSConfig | dict[str, Any] | str | None = None, calibration: ArrayLike | None = None
 ) -> ModelDescription:
-    """A Keras 3 model (object or ``.keras`` path) with an hls4ml-style config, ready to emulate or emit."""
-    from trigger.nn.keras_import import network_from_keras
+    """A Keras 3 model (object or ``.keras`` path) with an hls4ml-style config, ready to emulate or emit.
 
-    return build_model(network_from_keras(model), config, calibration)
+    A model with quantization-aware layers (:mod:`trigger.train`) keeps the precisions it was trained
+    with: it goes through :func:`trigger.train.to_description`.
+    """
+    from trigger.nn.keras_import import network_from_keras
+    from trigger.train.convert import is_qat_model, load_qat_model, to_description
+
+    loaded = load_qat_model(model)
+    if is_qat_model(loaded):
+        return to_description(loaded, config, calibration)
+    return build_model(network_from_keras(loaded), config, calibration)

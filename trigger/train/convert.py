@@ -41,6 +41,11 @@ def load_qat_model(model: Any) -> Any:
         raise ModelError(f"{path}: cannot load as a Keras 3 model ({type(exc).__name__}: {exc})") from None
 
 
+def is_qat_model(model: Any) -> bool:
+    """Whether ``model`` (a loaded Keras model) holds any quantization-aware layer of ours."""
+    return any(isinstance(layer, (QInput, QDense, QActivation)) for layer in model.layers)
+
+
 def _computing_layers(model: Any) -> list[Any]:
     return [la for la in model.layers if type(la).__name__ != "InputLayer"]
 
