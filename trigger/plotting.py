@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from trigger.rates.efficiency import Efficiency
     from trigger.rates.scan import Scan
 
-__all__ = ["plot_efficiency", "plot_scan"]
+__all__ = ["figure_files", "plot_efficiency", "plot_scan", "pyplot"]
 
 
 def _setup() -> tuple[Any, Any]:
@@ -23,6 +23,16 @@ def _setup() -> tuple[Any, Any]:
     hep = import_optional("mplhep")
     plt.style.use(hep.style.CMS)
     return plt, hep
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot (Agg) in the CMS style, for plots of other modules (ROCs, precision scans)."""
+    return _setup()[0]
+
+
+def figure_files(fig: Any, stem: Path) -> dict[str, bytes]:
+    """The figure as ``{stem}.png`` and ``{stem}.pdf`` bytes, for :func:`trigger.rates.write_atomic`."""
+    return _save(fig, stem)
 
 
 def _save(fig: Any, stem: Path) -> dict[str, bytes]:

@@ -13,19 +13,28 @@ from typing import Any
 
 from trigger.errors import ConfigError
 
-__all__ = ["load_group"]
+__all__ = ["load_group", "try_load_group"]
 
 
-def load_group(group: str) -> dict[str, Any]:
-    """Every entry point of ``group``, loaded; a plugin that fails to load is an error naming it."""
+def try_load_group(group: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every entry point of ``group`` loaded, and, for those that fail to load, a message naming them."""
     found: dict[str, Any] = {}
+    broken: dict[str, str] = {}
     for ep in entry_points(group=group):
         try:
             found[ep.name] = ep.load()
         except Exception as exc:
             dist = ep.dist.name if ep.dist else "?"
-            raise ConfigError(
+            broken[ep.name] = (
                 f"plugin {ep.name!r} of entry-point group {group!r} ({ep.value}, distribution {dist}) "
                 f"does not load: {type(exc).__name__}: {exc}"
-            ) from None
+            )
+    return found, broken
+
+
+def load_group(group: str) -> dict[str, Any]:
+    """Every entry point of ``group``, loaded; a plugin that fails to load is an error naming it."""
+    found, broken = try_load_group(group)
+    if broken:
+        raise ConfigError("; ".join(broken.values()))
     return found

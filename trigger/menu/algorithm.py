@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from trigger.errors import ConfigError, UnknownAlgorithmError
 from trigger.names import suggest
-from trigger.plugins import load_group
+from trigger.plugins import try_load_group
 
 if TYPE_CHECKING:
     from trigger.io.reader import Chunk, Needs
@@ -125,14 +125,17 @@ def options_key(options: Mapping[str, Any]) -> str:
 
 
 _FACTORIES: dict[str, Callable[..., Algorithm]] | None = None
+_BROKEN: dict[str, str] = {}
 _INSTANCES: dict[tuple[str, str], Algorithm] = {}
 
 
 def _factories() -> dict[str, Callable[..., Algorithm]]:
-    """The registered factories, loaded once per process from the entry points."""
+    """The registered factories, loaded once per process from the entry points (a plugin that does
+    not load is an error only when a menu asks for it)."""
     global _FACTORIES
     if _FACTORIES is None:
-        _FACTORIES = load_group(ENTRY_POINT_GROUP)
+        _FACTORIES, broken = try_load_group(ENTRY_POINT_GROUP)
+        _BROKEN.update(broken)
     return _FACTORIES
 
 
@@ -148,6 +151,8 @@ def make_algorithm(name: str, options: Mapping[str, Any] | None = None, where: s
     """
     factories = _factories()
     prefix = f"{where}: " if where else ""
+    if name in _BROKEN:
+        raise ConfigError(f"{prefix}{_BROKEN[name]}")
     if name not in factories:
         raise UnknownAlgorithmError(
             f"{prefix}unknown algorithm {name!r}{suggest(name, factories)} "

@@ -1,0 +1,68 @@
+"""The tagger's inputs: the 16 hls4ml jet-substructure quantities of a wide jet, and its classes.
+
+Names and order are the hls4ml jet data set's (``j_zlogz, j_c1_b0_mmdt, ..., j_multiplicity``). Our
+labels are ``q, g, W, Z, t`` (0..4); hls4ml's one-hot order is ``g, q, W, Z, t``: :data:`TO_HLS4ML`
+maps ours to theirs. Rows are read through the features stage from a collection of wide jets:
+``fatjets`` (the labelled training rows of the boosted-* samples) or ``widejets`` (every anti-kT
+R = 0.8 jet above 150 GeV, in every sample).
+"""
+
+from __future__ import annotations
+
+import awkward as ak
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.features import ObjectCut
+from trigger.fixed import FixedType
+from trigger.io.reader import Chunk, Needs
+
+__all__ = ["CLASSES", "FEATURES", "INPUT_T", "RESULT_T", "SCALE_T", "TO_HLS4ML", "jet_rows"]
+
+FEATURES: tuple[str, ...] = (
+    "j_zlogz",
+    "j_c1_b0_mmdt",
+    "j_c1_b1_mmdt",
+    "j_c1_b2_mmdt",
+    "j_c2_b1_mmdt",
+    "j_c2_b2_mmdt",
+    "j_d2_b1_mmdt",
+    "j_d2_b2_mmdt",
+    "j_d2_a1_b1_mmdt",
+    "j_d2_a1_b2_mmdt",
+    "j_m2_b1_mmdt",
+    "j_m2_b2_mmdt",
+    "j_n2_b1_mmdt",
+    "j_n2_b2_mmdt",
+    "j_mass_mmdt",
+    "j_multiplicity",
+)
+CLASSES: tuple[str, ...] = ("q", "g", "W", "Z", "t")
+#: our label k is hls4ml's one-hot column TO_HLS4ML[k] (hls4ml: g, q, W, Z, t)
+TO_HLS4ML: tuple[int, ...] = (1, 0, 2, 3, 4)
+
+#: the word each quantity arrives in (12 integer bits hold a 2 TeV mass and 2047 constituents)
+INPUT_T = FixedType.from_string("ap_fixed<24,12,AP_RND_CONV,AP_SAT>")
+#: the scaling arithmetic ``(x - offset) >> shift`` (trigger.features.scaling)
+SCALE_T = FixedType.from_string("ap_fixed<24,12,AP_RND_CONV,AP_SAT>")
+#: what the network reads: the scaled inputs
+RESULT_T = FixedType.from_string("ap_fixed<16,6,AP_RND_CONV,AP_SAT>")
+
+
+def needs(collection: str, extra: tuple[str, ...] = ()) -> Needs:
+    return Needs({collection: frozenset({"pt", "eta", *FEATURES, *extra})})
+
+
+def jet_rows(
+    chunk: Chunk, collection: str, cut: ObjectCut, extra: tuple[str, ...] = ()
+) -> tuple[NDArray[np.float64], NDArray[np.int64], dict[str, NDArray[np.float64]]]:
+    """One row per jet passing ``cut``: the (n_jets, 16) inputs, each jet's event index in the chunk,
+    and the ``extra`` fields (pt, label, ...) as flat arrays."""
+    jets = chunk.collections[collection]
+    jets = jets[cut.apply(jets.pt, jets.eta if cut.needs_eta else None)]
+    counts = np.asarray(ak.num(jets, axis=1))
+    event = np.repeat(np.arange(chunk.n), counts)
+    x = np.stack([np.asarray(ak.flatten(jets[f], axis=1), dtype=np.float64) for f in FEATURES], axis=1)
+    np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    more = {f: np.asarray(ak.flatten(jets[f], axis=1), dtype=np.float64) for f in extra}
+    return x.reshape(len(event), len(FEATURES)), event, more

@@ -1,0 +1,51 @@
+"""The shipped tagger: firmware descriptions (JSON + .npz, no pickle) under ``configs/algorithms/jet_tagger``.
+
+A description is the scaling layer (:mod:`trigger.features.scaling`) followed by the trained
+network, converted once at training time (``l1emu train jet-tagger``) so that the event loop needs
+no Keras: what is loaded is exactly what the HLS writer renders.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
+
+from trigger.errors import ModelError
+from trigger.nn import ModelDescription
+from trigger.nn.layers import ScaleLayer
+
+__all__ = ["DEFAULT_DIR", "VARIANTS", "compose", "load_description", "save_description"]
+
+#: configs/algorithms/jet_tagger of this checkout
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "configs" / "algorithms" / "jet_tagger"
+#: shipped variants: QAT with 6-bit weights, the same pruned to 75 %, and the float model post-training
+#: quantized to ap_fixed<16,6>
+VARIANTS = ("qat", "qat_pruned", "ptq")
+
+
+def compose(name: str, scale: ScaleLayer, network: ModelDescription) -> ModelDescription:
+    """Scaling then network: one description from the raw inputs to the class scores."""
+    return ModelDescription(
+        name, "jet", scale.input_t, scale.n_in, (scale, *network.layers), network.io_type, network.accumulation
+    )
+
+
+def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
+    doc, arrays = to_json(model)
+    (directory / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (directory / f"{stem}.npz").write_bytes(arrays_to_npz(arrays))
+
+
+def load_description(directory: Path, stem: str) -> ModelDescription:
+    """A shipped description; a missing file says which command makes it."""
+    doc_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
+    for path in (doc_path, npz_path):
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file; `l1emu train jet-tagger -o {directory}` writes it")
+    try:
+        doc = json.loads(doc_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{doc_path}: not JSON ({exc})") from None
+    return from_json(doc, arrays_from_npz(npz_path.read_bytes(), source=str(npz_path)), source=str(doc_path))
