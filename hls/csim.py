@@ -5,6 +5,12 @@ headers into a small executable, cached by a hash of the sources and flags.  It 
 exact hex floats and writes the raw bits of every output; :func:`run_csim` compares them with
 :func:`trigger.nn.run_fixed` on the same inputs.  0 mismatches is the requirement.
 
+:func:`run_csim` first reads the project (:func:`load_project`): the manifest must match every
+file, the description is parsed from JSON and numbers (nothing unpickled), and the C++ must be
+exactly what :mod:`hls.writer` renders from that description, so a crafted project can neither
+run code while it is read nor get its own code compiled.  The project's directories are on the
+quote include path only (``-iquote``): they cannot shadow a system or ap_types header.
+
 >>> # report = csim_model(model, n=10_000); report.mismatches  # -> 0
 """
 
@@ -12,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -24,8 +30,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hls.project import Project, read_project
 from hls.toolchain import ap_types_include, cache_dir, find_gxx
-from hls.writer import MODEL_FILE, format_inputs, write_project
+from hls.writer import check_sources, format_inputs, write_project
 from trigger.errors import CsimError
 from trigger.nn.emulate import run_fixed
 from trigger.nn.layers import ModelDescription
@@ -35,6 +42,7 @@ __all__ = [
     "CsimReport",
     "build_testbench",
     "csim_model",
+    "load_project",
     "load_project_model",
     "random_inputs",
     "run_csim",
@@ -83,9 +91,11 @@ def build_testbench(project: str | Path, *, jobs: int = 2) -> tuple[Path, float,
     name = _project_name(project)
     sources = [project / "firmware" / f"{name}.cpp", project / f"{name}_test.cpp"]
     gxx = find_gxx()
-    flags = [*CSIM_FLAGS, f"-I{ap_types_include()}", f"-I{project / 'firmware'}", f"-I{project}"]
+    flags = [*CSIM_FLAGS, f"-I{ap_types_include()}", f"-iquote{project / 'firmware'}", f"-iquote{project}"]
     digest = hashlib.sha256("\0".join([gxx, *CSIM_FLAGS]).encode())
     for path in sorted(project.joinpath("firmware").rglob("*.h")) + sources:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise CsimError(f"{project}: {path.relative_to(project)} is not a regular file; re-export the project")
         digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes())
     target = cache_dir() / f"csim-{name}-{digest.hexdigest()[:20]}"
     if target.exists():
@@ -111,17 +121,16 @@ def build_testbench(project: str | Path, *, jobs: int = 2) -> tuple[Path, float,
     return target, time.perf_counter() - start, False
 
 
+def load_project(project: str | Path) -> Project:
+    """A project checked for a C simulation: manifest, description, and code as l1emu writes it."""
+    loaded = read_project(project)
+    check_sources(loaded)
+    return loaded
+
+
 def load_project_model(project: str | Path) -> ModelDescription:
-    """The model description a project was written from (pickled by the writer; trusted input only)."""
-    _project_name(Path(project))
-    path = Path(project) / MODEL_FILE
-    if not path.is_file():
-        raise CsimError(f"{project}: no {MODEL_FILE}; write the project with `l1emu hls export` first")
-    with open(path, "rb") as fh:
-        model = pickle.load(fh)
-    if not isinstance(model, ModelDescription):
-        raise CsimError(f"{path}: does not hold an l1emu ModelDescription")
-    return model
+    """The model description a project was written from (verified: see :func:`load_project`)."""
+    return load_project(project).model
 
 
 def random_inputs(model: ModelDescription, n: int, seed: int = 0) -> NDArray[np.float64]:
@@ -142,7 +151,7 @@ def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5)
     """Run the compiled testbench on ``x`` (default: the project's tb_data) and compare with the emulator."""
     project = Path(project)
     _project_name(project)  # a clear error for a directory that is not a project
-    model = load_project_model(project)
+    model = load_project(project).model
     exe, seconds, cached = build_testbench(project)
     if x is None:
         tb = project / "tb_data" / "tb_input_features.dat"

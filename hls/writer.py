@@ -1,22 +1,24 @@
 """Write an HLS project for a :class:`~trigger.nn.ModelDescription`: C++, weights, testbench, Tcl.
 
-Everything is rendered with jinja2 from ``hls/templates/project``: one template per layer kind for
-its config struct and one for its call, plus the top function, ``parameters.h``, the weights,
-the testbench, ``build_prj.tcl`` and a README.  Type spellings come only from
-``str(FixedType)``.  Weights and tables are written as their raw integers in plain C integer
-arrays and read through ``nnet::from_raw<T>`` (a bit reinterpretation, free in hardware): exact at
-any width up to 64 bits, and plain constant data for g++ (5 000 ``ap_fixed`` objects initialised
-from hex-float doubles cost g++ over 30 s, which is why the values are not written that way).
-Only the layer headers the model uses are copied from ``hls/cpp``.  The project is written into
-a temporary directory next to the target and renamed into place, so a failed export never leaves
-half a project; an existing directory is replaced only with ``force=True``.
+Everything is rendered with jinja2 from ``hls/templates/project``: per layer kind a template for
+its config struct and one for its call (which ones, and which header, is the kind's entry in
+:data:`hls.kinds.KINDS`), plus the top function, ``parameters.h``, the constant arrays (raw
+words, :mod:`hls.carrays`), the testbench, ``build_prj.tcl`` and a README.  Type spellings come
+only from ``str(FixedType)``.  Only the layer headers the model uses are copied from ``hls/cpp``
+(into ``firmware/l1t_utils``, namespace ``l1t``).  The description itself is stored as JSON plus
+an ``.npz`` of numbers, with a sha256 manifest of every file (:mod:`hls.project`).
+
+The project is written into a temporary directory next to the target and renamed into place, so
+a failed export never leaves half a project; an existing directory is replaced only with
+``force=True``, and only if it is an l1emu project (holds a manifest) or empty.
+:func:`check_sources` tells whether a project's code is exactly what this writer renders from
+its description: what the C simulation compiles is then only code l1emu generated.
 
 >>> # write_project(model, "build/jet_tagger")  # -> Path("build/jet_tagger")
 """
 
 from __future__ import annotations
 
-import pickle
 import re
 import shutil
 import tempfile
@@ -27,92 +29,44 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hls.carrays import CArray, CTable
+from hls.kinds import COMMON_HEADER, HLSKind, hls_kind, kind_name
+from hls.project import (
+    ARRAYS_FILE,
+    DEFAULT_CLOCK_NS,
+    DEFAULT_PART,
+    MANIFEST_FILE,
+    PROJECT_FILE,
+    Project,
+    ProjectOptions,
+    encode_project,
+    is_project,
+    manifest,
+)
 from hls.templating import environment
-from trigger.errors import ModelError, ProjectExistsError
+from trigger.errors import CsimError, ModelError, ProjectExistsError
 from trigger.fixed import FixedType
 from trigger.nn.emulate import run_fixed
-from trigger.nn.layers import DenseLayer, IOType, LookupTable, ModelDescription, Strategy
+from trigger.nn.layers import DenseLayer, IOType, ModelDescription, Strategy
 
-__all__ = ["DEFAULT_CLOCK_NS", "DEFAULT_PART", "MODEL_FILE", "ProjectOptions", "write_project"]
+__all__ = [
+    "CPP_DIR",
+    "DEFAULT_CLOCK_NS",
+    "DEFAULT_PART",
+    "HEADER_DIR",
+    "ProjectOptions",
+    "check_sources",
+    "check_target",
+    "project_name",
+    "render_project",
+    "used_headers",
+    "write_project",
+]
 
-DEFAULT_PART = "xcvu9p-flga2104-2L-e"
-DEFAULT_CLOCK_NS = 5.0
-#: the pickled ModelDescription inside a project: ``l1emu hls csim DIR`` re-runs the emulator from it
-MODEL_FILE = "l1emu_model.pkl"
 CPP_DIR = Path(__file__).parent / "cpp"
-_HEADERS = {
-    "dense": "nnet_dense.h",
-    "relu": "nnet_activation.h",
-    "linear": "nnet_activation.h",
-    "sigmoid": "nnet_table_activation.h",
-    "tanh": "nnet_table_activation.h",
-    "softmax": "nnet_softmax.h",
-}
+#: where a project keeps the layer headers (beside, not inside, hls4ml's nnet_utils)
+HEADER_DIR = "firmware/l1t_utils"
 _ENV = environment("project")
-
-
-@dataclass(frozen=True)
-class ProjectOptions:
-    """What the Tcl script targets and what the testbench data holds."""
-
-    part: str = DEFAULT_PART
-    clock_ns: float = DEFAULT_CLOCK_NS
-    project_name: str | None = None  # default: the model name as a C++ identifier
-
-
-@dataclass
-class _Array:
-    """One constant array (weights, bias or table) to write as a header."""
-
-    name: str
-    type: FixedType
-    raw: NDArray[Any]
-
-    @property
-    def size(self) -> int:
-        return int(self.raw.size)
-
-    @property
-    def word(self) -> str:
-        """Smallest C integer type holding the raw bits (plain constant data: nothing to construct)."""
-        if self.type.width > 64:
-            raise ModelError(
-                f"array {self.name} has type {self.type}, wider than 64 bits; use a narrower weight/table precision"
-            )
-        bits = next(b for b in (8, 16, 32, 64) if self.type.width <= b)
-        return f"{'' if self.type.signed else 'u'}int{bits}_t"
-
-    def literals(self) -> list[str]:
-        """The raw integers, exactly (two's complement value of each W-bit word)."""
-        out = []
-        for v in self.raw.reshape(-1).tolist():
-            v = int(v)
-            if v == -(2**63):
-                out.append("(-9223372036854775807LL - 1)")
-            elif abs(v) >= 2**31:
-                out.append(f"{v}{'LL' if self.type.signed else 'ULL'}")
-            else:
-                out.append(str(v))
-        return out
-
-
-@dataclass
-class _Table:
-    """A LookupTable as the C++ sees it: index config struct plus the constant array."""
-
-    config: str
-    array: _Array
-    in_t: FixedType
-    lo_raw: int
-    shift: int
-
-    @property
-    def raw_t(self) -> FixedType:
-        return FixedType.ap_int(self.in_t.width) if self.in_t.signed else FixedType.ap_uint(self.in_t.width)
-
-    @property
-    def diff_t(self) -> FixedType:
-        return FixedType.ap_int(self.in_t.width + 2)
 
 
 @dataclass
@@ -122,21 +76,20 @@ class _LayerView:
     index: int
     name: str
     cname: str
-    kind: str  # dense | relu | linear | sigmoid | tanh | softmax
+    kind: str  # a key of hls.kinds.KINDS
+    entry: HLSKind
     n_in: int
     n_out: int
     in_type: str  # typedef name of the input
     out_type: str  # typedef name of the output
     result_t: FixedType
     layer: Any
-    arrays: list[_Array] = field(default_factory=list)
-    tables: list[_Table] = field(default_factory=list)
+    arrays: list[CArray] = field(default_factory=list)
+    tables: list[CTable] = field(default_factory=list)
 
     @property
     def template(self) -> str:
-        return {"relu": "activation", "linear": "activation", "sigmoid": "table", "tanh": "table"}.get(
-            self.kind, self.kind
-        )
+        return self.entry.template
 
     @property
     def config(self) -> str:
@@ -144,7 +97,7 @@ class _LayerView:
 
     @property
     def in_pack(self) -> str:
-        """io_stream token type of the input (``nnet::array`` of ``in_type``)."""
+        """io_stream token type of the input (``l1t::array`` of ``in_type``)."""
         return f"{self.in_type.removesuffix('_t')}_pack_t"
 
     @property
@@ -153,7 +106,7 @@ class _LayerView:
 
 
 def _identifier(name: str, taken: set[str]) -> str:
-    ident = re.sub(r"\W", "_", name) or "layer"
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name) or "layer"  # ASCII: what every C++ compiler and the manifest take
     if ident[0].isdigit():
         ident = f"l_{ident}"
     base, n = ident, 1
@@ -164,57 +117,44 @@ def _identifier(name: str, taken: set[str]) -> str:
     return ident
 
 
-def _table(config: str, array_name: str, table: LookupTable) -> _Table:
-    if not -(2**62) < table.lo_raw < 2**62 or table.input_t.width > 60:
-        raise ModelError(f"table {array_name}: input type {table.input_t} is too wide for a 64-bit index")
-    return _Table(config, _Array(array_name, table.table_t, table.values_raw), table.input_t, table.lo_raw, table.shift)
-
-
 def layer_views(model: ModelDescription) -> list[_LayerView]:
     """The model's layers with C++ names, typedefs, arrays and tables."""
-    taken = {"input", "result", "nnet", "input_t", "result_t"}
+    taken = {"input", "result", "l1t", "input_t", "result_t"}
     views = []
     in_type, n_in = "input_t", model.n_inputs
     for index, layer in enumerate(model.layers, start=1):
         cname = _identifier(layer.name, taken)
+        entry = hls_kind(layer)
         last = index == len(model.layers)
-        kind = "dense" if isinstance(layer, DenseLayer) else layer.function
-        n_out = layer.n_out if isinstance(layer, DenseLayer) else layer.n
+        out_type = "result_t" if last else f"{cname}_t"
         view = _LayerView(
             index,
             layer.name,
             cname,
-            kind,
+            kind_name(layer),
+            entry,
             n_in,
-            n_out,
+            layer.n_out,
             in_type,
-            "result_t" if last else f"{cname}_t",
+            out_type,
             layer.result_t,
             layer,
         )
-        if isinstance(layer, DenseLayer):
-            view.arrays = [
-                _Array(f"w_{cname}", layer.weight_t, layer.weights_raw),
-                _Array(f"b_{cname}", layer.bias_t, layer.bias_raw),
-            ]
-        elif layer.table is not None:
-            view.tables = [_table(f"{view.config}_table", f"t_{cname}", layer.table)]
-        elif layer.softmax is not None:
-            view.tables = [
-                _table(f"{view.config}_exp", f"exp_{cname}", layer.softmax.exp),
-                _table(f"{view.config}_inv", f"inv_{cname}", layer.softmax.inv),
-            ]
-        for t in view.tables:
-            view.arrays.append(t.array)
+        arrays, tables = entry.constants(layer, cname, view.config)
+        view.arrays, view.tables = [*arrays, *(t.array for t in tables)], tables
         views.append(view)
-        in_type, n_in = view.out_type, n_out
+        in_type, n_in = view.out_type, layer.n_out
     return views
 
 
 def used_headers(model: ModelDescription) -> list[str]:
-    """Layer-library headers the model needs (``nnet_common.h`` always)."""
-    kinds = ["dense" if isinstance(la, DenseLayer) else la.function for la in model.layers]
-    return ["nnet_common.h", *sorted({_HEADERS[k] for k in kinds})]
+    """Layer-library headers the model needs (``l1t_common.h`` always)."""
+    return [COMMON_HEADER, *sorted({hls_kind(la).header for la in model.layers})]
+
+
+def project_name(model: ModelDescription, options: ProjectOptions) -> str:
+    """The project's C++ name: ``options.project_name`` or the model's name, as an identifier."""
+    return _identifier(options.project_name or model.name, set())
 
 
 def _render(template: str, **context: Any) -> str:
@@ -224,8 +164,8 @@ def _render(template: str, **context: Any) -> str:
 def render_project(
     model: ModelDescription, options: ProjectOptions, tb_inputs: NDArray[np.float64] | None = None
 ) -> dict[str, str]:
-    """All text files of the project, keyed by relative path."""
-    name = _identifier(options.project_name or model.name, set())
+    """All text files of the project, keyed by relative path (not the headers, description and manifest)."""
+    name = project_name(model, options)
     views = layer_views(model)
     stream = model.io_type is IOType.STREAM
     resource = any(isinstance(v.layer, DenseLayer) and v.layer.strategy is Strategy.RESOURCE for v in views)
@@ -256,7 +196,7 @@ def render_project(
         "firmware/parameters.h": _render("firmware/parameters.h.j2", **ctx),
         f"{name}_test.cpp": _render("tb.cpp.j2", **ctx),
         "build_prj.tcl": _render("build_prj.tcl.j2", **ctx),
-        "README.md": _render("README.md.j2", model_file=MODEL_FILE, **ctx),
+        "README.md": _render("README.md.j2", header_dir=HEADER_DIR, manifest_file=MANIFEST_FILE, **ctx),
     }
     for view in views:
         for array in view.arrays:
@@ -277,6 +217,25 @@ def format_raw(raw: NDArray[Any]) -> str:
     return "".join(" ".join(str(int(v)) for v in row) + "\n" for row in raw.tolist())
 
 
+def check_target(directory: str | Path, force: bool) -> None:
+    """Raise :class:`ProjectExistsError` unless a project may be written to ``directory``.
+
+    A new path is fine; an existing one only with ``force``, and only if it is an l1emu project
+    (holds a manifest) or an empty directory: anything else is left untouched.
+    """
+    target = Path(directory)
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not force:
+        raise ProjectExistsError(f"{target} already exists; choose another directory or pass force=True (--force)")
+    replaceable = target.is_dir() and not target.is_symlink() and (is_project(target) or not any(target.iterdir()))
+    if not replaceable:
+        raise ProjectExistsError(
+            f"{target} exists and is not an l1emu HLS project (no {MANIFEST_FILE}); --force only replaces "
+            "projects written by l1emu: choose another directory or remove it yourself"
+        )
+
+
 def write_project(
     model: ModelDescription,
     directory: str | Path,
@@ -285,28 +244,29 @@ def write_project(
     tb_inputs: ArrayLike | None = None,
     force: bool = False,
 ) -> Path:
-    """Write the project atomically into ``directory``; refuse to replace it unless ``force``."""
+    """Write the project atomically into ``directory`` (replacing it only as :func:`check_target` allows)."""
     target = Path(directory)
-    if target.exists() and not force:
-        raise ProjectExistsError(f"{target} already exists; choose another directory or pass force=True (--force)")
+    check_target(target, force)
+    opts = options or ProjectOptions()
     x = None if tb_inputs is None else np.asarray(tb_inputs, dtype=np.float64)
-    files = render_project(model, options or ProjectOptions(), x)
+    files: dict[str, bytes] = {rel: text.encode() for rel, text in render_project(model, opts, x).items()}
+    files.update(encode_project(model, opts, project_name(model, opts)))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for rel, text in files.items():
+        for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        nnet = tmp / "firmware" / "nnet_utils"
-        nnet.mkdir(parents=True)
+            path.write_bytes(data)
+        headers = tmp / HEADER_DIR
+        headers.mkdir(parents=True)
         for header in used_headers(model):
-            shutil.copyfile(CPP_DIR / header, nnet / header)
-        with open(tmp / MODEL_FILE, "wb") as fh:
-            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            shutil.copyfile(CPP_DIR / header, headers / header)
+            files[f"{HEADER_DIR}/{header}"] = (headers / header).read_bytes()
+        (tmp / MANIFEST_FILE).write_bytes(manifest(files))
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            old.rmdir()
             target.rename(old)
             tmp.rename(target)
             shutil.rmtree(old, ignore_errors=True)
@@ -316,3 +276,27 @@ def write_project(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def check_sources(project: Project) -> None:
+    """Raise :class:`CsimError` unless the project's code is exactly what this writer renders from its description.
+
+    Every rendered file (C++, testbench, Tcl, README) and every layer header must be present with
+    the same bytes, and the manifest may list nothing else besides the description, the arrays and
+    the testbench data: the C simulation then compiles only code l1emu generated.
+    """
+    expected = {rel: text.encode() for rel, text in render_project(project.model, project.options).items()}
+    for header in used_headers(project.model):
+        expected[f"{HEADER_DIR}/{header}"] = (CPP_DIR / header).read_bytes()
+    for rel, data in expected.items():
+        if rel not in project.files:
+            raise CsimError(f"{project.directory}: {rel} is missing from the manifest; re-export the project")
+        if (project.directory / rel).read_bytes() != data:
+            raise CsimError(
+                f"{project.directory}: {rel} is not what this l1emu writes for the project's description "
+                "(exported by another version, or edited); re-export the project with `l1emu hls export`"
+            )
+    data_files = {PROJECT_FILE, ARRAYS_FILE, "tb_data/tb_input_features.dat", "tb_data/tb_output_predictions.dat"}
+    extra = sorted(set(project.files) - set(expected) - data_files)
+    if extra:
+        raise CsimError(f"{project.directory}: {extra[0]} was not written by l1emu for this description; re-export")

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from hls import writer
-from hls.writer import MODEL_FILE, ProjectOptions, render_project, used_headers, write_project
+from hls.carrays import CArray
+from hls.project import ARRAYS_FILE, MANIFEST_FILE, PROJECT_FILE
+from hls.writer import ProjectOptions, render_project, used_headers, write_project
 from tests.hls_models import make_model
 from trigger.errors import ModelError, ProjectExistsError
 from trigger.fixed import FixedType
@@ -27,16 +29,18 @@ def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped
         "README.md",
         "build_prj.tcl",
         "muon_pt_test.cpp",
-        MODEL_FILE,
+        PROJECT_FILE,
+        ARRAYS_FILE,
+        MANIFEST_FILE,
         "firmware/muon_pt.cpp",
         "firmware/muon_pt.h",
         "firmware/defines.h",
         "firmware/parameters.h",
         "tb_data/tb_input_features.dat",
         "tb_data/tb_output_predictions.dat",
-        "firmware/nnet_utils/nnet_common.h",
-        "firmware/nnet_utils/nnet_dense.h",
-        "firmware/nnet_utils/nnet_activation.h",
+        "firmware/l1t_utils/l1t_common.h",
+        "firmware/l1t_utils/l1t_dense.h",
+        "firmware/l1t_utils/l1t_activation.h",
     } | {f"firmware/weights/{p}_fc{k}.h" for p in "wb" for k in range(1, 5)}
     assert files == expected
     tcl = (project / "build_prj.tcl").read_text()
@@ -44,7 +48,7 @@ def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped
     for switch in ("csim", "synth", "cosim", "export"):
         assert re.search(rf"^\s*{switch}\s+[01]$", tcl, re.M)
     params = (project / "firmware" / "parameters.h").read_text()
-    assert "reuse_factor = 4;" in params and "nnet::resource" in params
+    assert "reuse_factor = 4;" in params and "l1t::resource" in params
     # 30x25 with RF 4: ceil(750 / 4) = 188 multipliers
     assert re.search(r"n_in = 30;\n.*n_out = 25;\n.*reuse_factor = 4;\n.*block_factor = 188;", params)
     for layer in muon.layers:  # every type spelling comes from str(FixedType)
@@ -52,11 +56,11 @@ def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped
 
 
 def test_only_used_headers(muon) -> None:  # type: ignore[no-untyped-def]
-    assert used_headers(muon) == ["nnet_common.h", "nnet_activation.h", "nnet_dense.h"]
+    assert used_headers(muon) == ["l1t_common.h", "l1t_activation.h", "l1t_dense.h"]
     jet = make_model("jet_tagger", {})
-    assert used_headers(jet) == ["nnet_common.h", "nnet_activation.h", "nnet_dense.h", "nnet_softmax.h"]
+    assert used_headers(jet) == ["l1t_common.h", "l1t_activation.h", "l1t_dense.h", "l1t_softmax.h"]
     ae = make_model("autoencoder", {"IOType": "io_stream"})
-    assert "nnet_table_activation.h" in used_headers(ae) and "nnet_softmax.h" not in used_headers(ae)
+    assert "l1t_table_activation.h" in used_headers(ae) and "l1t_softmax.h" not in used_headers(ae)
     files = render_project(ae, ProjectOptions())
     assert "hls::stream<input_pack_t>" in files["firmware/autoencoder.h"]
     assert "#pragma HLS DATAFLOW" in files["firmware/autoencoder.cpp"]
@@ -73,19 +77,19 @@ def test_arrays_are_exact_raw_words(muon) -> None:  # type: ignore[no-untyped-de
 
 
 def test_wide_arrays_refused() -> None:
-    arr = writer._Array("w", FixedType(70, 10), np.zeros(2, dtype=object))
+    arr = CArray("w", FixedType(70, 10), np.zeros(2, dtype=object))
     with pytest.raises(ModelError, match="wider than 64 bits"):
         _ = arr.word
 
 
 def test_existing_directory_needs_force(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "prj"
-    target.mkdir()
-    (target / "keep.txt").write_text("user data")
+    write_project(muon, target)
+    (target / "keep.txt").write_text("stale")
     with pytest.raises(ProjectExistsError, match="force"):
         write_project(muon, target)
-    assert (target / "keep.txt").read_text() == "user data"
-    write_project(muon, target, force=True)
+    assert (target / "keep.txt").read_text() == "stale"
+    write_project(muon, target, force=True)  # an l1emu project (it has a manifest): replaced
     assert not (target / "keep.txt").exists() and (target / "build_prj.tcl").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prj"]  # no temporary left behind
 

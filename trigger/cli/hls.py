@@ -25,14 +25,16 @@ def register(sub: Any) -> None:
     export.add_argument("-o", "--output", required=True, help="project directory to write")
     export.add_argument("--calibration", help=".npy array (batch, n_inputs) that sizes 'auto' precisions")
     export.add_argument("--csim", type=int, metavar="N", default=0, help="then C-simulate N random inputs")
-    export.add_argument("--force", action="store_true", help="replace an existing project directory")
-    export.add_argument("--part", default=None, help="FPGA part (default xcvu9p-flga2104-2L-e)")
-    export.add_argument("--clock", type=float, default=None, help="clock period in ns (default 5)")
+    export.add_argument(
+        "--force", action="store_true", help="replace an existing l1emu project directory (never anything else)"
+    )
+    export.add_argument("--part", default=None, help="FPGA part, [A-Za-z0-9_-]+ (default xcvu9p-flga2104-2L-e)")
+    export.add_argument("--clock", type=float, default=None, help="clock period in ns, finite and > 0 (default 5)")
     export.add_argument("--seed", type=int, default=0, help="seed of the random testbench inputs")
     export.set_defaults(func=_export)
 
     csim = actions.add_parser("csim", help="compile a project with g++ and compare every output bit")
-    csim.add_argument("project", help="directory written by `l1emu hls export`")
+    csim.add_argument("project", help="directory written by `l1emu hls export` (refused if its files changed since)")
     csim.add_argument("--n", type=int, default=0, help="N random inputs instead of the project's tb_data")
     csim.add_argument("--seed", type=int, default=0)
     csim.set_defaults(func=_csim)
@@ -66,10 +68,11 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _export(args: argparse.Namespace) -> int:
     from hls.csim import random_inputs, run_csim
-    from hls.writer import ProjectOptions, write_project
+    from hls.writer import ProjectOptions, check_target, write_project
 
-    model = _load(args)
     options = ProjectOptions(**{k: v for k, v in (("part", args.part), ("clock_ns", args.clock)) if v is not None})
+    check_target(args.output, args.force)  # before the (slow) model import: a refusal costs nothing
+    model = _load(args)
     inputs = random_inputs(model, max(args.csim, _TB_SAMPLES), args.seed)
     project = write_project(model, args.output, options=options, tb_inputs=inputs[:_TB_SAMPLES], force=args.force)
     print(f"wrote {project}")

@@ -2,7 +2,8 @@
 
 ``a + b``, ``a - b`` and ``a * b`` return the full-precision result types that ap_types defines
 (``RType<...>::plus``, ``minus``, ``mult``), so nothing is rounded until an explicit :meth:`cast`,
-which behaves like C++ assignment to the target type.
+which behaves like C++ assignment to the target type.  ``a >> k`` is ap_fixed's shift: same type,
+raw bits shifted arithmetically (the low bits dropped, no rounding, no overflow).
 """
 
 from __future__ import annotations
@@ -195,3 +196,17 @@ class FixedArray:
         rtype = mult_type(self.type, other.type)
         a, b = self._operands(other, rtype)
         return self._exact(a * b, rtype)
+
+    def __rshift__(self, shift: ArrayLike) -> FixedArray:
+        """``x >> k`` of ap_fixed (``k >= 0``, per element or one for all): the same type, the raw bits
+        shifted right arithmetically, i.e. ``floor(raw / 2**k)``; a shift past the width leaves the
+        sign (0 or -1), as the headers do (``ap_fixed_base::operator>>``)."""
+        k = np.asarray(shift)
+        if k.dtype.kind not in "iu" or (k.size and int(k.min()) < 0):
+            raise FixedPointError(f"a fixed-point right shift needs non-negative integer amounts, got {shift!r}")
+        raw = self.int_raw()
+        if raw.dtype == object:
+            out: NDArray[Any] = np.vectorize(lambda v, s: v >> s, otypes=[object])(raw, k)
+        else:  # numpy's >> of int64 by >= 64 gives the sign, like the arithmetic shift it stands for
+            out = raw >> k.astype(np.int64)
+        return FixedArray(out, self.type, np.zeros(0, dtype=bool))

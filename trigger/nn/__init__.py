@@ -25,8 +25,11 @@ from trigger.nn.layers import (
     IOType,
     LookupTable,
     ModelDescription,
+    ScaleLayer,
     SoftmaxTables,
     Strategy,
+    SumLayer,
+    describe,
 )
 
 __all__ = [
@@ -42,9 +45,12 @@ __all__ = [
     "LookupTable",
     "ModelDescription",
     "NetworkSpec",
+    "ScaleLayer",
     "SoftmaxTables",
     "Strategy",
+    "SumLayer",
     "build_model",
+    "describe",
     "from_keras",
     "load_config",
     "run_fixed",

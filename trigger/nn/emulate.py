@@ -3,14 +3,16 @@
 The fixed executor is vectorized over the batch and computes, layer by layer, exactly what the
 C++ layer library in ``hls/cpp`` computes (the C simulation test checks every output bit).
 Dense sums are exact integer sums: float64 BLAS when every partial sum provably stays below
-2**53, int64 or Python integers otherwise.
+2**53, int64 or Python integers otherwise.  Each layer class has one entry in :data:`EXECUTORS`
+(its float and its fixed-point function): a new layer kind is one entry there.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -20,9 +22,26 @@ from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, resolve_f64, round_f64
 from trigger.fixed.types import Overflow
-from trigger.nn.layers import Accumulation, ActivationLayer, DenseLayer, Layer, ModelDescription
+from trigger.nn.layers import (
+    Accumulation,
+    ActivationLayer,
+    DenseLayer,
+    Layer,
+    ModelDescription,
+    ScaleLayer,
+    SumLayer,
+)
 
-__all__ = ["LayerTrace", "dense_sum_bound", "forward_fixed", "forward_float", "run_fixed", "run_float"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "LayerTrace",
+    "dense_sum_bound",
+    "forward_fixed",
+    "forward_float",
+    "run_fixed",
+    "run_float",
+]
 
 #: Rows per block in the hls4ml-compatible accumulation (which materializes every product).
 _BLOCK_ROWS = 2048
@@ -50,26 +69,40 @@ def _softmax(x: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
+def _dense_float(layer: DenseLayer, x: NDArray[Any]) -> NDArray[Any]:
+    out: NDArray[Any] = x @ layer.weights_float.astype(x.dtype) + layer.bias_float.astype(x.dtype)
+    return out
+
+
+_ACTIVATIONS_FLOAT: dict[str, Callable[[NDArray[Any]], NDArray[Any]]] = {
+    "relu": lambda x: np.maximum(x, 0.0),
+    "linear": lambda x: x,
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "tanh": np.tanh,
+    "softmax": _softmax,
+}
+
+
+def _activation_float(layer: ActivationLayer, x: NDArray[Any]) -> NDArray[Any]:
+    fn = _ACTIVATIONS_FLOAT.get(layer.function)
+    if fn is None:
+        raise FixedPointError(f"layer {layer.name}: unknown activation {layer.function!r}")
+    return fn(x)
+
+
+def _scale_float(layer: ScaleLayer, x: NDArray[Any]) -> NDArray[Any]:
+    out: NDArray[Any] = (x - layer.offset.astype(x.dtype)) / (2.0 ** layer.shift.astype(np.float64)).astype(x.dtype)
+    return out
+
+
+def _sum_float(layer: SumLayer, x: NDArray[Any]) -> NDArray[Any]:
+    out: NDArray[Any] = x.sum(axis=1, keepdims=True)
+    return out
+
+
 def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
     """One layer in float (the dtype of ``x``) with the trained (unquantized) weights."""
-    if isinstance(layer, DenseLayer):
-        out: NDArray[Any] = x @ layer.weights_float.astype(x.dtype) + layer.bias_float.astype(x.dtype)
-        return out
-    fn = layer.function
-    if fn == "relu":
-        relu: NDArray[Any] = np.maximum(x, 0.0)
-        return relu
-    if fn == "linear":
-        return x
-    if fn == "sigmoid":
-        sig: NDArray[Any] = 1.0 / (1.0 + np.exp(-x))
-        return sig
-    if fn == "tanh":
-        th: NDArray[Any] = np.tanh(x)
-        return th
-    if fn == "softmax":
-        return _softmax(x)
-    raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
+    return _executor(layer).float(layer, x)
 
 
 def run_float(model: ModelDescription, x: ArrayLike, dtype: type[np.floating[Any]] = np.float64) -> NDArray[Any]:
@@ -161,17 +194,13 @@ def _softmax_fixed(layer: ActivationLayer, x: FixedArray) -> tuple[FixedArray, i
     return res, int(res.overflowed.sum())
 
 
-def forward_fixed(layer: Layer, x: FixedArray, count: bool = True) -> tuple[FixedArray, int]:
-    """One layer in fixed point; returns the output and how many values overflowed in its casts.
+def _dense_fixed(layer: DenseLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    if layer.accumulation is Accumulation.HLS4ML:
+        return _dense_hls4ml(layer, x)
+    return _dense_exact(layer, x, count)
 
-    ``count=False`` may skip the overflow bookkeeping (the count is then not reliable, values are).
-    """
-    if x.type != layer.input_t:
-        raise FixedPointError(f"layer {layer.name} expects {layer.input_t} input, got {x.type}")
-    if isinstance(layer, DenseLayer):
-        if layer.accumulation is Accumulation.HLS4ML:
-            return _dense_hls4ml(layer, x)
-        return _dense_exact(layer, x, count)
+
+def _activation_fixed(layer: ActivationLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
     fn = layer.function
     if fn in ("linear", "relu"):
         src = x if fn == "linear" else FixedArray(np.maximum(x.raw, 0), x.type, x.overflowed)
@@ -185,6 +214,58 @@ def forward_fixed(layer: Layer, x: FixedArray, count: bool = True) -> tuple[Fixe
     if fn == "softmax":
         return _softmax_fixed(layer, x)
     raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
+
+
+def _scale_fixed(layer: ScaleLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """``scale_t tmp = x - offset; tmp = tmp >> shift; result_t y = tmp;`` per input."""
+    offset = FixedArray(layer.offset_raw[None, :], layer.scale_t, np.zeros(0, dtype=bool))
+    tmp = (x - offset).cast(layer.scale_t, track_overflow=count)
+    res = (tmp >> layer.shift[None, :]).cast(layer.result_t, track_overflow=count)
+    return res, int(tmp.overflowed.sum()) + int(res.overflowed.sum())
+
+
+def _sum_fixed(layer: SumLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """The exact sum in ``sum_t`` (no overflow possible), then one assignment to ``result_t``."""
+    sum_t = layer.sum_t
+    raw = x.raw if x.raw.dtype == np.float64 and f64_eligible(sum_t) else x.int_raw()
+    if raw.dtype != np.float64 and raw.dtype != object and sum_t.width > 62:
+        raw = as_object(raw)
+    total = FixedArray(raw.sum(axis=1, keepdims=True), sum_t, np.zeros(0, dtype=bool))
+    res = total.cast(layer.result_t, track_overflow=count)
+    return res, int(res.overflowed.sum())
+
+
+class Executor(NamedTuple):
+    """How one layer class runs: in float, and bit-accurately (returning the overflow count)."""
+
+    float: Callable[[Any, NDArray[Any]], NDArray[Any]]
+    fixed: Callable[[Any, FixedArray, bool], tuple[FixedArray, int]]
+
+
+#: one entry per layer class: a new layer kind is one more line here (and one in hls/kinds.py)
+EXECUTORS: dict[type, Executor] = {
+    DenseLayer: Executor(_dense_float, _dense_fixed),
+    ActivationLayer: Executor(_activation_float, _activation_fixed),
+    ScaleLayer: Executor(_scale_float, _scale_fixed),
+    SumLayer: Executor(_sum_float, _sum_fixed),
+}
+
+
+def _executor(layer: Layer) -> Executor:
+    try:
+        return EXECUTORS[type(layer)]
+    except KeyError:
+        raise FixedPointError(f"layer {layer.name}: no emulator for {type(layer).__name__}") from None
+
+
+def forward_fixed(layer: Layer, x: FixedArray, count: bool = True) -> tuple[FixedArray, int]:
+    """One layer in fixed point; returns the output and how many values overflowed in its casts.
+
+    ``count=False`` may skip the overflow bookkeeping (the count is then not reliable, values are).
+    """
+    if x.type != layer.input_t:
+        raise FixedPointError(f"layer {layer.name} expects {layer.input_t} input, got {x.type}")
+    return _executor(layer).fixed(layer, x, count)
 
 
 def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
@@ -266,7 +347,7 @@ def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> 
     batch = _as_batch(model, x)
     if not trace:
         # row blocks small enough that every intermediate stays in cache between the passes
-        widest = max([model.n_inputs] + [la.n_out if isinstance(la, DenseLayer) else la.n for la in model.layers])
+        widest = max([model.n_inputs] + [la.n_out for la in model.layers])
         rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
         blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
         raw = np.concatenate([b.raw for b in blocks]) if len(blocks) > 1 else blocks[0].raw

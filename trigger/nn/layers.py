@@ -3,20 +3,26 @@
 Both the Python emulator (:mod:`trigger.nn.emulate`) and the HLS writer (:mod:`hls.writer`) read
 these objects, so the numbers the emulator multiplies are the numbers written into the C++.
 Every precision here is concrete: ``auto`` was resolved when the description was built.
+Non-NN algorithms build descriptions by hand (:func:`describe`): e.g. a fixed-point HT is one
+:class:`SumLayer`, a network's firmware input scaling is a :class:`ScaleLayer` in front of it.
 """
 
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.errors import ModelError
 from trigger.fixed import FixedType
 
 __all__ = [
+    "ACTIVATION_FUNCTIONS",
     "Accumulation",
     "ActivationLayer",
     "DenseLayer",
@@ -24,8 +30,11 @@ __all__ = [
     "Layer",
     "LookupTable",
     "ModelDescription",
+    "ScaleLayer",
     "SoftmaxTables",
     "Strategy",
+    "SumLayer",
+    "describe",
 ]
 
 
@@ -55,6 +64,10 @@ class Accumulation(enum.Enum):
     HLS4ML = "hls4ml"
 
 
+#: the functions an :class:`ActivationLayer` computes
+ACTIVATION_FUNCTIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
+
+
 @dataclass(frozen=True, eq=False)
 class LookupTable:
     """A table indexed by the raw bits of its input: ``clamp((raw - lo_raw) >> shift, 0, size - 1)``.
@@ -68,6 +81,17 @@ class LookupTable:
     lo_raw: int
     shift: int
     values_raw: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.values_raw)
+        if values.ndim != 1 or values.size < 1 or values.dtype.kind not in "iu":
+            raise ModelError(f"a lookup table needs a 1-d array of raw integers, got {values.dtype} {values.shape}")
+        t = self.table_t
+        if int(values.min()) < t.min_raw or int(values.max()) > t.max_raw:
+            raise ModelError(f"lookup table entries outside the range of {t} ([{t.min_raw}, {t.max_raw}] raw)")
+        if self.shift < 0:
+            raise ModelError(f"lookup table index shift must be >= 0, got {self.shift}")
+        object.__setattr__(self, "values_raw", values.astype(np.int64))
 
     @property
     def size(self) -> int:
@@ -95,6 +119,12 @@ class SoftmaxTables:
     sum_t: FixedType
     inv: LookupTable
 
+    def __post_init__(self) -> None:
+        if self.implementation not in ("stable", "latency"):
+            raise ModelError(f"softmax implementation must be 'stable' or 'latency', got {self.implementation!r}")
+        if self.inv.input_t != self.sum_t:
+            raise ModelError(f"softmax inverse table is indexed by {self.inv.input_t}, the sum type is {self.sum_t}")
+
 
 @dataclass(frozen=True, eq=False)
 class DenseLayer:
@@ -118,8 +148,19 @@ class DenseLayer:
     bias_raw: NDArray[Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weights_raw", self.weight_t.from_float(self.weights_float).raw)
-        object.__setattr__(self, "bias_raw", self.bias_t.from_float(self.bias_float).raw)
+        w, b = np.asarray(self.weights_float, dtype=np.float64), np.asarray(self.bias_float, dtype=np.float64)
+        if w.ndim != 2 or w.size == 0 or b.shape != (w.shape[1],):
+            raise ModelError(
+                f"layer {self.name}: weights must be (n_in, n_out) and bias (n_out,), got {w.shape}, {b.shape}"
+            )
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            raise ModelError(f"layer {self.name}: weights and bias must be finite")
+        if not 1 <= self.reuse_factor <= w.size:
+            raise ModelError(f"layer {self.name}: reuse factor {self.reuse_factor} outside 1..{w.size}")
+        object.__setattr__(self, "weights_float", w)
+        object.__setattr__(self, "bias_float", b)
+        object.__setattr__(self, "weights_raw", self.weight_t.from_float(w).raw)
+        object.__setattr__(self, "bias_raw", self.bias_t.from_float(b).raw)
 
     @property
     def n_in(self) -> int:
@@ -143,6 +184,12 @@ class DenseLayer:
         """Weights that quantize to zero (pruned): no multiplier is spent on them."""
         return int(sum(1 for w in self.weights_raw.reshape(-1) if int(w) == 0))
 
+    def summary_line(self) -> str:
+        return (
+            f"dense {self.n_in}x{self.n_out}  weight {self.weight_t}  bias {self.bias_t}"
+            f"  accum {self.accum_t}  result {self.result_t}  RF {self.reuse_factor} {self.strategy.value}"
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class ActivationLayer:
@@ -157,8 +204,144 @@ class ActivationLayer:
     softmax: SoftmaxTables | None = None
     kind: str = "activation"
 
+    def __post_init__(self) -> None:
+        fn = self.function
+        if fn not in ACTIVATION_FUNCTIONS:
+            raise ModelError(
+                f"layer {self.name}: unknown activation {fn!r}; known are {', '.join(ACTIVATION_FUNCTIONS)}"
+            )
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ModelError(f"layer {self.name}: n must be a positive number of values, got {self.n!r}")
+        if (self.table is not None) != (fn in ("sigmoid", "tanh")) or (self.softmax is not None) != (fn == "softmax"):
+            raise ModelError(
+                f"layer {self.name}: {fn} needs {'a table' if fn in ('sigmoid', 'tanh') else 'no table'}"
+                f"{' and softmax tables' if fn == 'softmax' else ''}"
+            )
+        if self.table is not None and self.table.input_t != self.input_t:
+            raise ModelError(f"layer {self.name}: table indexed by {self.table.input_t}, input is {self.input_t}")
+        if (
+            self.softmax is not None
+            and self.softmax.implementation == "latency"
+            and self.softmax.exp.input_t != self.input_t
+        ):
+            raise ModelError(
+                f"layer {self.name}: exp table indexed by {self.softmax.exp.input_t}, input is {self.input_t}"
+            )
 
-Layer = DenseLayer | ActivationLayer
+    @property
+    def n_in(self) -> int:
+        return self.n
+
+    @property
+    def n_out(self) -> int:
+        return self.n
+
+    def summary_line(self) -> str:
+        extra = ""
+        if self.table is not None:
+            lo, hi = self.table.x_range
+            extra = f"  table {self.table.size} x {self.table.table_t} over [{lo:g}, {hi:g})"
+        if self.softmax is not None:
+            extra = f"  {self.softmax.implementation}, exp table {self.softmax.exp.size}"
+        return f"{self.function} [{self.n}]  result {self.result_t}{extra}"
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleLayer:
+    """Firmware input scaling (CMS AXOL1TL): ``y_i = result_t(scale_t(x_i - offset_i) >> shift_i)``.
+
+    The subtraction is exact, assigned to ``scale_t`` (its rounding and overflow), shifted right by
+    ``shift_i`` bits as ap_fixed does (same type, raw bits, no rounding), then assigned to
+    ``result_t``.  ``offset_i`` must be exactly representable in ``scale_t``; in float the layer is
+    ``(x - offset) / 2**shift``.
+    """
+
+    name: str
+    input_t: FixedType
+    scale_t: FixedType
+    result_t: FixedType
+    offset: NDArray[np.float64]  # (n,) values, each a value of scale_t
+    shift: NDArray[np.int64]  # (n,) non-negative
+    kind: str = "scale"
+
+    offset_raw: NDArray[np.int64] = field(init=False, repr=False)  # raw integers of scale_t
+
+    def __post_init__(self) -> None:
+        offset = np.asarray(self.offset, dtype=np.float64)
+        shift = np.asarray(self.shift)
+        if offset.ndim != 1 or offset.size == 0 or shift.shape != offset.shape:
+            raise ModelError(
+                f"layer {self.name}: offset and shift must be 1-d of the same length n >= 1, "
+                f"got shapes {offset.shape} and {shift.shape}"
+            )
+        if shift.dtype.kind not in "iu" or int(shift.min()) < 0 or int(shift.max()) >= 2**16:
+            raise ModelError(f"layer {self.name}: shift must hold integers in 0..65535, got {shift.tolist()}")
+        if not np.isfinite(offset).all():
+            raise ModelError(f"layer {self.name}: offsets must be finite, got {offset.tolist()}")
+        held = self.scale_t.from_float(offset)
+        bad = np.flatnonzero(held.to_float() != offset)
+        if bad.size:
+            i = int(bad[0])
+            raise ModelError(
+                f"layer {self.name}: offset[{i}] = {float(offset[i])!r} is not representable in {self.scale_t} "
+                f"(it would be {float(held.to_float()[i])!r}); give offsets on the grid of scale_t, in its range"
+            )
+        object.__setattr__(self, "offset", offset)
+        object.__setattr__(self, "shift", shift.astype(np.int64))
+        object.__setattr__(self, "offset_raw", np.asarray(held.int_raw(), dtype=np.int64))
+
+    @property
+    def n(self) -> int:
+        return int(self.offset.size)
+
+    @property
+    def n_in(self) -> int:
+        return self.n
+
+    @property
+    def n_out(self) -> int:
+        return self.n
+
+    def summary_line(self) -> str:
+        return (
+            f"scale [{self.n}]  scale {self.scale_t}  shifts {sorted(set(self.shift.tolist()))}  result {self.result_t}"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class SumLayer:
+    """The sum of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``: one output."""
+
+    name: str
+    n: int
+    input_t: FixedType
+    result_t: FixedType
+    kind: str = "sum"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ModelError(f"layer {self.name}: n must be a positive number of inputs, got {self.n!r}")
+
+    @property
+    def sum_t(self) -> FixedType:
+        """Holds the sum of any ``n`` values of ``input_t``: ``ceil(log2 n)`` more integer bits."""
+        grow = math.ceil(math.log2(self.n)) if self.n > 1 else 0
+        t = self.input_t
+        return FixedType(t.width + grow, t.integer + grow, t.signed)
+
+    @property
+    def n_in(self) -> int:
+        return int(self.n)
+
+    @property
+    def n_out(self) -> int:
+        return 1
+
+    def summary_line(self) -> str:
+        return f"sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
+
+
+Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,14 +356,29 @@ class ModelDescription:
     io_type: IOType = IOType.PARALLEL
     accumulation: Accumulation = Accumulation.EXACT
 
+    def __post_init__(self) -> None:
+        """The layers must chain: each takes the previous one's width and result type."""
+        if not self.layers:
+            raise ModelError(f"model {self.name} has no layers")
+        width, current_t, source = self.n_inputs, self.input_t, f"input {self.input_name}"
+        for layer in self.layers:
+            if layer.n_in != width:
+                raise ModelError(
+                    f"model {self.name}: layer {layer.name} takes {layer.n_in} values, {source} gives {width}"
+                )
+            if layer.input_t != current_t:
+                raise ModelError(
+                    f"model {self.name}: layer {layer.name} expects {layer.input_t} input, {source} gives {current_t}"
+                )
+            width, current_t, source = layer.n_out, layer.result_t, f"layer {layer.name}"
+
     @property
     def output_t(self) -> FixedType:
         return self.layers[-1].result_t
 
     @property
     def n_outputs(self) -> int:
-        last = self.layers[-1]
-        return last.n_out if isinstance(last, DenseLayer) else last.n
+        return self.layers[-1].n_out
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
@@ -191,18 +389,28 @@ class ModelDescription:
     def summary(self) -> str:
         """One line per layer: kind, shape, precisions, reuse factor."""
         lines = [f"model {self.name}: input {self.input_name} [{self.n_inputs}] {self.input_t} ({self.io_type.value})"]
-        for layer in self.layers:
-            if isinstance(layer, DenseLayer):
-                lines.append(
-                    f"  {layer.name:<16} dense {layer.n_in}x{layer.n_out}  weight {layer.weight_t}  bias {layer.bias_t}"
-                    f"  accum {layer.accum_t}  result {layer.result_t}  RF {layer.reuse_factor} {layer.strategy.value}"
-                )
-            else:
-                extra = ""
-                if layer.table is not None:
-                    lo, hi = layer.table.x_range
-                    extra = f"  table {layer.table.size} x {layer.table.table_t} over [{lo:g}, {hi:g})"
-                if layer.softmax is not None:
-                    extra = f"  {layer.softmax.implementation}, exp table {layer.softmax.exp.size}"
-                lines.append(f"  {layer.name:<16} {layer.function} [{layer.n}]  result {layer.result_t}{extra}")
+        lines += [f"  {layer.name:<16} {layer.summary_line()}" for layer in self.layers]
         return "\n".join(lines)
+
+
+def describe(
+    name: str,
+    input_t: FixedType | str,
+    layers: Sequence[Layer],
+    *,
+    input_name: str = "inputs",
+    io_type: IOType = IOType.PARALLEL,
+) -> ModelDescription:
+    """A description built by hand (no Keras): the input width is the first layer's.
+
+    >>> from trigger.fixed import FixedType
+    >>> pt_t = FixedType.from_string("ap_ufixed<11,10,AP_TRN,AP_SAT>")
+    >>> ht_t = FixedType.from_string("ap_ufixed<14,13,AP_TRN,AP_SAT>")
+    >>> model = describe("fixed_ht", pt_t, [SumLayer("ht", 12, pt_t, ht_t)], input_name="jet_pt")
+    >>> model.n_inputs, str(model.output_t), str(model.layers[0].sum_t)
+    (12, 'ap_ufixed<14,13,AP_TRN,AP_SAT>', 'ap_ufixed<15,14>')
+    """
+    in_t = FixedType.from_string(input_t) if isinstance(input_t, str) else input_t
+    if not layers:
+        raise ModelError(f"model {name} has no layers")
+    return ModelDescription(name, input_name, in_t, layers[0].n_in, tuple(layers), io_type)

@@ -1,18 +1,18 @@
 // l1emu layer library: dense layer y = x W + b.
 //
-// Weights and biases are raw words (nnet::from_raw). Weights are flattened input-major: weights[i * n_out + j] multiplies input i into output j.
+// Weights and biases are raw words (l1t::from_raw). Weights are flattened input-major: weights[i * n_out + j] multiplies input i into output j.
 // Two strategies (CONFIG_T::strategy) and two accumulations (CONFIG_T::accumulation):
 //   accum_exact : acc (exact_t, wide enough for every partial sum) = bias, acc += x*w (full
 //                 precision), then accum_t a = acc, then res = a.
 //   accum_hls4ml: acc (accum_t) = bias, acc += (accum_t)(x*w) in input order, then res = acc.
 // Both strategies add the products of each output in increasing input index, so a saturating
 // accum_t gives the same bits whichever strategy or reuse factor is chosen.
-#ifndef L1EMU_NNET_DENSE_H_
-#define L1EMU_NNET_DENSE_H_
+#ifndef L1T_DENSE_H_
+#define L1T_DENSE_H_
 
-#include "nnet_common.h"
+#include "l1t_common.h"
 
-namespace nnet {
+namespace l1t {
 
 template <class CONFIG_T, int ACCUMULATION>
 struct dense_acc;
@@ -133,7 +133,7 @@ void dense(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
   }
 }
 
-// io_stream: one token holds the whole input vector (nnet::array), one token the output.
+// io_stream: one token holds the whole input vector (l1t::array), one token the output.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
            const typename CONFIG_T::weight_word_t weights[CONFIG_T::n_in * CONFIG_T::n_out],
@@ -150,6 +150,6 @@ void dense(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
   res_stream.write(out);
 }
 
-}  // namespace nnet
+}  // namespace l1t
 
 #endif

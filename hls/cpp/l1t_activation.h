@@ -1,12 +1,12 @@
 // l1emu layer library: relu and linear (element-wise, no table).
 //   linear: res = x             (C++ assignment: res_T's rounding and overflow)
 //   relu:   res = x > 0 ? x : 0 (then the same assignment)
-#ifndef L1EMU_NNET_ACTIVATION_H_
-#define L1EMU_NNET_ACTIVATION_H_
+#ifndef L1T_ACTIVATION_H_
+#define L1T_ACTIVATION_H_
 
-#include "nnet_common.h"
+#include "l1t_common.h"
 
-namespace nnet {
+namespace l1t {
 
 template <class data_T, class res_T, typename CONFIG_T>
 void linear(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
@@ -50,6 +50,6 @@ void relu(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
   res_stream.write(out);
 }
 
-}  // namespace nnet
+}  // namespace l1t
 
 #endif

@@ -1,12 +1,12 @@
 // l1emu layer library: sigmoid and tanh by lookup table.
 // res = table[table_index(x)], assigned to res_T. The table (CONFIG_T::table_t entries) was
 // generated in Python (trigger/nn/tables.py) and is written into the project as constants.
-#ifndef L1EMU_NNET_TABLE_ACTIVATION_H_
-#define L1EMU_NNET_TABLE_ACTIVATION_H_
+#ifndef L1T_TABLE_ACTIVATION_H_
+#define L1T_TABLE_ACTIVATION_H_
 
-#include "nnet_common.h"
+#include "l1t_common.h"
 
-namespace nnet {
+namespace l1t {
 
 template <class data_T, class res_T, typename CONFIG_T>
 void table_activation(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
@@ -29,6 +29,6 @@ void table_activation(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_
   res_stream.write(out);
 }
 
-}  // namespace nnet
+}  // namespace l1t
 
 #endif

@@ -3,12 +3,12 @@
 //   latency: e_i = exp_table[index(x_i)]
 //   sum = e_0 + ... + e_{n-1} exactly in sum_t (same fraction bits as the table, log2(n) more
 //   integer bits); inv = inv_table[index(sum)]; res_i = e_i * inv (full product, then res_T).
-#ifndef L1EMU_NNET_SOFTMAX_H_
-#define L1EMU_NNET_SOFTMAX_H_
+#ifndef L1T_SOFTMAX_H_
+#define L1T_SOFTMAX_H_
 
-#include "nnet_common.h"
+#include "l1t_common.h"
 
-namespace nnet {
+namespace l1t {
 
 template <class data_T, class res_T, typename CONFIG_T>
 void softmax(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
@@ -54,6 +54,6 @@ void softmax(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
   res_stream.write(out);
 }
 
-}  // namespace nnet
+}  // namespace l1t
 
 #endif

@@ -1,8 +1,8 @@
 // l1emu layer library: what every layer header needs.
 // Sizes and types come from each layer's CONFIG_T struct (rendered into parameters.h);
 // nothing here knows a concrete model.
-#ifndef L1EMU_NNET_COMMON_H_
-#define L1EMU_NNET_COMMON_H_
+#ifndef L1T_COMMON_H_
+#define L1T_COMMON_H_
 
 #include <ap_fixed.h>
 #include <ap_int.h>
@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace nnet {
+namespace l1t {
 
-#define L1EMU_DIV_ROUNDUP(n, d) (((n) + (d) - 1) / (d))
+#define L1T_DIV_ROUNDUP(n, d) (((n) + (d) - 1) / (d))
 
 enum strategy { latency, resource };
 enum accumulation { accum_exact, accum_hls4ml };
@@ -57,6 +57,6 @@ inline unsigned table_index(const typename TABLE_T::in_t& x) {
   return d.to_uint();
 }
 
-}  // namespace nnet
+}  // namespace l1t
 
 #endif

@@ -1,0 +1,35 @@
+// l1emu layer library: the sum of all inputs (trigger/nn/emulate.py::_sum_fixed), e.g. a fixed-point HT.
+//   sum_t acc = x[0] + ... + x[n-1]   exact: sum_t has ceil(log2 n) more integer bits than data_T
+//   res[0] = acc;                     one assignment to res_T (its rounding and overflow)
+// Exact, so the order of the additions does not matter: HLS is free to build a balanced adder tree.
+#ifndef L1T_SUM_H_
+#define L1T_SUM_H_
+
+#include "l1t_common.h"
+
+namespace l1t {
+
+template <class data_T, class res_T, typename CONFIG_T>
+void sum(const data_T data[CONFIG_T::n_in], res_T res[1]) {
+#pragma HLS PIPELINE
+  typename CONFIG_T::sum_t acc = 0;
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) acc += data[i];
+  res[0] = acc;
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void sum(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
+  typename data_T::value_type data[CONFIG_T::n_in];
+  typename res_T::value_type res[1];
+#pragma HLS ARRAY_PARTITION variable = data complete
+  const data_T in = data_stream.read();
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) data[i] = in[i];
+  sum<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res);
+  res_T out;
+  out[0] = res[0];
+  res_stream.write(out);
+}
+
+}  // namespace l1t
+
+#endif
