@@ -23,7 +23,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,8 @@ class CsimReport:
     first: tuple[str, ...]
     compile_seconds: float
     cached: bool
+    #: what the C++ computed, as values of the model's output type (samples, outputs)
+    cpp_values: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         how = "cached build" if self.cached else f"compiled in {self.compile_seconds:.1f} s"
@@ -177,7 +179,8 @@ def run_csim(project: str | Path, x: ArrayLike | None = None, *, limit: int = 5)
         f"sample {i} output {j}: C++ raw {got[i, j]}, emulator raw {want[i, j]} (input {inputs[i].tolist()})"
         for i, j in bad[:limit].tolist()
     )
-    return CsimReport(project, int(got.shape[0]), int(got.size), len(bad), first, seconds, cached)
+    values = model.output_t.from_raw(got).to_float()  # W <= 63: the printed word is the raw integer
+    return CsimReport(project, int(got.shape[0]), int(got.size), len(bad), first, seconds, cached, values)
 
 
 def _raw_words(raw: NDArray[Any]) -> NDArray[np.int64]:

@@ -30,7 +30,9 @@ def write_jets(path: Path, n_events: int = 3_000, seed: int = 0) -> Path:
         cols[name] = base * (10.0 ** (k % 4 - 2))
     cols["j_mass_mmdt"] = mass_peak * rng.normal(1.0, 0.12, n)
     cols["j_multiplicity"] = np.round(rng.normal(20 + 8 * (label == 1) + 10 * (label == 4), 5, n)).clip(1, None)
-    jets = {k: ak.unflatten(np.asarray(v, dtype=np.int32 if k == "label" else np.float32), counts) for k, v in cols.items()}
+    jets = {
+        k: ak.unflatten(np.asarray(v, dtype=np.int32 if k == "label" else np.float32), counts) for k, v in cols.items()
+    }
     wide = {k: v for k, v in jets.items() if k != "label"}
     with uproot.recreate(path) as f:
         f["Events"] = {"FatJet": ak.zip(jets), "L1WideJet": ak.zip(wide), "weight": np.ones(n_events)}

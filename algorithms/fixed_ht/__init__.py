@@ -18,6 +18,7 @@ from trigger.features import FeatureSet, ObjectCut, ObjectSlots
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
 from trigger.menu.algorithm import AlgorithmOutput, Mode
+from trigger.nn import ModelDescription, SumLayer, describe, run_fixed
 
 __all__ = ["FixedHT", "make"]
 
@@ -38,12 +39,15 @@ class FixedHT:
         self.inputs = FeatureSet(
             (ObjectSlots(collection, ("pt",), slots, ObjectCut(float(min_pt), float(max_abs_eta))),)
         )
-        self.slots = slots
-        self.pt_type = FixedType.from_string(pt_type)
-        self.ht_type = FixedType.from_string(ht_type)
+        pt_t, ht_t = FixedType.from_string(pt_type), FixedType.from_string(ht_type)
+        #: the firmware: ``slots`` pt words summed at full precision, assigned to ht_t (one SumLayer)
+        self.description = describe("fixed_ht", pt_t, [SumLayer("ht", slots, pt_t, ht_t)], input_name="jet_pt")
 
     def needs(self) -> Needs:
         return self.inputs.needs()
+
+    def firmware(self) -> ModelDescription:
+        return self.description
 
     def firmware_inputs(self, chunk: Chunk) -> NDArray[np.float64]:
         return self.inputs.matrix(chunk)[0]
@@ -54,11 +58,7 @@ class FixedHT:
         if mode.wants_float:
             out.float["ht"] = grid.sum(axis=1)
         if mode.wants_fixed:
-            fx = self.pt_type.from_float(grid)
-            total = fx[:, 0]
-            for k in range(1, self.slots):
-                total = total + fx[:, k]
-            out.fixed["ht"] = total.cast(self.ht_type).to_float()
+            out.fixed["ht"] = run_fixed(self.description, grid).to_float()[:, 0]
         return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -338,7 +338,19 @@ def _run_block(model: ModelDescription, batch: NDArray[np.float64]) -> FixedArra
     return fx
 
 
-def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: bool = False) -> Any:
+@overload
+def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: Literal[False] = False) -> FixedArray: ...
+
+
+@overload
+def run_fixed(
+    model: ModelDescription, x: ArrayLike, *, trace: Literal[True]
+) -> tuple[FixedArray, list[LayerTrace]]: ...
+
+
+def run_fixed(
+    model: ModelDescription, x: ArrayLike, *, trace: bool = False
+) -> FixedArray | tuple[FixedArray, list[LayerTrace]]:
     """Bit-accurate inference: inputs cast to the input type, then every layer as the firmware does it.
 
     Returns the output :class:`FixedArray`; with ``trace=True`` returns ``(output, traces)`` where
