@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
 
     export = actions.add_parser(
         "export",
-        help="write an HLS project (C++, weights, testbench, build_prj.tcl) of a Keras model or a menu's algorithm seed",
+        help="write an HLS project (C++, weights, testbench, Tcl) of a Keras model or of a menu's algorithm seed",
     )
     export.add_argument("model", nargs="?", help="a Keras 3 .keras file (or give --menu and --seed)")
     export.add_argument("--config", help="hls4ml-style YAML config (with MODEL)")
