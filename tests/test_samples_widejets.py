@@ -144,3 +144,30 @@ def test_jet_tagger_sample_list_has_train_and_held_out_per_class(tmp_path: Path)
         assert train.seed != test.seed and train.mu == test.mu == 0.0
         assert train.n > 3 * test.n
     assert len({r.seed for r in reqs.values()}) == len(reqs)
+
+
+def test_mmdt_equals_fastjet_contrib_soft_drop() -> None:
+    """Our declustering against FastJet contrib's SoftDrop (beta 0, z_cut 0.1, R0 0.8) on QCD jets."""
+    import awkward as ak
+    import fastjet
+
+    from trigger.samples import substructure as S
+    from trigger.samples.pythia import Generator, silenced_stdout
+
+    hard = Generator(("HardQCD:all = on", "PhaseSpace:pTHatMin = 200."), seed=4).generate(15)
+    jets = S._cluster(hard, 150.0)
+    b = jets.bounds
+    assert b.size > 10
+    per_jet = {k: ak.unflatten(getattr(jets, k), np.diff(b)) for k in ("px", "py", "pz", "e")}
+    consts = ak.zip({"px": per_jet["px"], "py": per_jet["py"], "pz": per_jet["pz"], "E": per_jet["e"]})
+    with silenced_stdout():
+        cs = fastjet.ClusterSequence(consts, fastjet.JetDefinition(fastjet.cambridge_algorithm, 10.0))
+        ref = cs.exclusive_jets_softdrop_grooming(njets=1, beta=0.0, symmetry_cut=0.1, R0=0.8)
+    groomed_away = 0
+    for k in range(b.size - 1):
+        lo, hi = b[k], b[k + 1]
+        kept, mass = S._mmdt(jets.px[lo:hi], jets.py[lo:hi], jets.pz[lo:hi], jets.e[lo:hi])
+        assert np.array_equal(np.sort(jets.px[lo:hi][kept]), np.sort(np.asarray(ref.constituents[k].px))), k
+        assert mass == pytest.approx(float(ref.msoftdrop[k]), rel=1e-12, abs=1e-9)
+        groomed_away += kept.size < hi - lo
+    assert groomed_away > (b.size - 1) // 2  # grooming did remove something in most jets

@@ -67,15 +67,30 @@ IntArray = npt.NDArray[np.int64]
 PT_WINDOW = (800.0, 1200.0)  # FatJet pT, as the hls4ml jet data set (~1 TeV)
 MAX_ABS_ETA = 2.4
 MATCH_DR = 0.8
+Z_CUT = 0.1
 HLS4ML_CLASSES = ("g", "q", "w", "z", "t")  # the hls4ml jet data set's one-hot order j_g, j_q, j_w, j_z, j_t
 _TO_HLS4ML = np.array([1, 0, 2, 3, 4])  # our label 0..4 = q, g, W, Z, t -> the hls4ml index
 _BLOCK = 8192  # triplets per block: the temporaries stay in the L2 cache
+_CACHED_TRIPLETS = 64  # index arrays of up to 64 constituents are kept: 22 MB in all
 WIDEJET_MIN_PT = 150.0
 R = 0.8
 
 
-@functools.lru_cache(maxsize=16)
 def _triplets(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Flat indices (i n + j, i n + k, j n + k) into an n x n matrix, and k, of all i < j < k < n."""
+    return _triplets_cached(n) if n <= _CACHED_TRIPLETS else _triplet_indices(n)
+
+
+@functools.cache
+def _triplets_cached(
+    n: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    return _triplet_indices(n)
+
+
+def _triplet_indices(
+    n: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Flat indices (i n + j, i n + k, j n + k) into an n x n matrix, and k, of all i < j < k < n."""
     i, j = np.triu_indices(n, 1)
     reps = n - 1 - j
@@ -134,20 +149,23 @@ def ecf_features(pt: FloatArray, y: FloatArray, phi: FloatArray) -> dict[str, fl
 
 @dataclass(frozen=True)
 class _Jets:
-    """Clustered jets, flat and pT-ordered within each event; ``constituents`` per jet (px, py, pz, E)."""
+    """Clustered jets in FastJet's order, flat: owner ``event``, kinematics, and the constituents'
+    flat ``px, py, pz, e`` with jet ``k`` at ``bounds[k]:bounds[k + 1]``."""
 
     event: IntArray
     pt: FloatArray
     eta: FloatArray
     phi: FloatArray
     mass: FloatArray
-    constituents: ak.Array
+    px: FloatArray
+    py: FloatArray
+    pz: FloatArray
+    e: FloatArray
+    bounds: IntArray
 
 
-def _kin(j: ak.Array) -> tuple[ak.Array, ak.Array, ak.Array, ak.Array]:
-    pt = np.hypot(j.px, j.py)
-    y = 0.5 * np.log((j.E + j.pz) / np.maximum(j.E - j.pz, 1e-12))
-    return pt, np.arcsinh(j.pz / np.maximum(pt, 1e-12)), np.arctan2(j.py, j.px), y
+def _flat(a: ak.Array) -> FloatArray:
+    return np.asarray(ak.to_numpy(ak.ravel(a)), np.float64)
 
 
 def _cluster(hard: HardEvents, min_pt: float) -> _Jets:
@@ -164,54 +182,84 @@ def _cluster(hard: HardEvents, min_pt: float) -> _Jets:
         cs = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, R))
         jets = cs.inclusive_jets(min_pt)
     consts = cs.constituents(min_pt)
-    n_per = ak.to_numpy(ak.num(jets))
-    event = np.repeat(np.arange(hard.n), n_per)
-    flat = ak.flatten(jets)
-    jpt = np.asarray(ak.to_numpy(np.hypot(flat.px, flat.py)), np.float64)
-    e, jpx, jpy, jpz = (np.asarray(ak.to_numpy(flat[k]), np.float64) for k in ("E", "px", "py", "pz"))
-    mass = np.sqrt(np.maximum(e**2 - jpx**2 - jpy**2 - jpz**2, 0.0))
-    order = np.lexsort((-jpt, event))
+    event = np.repeat(np.arange(hard.n), ak.to_numpy(ak.num(jets)))
+    jpx, jpy, jpz, je = (_flat(jets[k]) for k in ("px", "py", "pz", "E"))
+    jpt = np.hypot(jpx, jpy)
+    n_const = ak.to_numpy(ak.ravel(ak.num(consts, axis=2)))
+    cpx, cpy, cpz, ce = (_flat(consts[k]) for k in ("px", "py", "pz", "E"))
     return _Jets(
-        event[order],
-        jpt[order],
-        np.arcsinh(jpz / np.maximum(jpt, 1e-12))[order],
-        np.arctan2(jpy, jpx)[order],
-        mass[order],
-        ak.flatten(consts, axis=1)[order],
+        event=event,
+        pt=jpt,
+        eta=np.arcsinh(jpz / np.maximum(jpt, 1e-12)),
+        phi=np.arctan2(jpy, jpx),
+        mass=np.sqrt(np.maximum(je**2 - jpx**2 - jpy**2 - jpz**2, 0.0)),
+        px=cpx,
+        py=cpy,
+        pz=cpz,
+        e=ce,
+        bounds=np.concatenate([[0], np.cumsum(n_const)]).astype(np.int64),
     )
 
 
-def jet_features(constituents: ak.Array) -> dict[str, FloatArray]:
-    """The 16 inputs of each jet (one list of {px, py, pz, E} constituents per jet)."""
+def _mmdt(px: FloatArray, py: FloatArray, pz: FloatArray, e: FloatArray) -> tuple[IntArray, float]:
+    """mMDT (soft drop beta = 0, z_cut = 0.1) of one jet: indices of the kept constituents, groomed mass.
+
+    C/A reclustering, then from the jet down the harder branch until min(pT1, pT2) / (pT1 + pT2) > z_cut,
+    as FastJet contrib's SoftDrop in grooming mode (tested equal to it); 3-5x faster than its awkward wrapper.
+    """
     import fastjet
 
-    n_jets = len(constituents)
+    parts = []
+    for i in range(px.size):
+        p = fastjet.PseudoJet(float(px[i]), float(py[i]), float(pz[i]), float(e[i]))
+        p.set_user_index(i)
+        parts.append(p)
+    cs = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.cambridge_algorithm, 10.0))
+    jet = cs.exclusive_jets(1)[0]
+    p1, p2 = fastjet.PseudoJet(), fastjet.PseudoJet()
+    while jet.has_parents(p1, p2):
+        a, b = p1.pt(), p2.pt()
+        if min(a, b) / (a + b) > Z_CUT:
+            break
+        jet = p1 if a > b else p2
+        p1, p2 = fastjet.PseudoJet(), fastjet.PseudoJet()
+    kept = np.array([c.user_index() for c in jet.constituents()], np.int64)
+    return kept, float(jet.m())
+
+
+def jet_features(
+    px: FloatArray, py: FloatArray, pz: FloatArray, e: FloatArray, bounds: IntArray
+) -> dict[str, FloatArray]:
+    """The 16 inputs of each jet; jet ``k`` has the constituents ``bounds[k]:bounds[k + 1]`` of the flat arrays."""
+    n_jets = bounds.size - 1
     out = {k: np.zeros(n_jets) for k in FEATURES}
     if n_jets == 0:
         return out
-    cpt = np.hypot(constituents.px, constituents.py)
-    z = cpt / ak.sum(cpt, axis=1)
-    out["j_zlogz"] = np.asarray(ak.to_numpy(ak.sum(z * np.log(z), axis=1)), np.float64)
-    out["j_multiplicity"] = ak.to_numpy(ak.num(constituents)).astype(np.float64)
-    with silenced_stdout():
-        groomer = fastjet.ClusterSequence(constituents, fastjet.JetDefinition(fastjet.cambridge_algorithm, 10.0))
-        sd = groomer.exclusive_jets_softdrop_grooming(njets=1, beta=0.0, symmetry_cut=0.1, R0=R)
-    out["j_mass_mmdt"] = np.asarray(ak.to_numpy(sd.msoftdrop), np.float64)
-    gpt, _, gphi, gy = (np.asarray(ak.to_numpy(ak.flatten(a)), np.float64) for a in _kin(sd.constituents))
-    bounds = np.concatenate([[0], np.cumsum(ak.to_numpy(ak.num(sd.constituents)))])
-    for i in range(n_jets):
-        lo, hi = bounds[i], bounds[i + 1]
-        for name, value in ecf_features(gpt[lo:hi], gy[lo:hi], gphi[lo:hi]).items():
-            out[name][i] = value
+    pt = np.hypot(px, py)
+    y = 0.5 * np.log((e + pz) / np.maximum(e - pz, 1e-12))
+    phi = np.arctan2(py, px)
+    with silenced_stdout():  # FastJet's banner on first use
+        for k in range(n_jets):
+            lo, hi = bounds[k], bounds[k + 1]
+            z = pt[lo:hi] / pt[lo:hi].sum()
+            out["j_zlogz"][k] = float((z * np.log(z)).sum())
+            out["j_multiplicity"][k] = float(hi - lo)
+            kept, out["j_mass_mmdt"][k] = _mmdt(px[lo:hi], py[lo:hi], pz[lo:hi], e[lo:hi])
+            kept += lo
+            for name, value in ecf_features(pt[kept], y[kept], phi[kept]).items():
+                out[name][k] = value
     return out
 
 
 def wide_jets(hard: HardEvents, min_pt: float = WIDEJET_MIN_PT) -> ak.Array:
-    """Every trigger-level wide jet above ``min_pt`` with pt, eta, phi, mass and the 16 inputs (``L1WideJet``)."""
+    """Every trigger-level wide jet above ``min_pt`` with pt, eta, phi, mass and the 16 inputs (``L1WideJet``),
+    pT-ordered in each event."""
     jets = _cluster(hard, min_pt)
+    fields = {"pt": jets.pt, "eta": jets.eta, "phi": jets.phi, "mass": jets.mass}
+    fields.update(jet_features(jets.px, jets.py, jets.pz, jets.e, jets.bounds))
+    order = np.lexsort((-jets.pt, jets.event))
     counts = np.bincount(jets.event, minlength=hard.n)
-    fields = {"pt": jets.pt, "eta": jets.eta, "phi": jets.phi, "mass": jets.mass, **jet_features(jets.constituents)}
-    return ak.zip({k: ak.unflatten(np.asarray(v, np.float32), counts) for k, v in fields.items()})
+    return ak.zip({k: ak.unflatten(np.asarray(v[order], np.float32), counts) for k, v in fields.items()})
 
 
 def to_hls4ml_label(label: npt.NDArray[np.integer]) -> IntArray:
