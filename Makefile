@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean samples
+.PHONY: run test setup lint clean samples jet-tagger-samples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ setup: $(STAMP)
 # default samples (configs/samples.yaml): generated once into data/samples, reused while unchanged
 samples: $(STAMP)
 	$(VENV)/bin/l1emu generate --all configs/samples.yaml --outdir data/samples --quiet
+
+# jet-tagger training + held-out samples (configs/samples_jet_tagger.yaml; not part of `make run`, ~1.5 h on 1 core)
+jet-tagger-samples: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/l1emu generate --all configs/samples_jet_tagger.yaml --outdir data/samples/jet_tagger -j 1
 
 run: $(STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates

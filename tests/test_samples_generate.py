@@ -73,7 +73,7 @@ def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
         assert tree["L1Mu_charge"].typename.endswith("int32_t[]")
         types = {k: tree[k].typename for k in names}
     cpp = {"float32": "float", "float64": "double", "int32": "int32_t", "int64": "int64_t"}
-    for collection in ("event", "L1Jet", "L1EG", "L1Mu", "L1EtSum", "GenMu", "GenJet"):
+    for collection in ("event", "L1Jet", "L1EG", "L1Mu", "L1EtSum", "GenMu", "GenJet", "L1WideJet"):
         spec = schema["collections"][collection]
         missing = set(spec["branches"]) - names
         assert not missing, (collection, missing)
@@ -155,13 +155,59 @@ def test_boosted_jet_groomed_mass_peaks(
     assert len(jets) >= 15
     assert lo < np.median(np.asarray(jets)) < hi
     assert set(ak.flatten(t["FatJet_label"]).tolist()) == {label}
-    assert np.all(np.asarray(ak.flatten(t["FatJet_pt"])) > 500.0)
+    pt = np.asarray(ak.flatten(t["FatJet_pt"]))
+    assert np.all((pt > 800.0) & (pt < 1200.0))
     assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
+    # the ungroomed mass is at least the groomed one (grooming only removes constituents)
+    assert np.all(np.asarray(ak.flatten(t["FatJet_mass"])) >= 0.999 * np.asarray(jets))
     import yaml
 
     schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/formats/l1emu_sample.yaml").read_text())
     fat = set(schema["collections"]["FatJet"]["branches"])
-    assert len(fat) == 20 and fat <= set(t.fields)
+    assert len(fat) == 21 and fat <= set(t.fields)
+
+
+def test_training_jets_and_trigger_jets_carry_the_same_inputs(cache: Path, tmp_path: Path) -> None:
+    """The same events as a training sample (mu = 0) and through the pile-up path (mu = 60, as zero-bias)."""
+    from trigger.samples.substructure import FEATURES
+
+    train = _arrays(_make(cache, tmp_path / "a.root", "boosted-w", 30, seed=6))
+    trig = _arrays(_make(cache, tmp_path / "b.root", "boosted-w", 30, seed=6, mu=60.0))
+    assert np.mean(np.asarray(trig["nPileup"])) > 40  # pile-up was overlaid: it enters the towers only
+    fields = ("pt", "eta", "phi", "mass", *FEATURES)
+    n_fat = 0
+    for ev in range(30):
+        wide = {k: np.asarray(trig[f"L1WideJet_{k}"][ev]) for k in fields}
+        assert np.all(np.diff(wide["pt"]) <= 0) and np.all(wide["pt"] > 150.0)
+        for j in range(len(train["FatJet_pt"][ev])):
+            fat = {k: float(train[f"FatJet_{k}"][ev][j]) for k in fields}
+            hit = np.flatnonzero(wide["pt"] == fat["pt"])
+            assert hit.size == 1, (ev, j)
+            for k in fields:
+                assert wide[k][hit[0]] == fat[k], (ev, j, k)
+            n_fat += 1
+    assert n_fat >= 10
+
+
+def test_zerobias_wide_jets_are_the_hard_jets(zerobias: Path) -> None:
+    t = _arrays(zerobias)
+    hard = np.asarray(t["pthat"]) > 0
+    n_wide = np.asarray(ak.num(t["L1WideJet_pt"]))
+    assert n_wide[~hard].sum() == 0 and n_wide[hard].sum() > 20  # pile-up alone makes none above 150 GeV
+    # each central wide jet above 300 GeV is seen by the L1 (9x9 tower) jets within its radius, similar total pT
+    checked = 0
+    for ev in np.flatnonzero(n_wide):
+        for pt, eta, phi in zip(t["L1WideJet_pt"][ev], t["L1WideJet_eta"][ev], t["L1WideJet_phi"][ev], strict=True):
+            if pt < 300 or abs(eta) > 2.0:
+                continue
+            l1 = t[ev]
+            dphi = np.mod(np.asarray(l1["L1Jet_phi"]) - phi + np.pi, 2 * np.pi) - np.pi
+            near = np.hypot(np.asarray(l1["L1Jet_eta"]) - eta, dphi) < 0.8
+            assert 0.6 < np.asarray(l1["L1Jet_pt"])[near].sum() / pt < 1.5
+            checked += 1
+    assert checked >= 5
+    mass = np.asarray(ak.flatten(t["L1WideJet_j_mass_mmdt"]))
+    assert np.median(mass) < 60.0  # QCD jets: light groomed masses
 
 
 def test_cli_generates_and_refuses_unknown_process(

@@ -10,6 +10,24 @@ from typing import Any
 
 __all__ = ["BUILTIN"]
 
+# the 16 hls4ml jet-substructure inputs (trigger.samples.substructure.FEATURES without the "j_")
+_JET_INPUTS = (
+    "zlogz",
+    *(f"c1_b{b}_mmdt" for b in (0, 1, 2)),
+    "c2_b1_mmdt",
+    "c2_b2_mmdt",
+    "d2_b1_mmdt",
+    "d2_b2_mmdt",
+    "d2_a1_b1_mmdt",
+    "d2_a1_b2_mmdt",
+    "m2_b1_mmdt",
+    "m2_b2_mmdt",
+    "n2_b1_mmdt",
+    "n2_b2_mmdt",
+    "mass_mmdt",
+    "multiplicity",
+)
+
 
 def _typed_sums(branch: str, type_branch: str, bx_branch: str) -> dict[str, Any]:
     codes = {"ETT": 0, "HT": 1, "MET": 2, "MHT": 3, "ETMHF": 8}
@@ -46,6 +64,11 @@ BUILTIN: dict[str, dict[str, Any]] = {
             },
             "genmuons": {"pt": "GenMu_pt", "eta": "GenMu_eta", "phi": "GenMu_phi"},
             "genjets": {"pt": "GenJet_pt", "eta": "GenJet_eta", "phi": "GenJet_phi"},
+            # anti-kT R = 0.8 jets above 150 GeV with the 16 hls4ml jet-tagger inputs (read only when asked for)
+            "widejets": {
+                **{k: f"L1WideJet_{k}" for k in ("pt", "eta", "phi", "mass")},
+                **{f"j_{k}": f"L1WideJet_j_{k}" for k in _JET_INPUTS},
+            },
         },
         "sums": {"HT": {"branch": "L1EtSum_HT"}, "MET": {"branch": "L1EtSum_MET"}},
         "event": {"nPileup": "nPileup", "pthat": "pthat", "METphi": "L1EtSum_METphi"},

@@ -2,7 +2,8 @@
 
 :func:`build_branches` runs the detector model: tower deposits of the hard event plus the
 overlaid pool entries, smearing, L1 jets / sums / e-gamma, the muon system, and the generator
-truth (GenMu, anti-kT R = 0.4 GenJet from the hard event's visible particles).
+truth (GenMu, anti-kT R = 0.4 GenJet from the hard event's visible particles) and the trigger-level
+wide jets with their 16 substructure inputs (``L1WideJet``, :func:`~trigger.samples.substructure.wide_jets`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from trigger.samples.geometry import Deposits, deposit
 from trigger.samples.muons import MuonSystem
 from trigger.samples.pileup import MUON_MIN_PT, MinBiasPool
 from trigger.samples.pythia import HardEvents, silenced_stdout
+from trigger.samples.substructure import FEATURES, wide_jets
 
 __all__ = ["Detector", "build_branches", "genjets", "ragged"]
 
@@ -165,8 +167,11 @@ def build_branches(
         )
     if hard is not None:
         out["GenJet"] = genjets(hard)
+        out["L1WideJet"] = wide_jets(hard)
     else:
         out["GenJet"] = ragged(np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in ("pt", "eta", "phi")})
+        fields = ("pt", "eta", "phi", "mass", *FEATURES)
+        out["L1WideJet"] = ragged(np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in fields})
     return out
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "TOWER_DETA",
     "TOWER_DPHI",
     "Deposits",
+    "calo_acceptance",
     "deposit",
     "eta_centres",
     "phi_centres",
@@ -76,6 +77,19 @@ class Deposits:
         return np.asarray(flat, dtype=np.float64).reshape(n_events, 2, N_ETA, N_PHI)
 
 
+def _half_chord(pt: FloatArray, eta: FloatArray) -> FloatArray:
+    """r / (2 rho) at the calorimeter face (barrel cylinder or endcap disc); >= 1: the track curls up."""
+    with np.errstate(divide="ignore", over="ignore"):
+        r_face = np.minimum(_R_CALO, _Z_CALO / np.abs(np.sinh(eta)))
+    return np.asarray(0.3 * B_FIELD * r_face / (2.0 * np.maximum(pt, 1e-9)))
+
+
+def calo_acceptance(pt: FloatArray, eta: FloatArray, pid: IntArray, charge: FloatArray) -> npt.NDArray[np.bool_]:
+    """Particles that reach the calorimeter: visible (not nu, mu, LSP), |eta| < 5, not curling up."""
+    keep = ~np.isin(np.abs(pid), _INVISIBLE_IDS) & (np.abs(eta) < ETA_MAX) & (pt > 0)
+    return np.asarray(keep & ((charge == 0) | (_half_chord(pt, eta) < 1.0)))
+
+
 def deposit(
     event: IntArray,
     pt: FloatArray,
@@ -86,13 +100,9 @@ def deposit(
 ) -> Deposits:
     """Tower deposits of final-state particles (flat arrays, ``event`` = owning event index)."""
     apid = np.abs(pid)
-    keep = ~np.isin(apid, _INVISIBLE_IDS) & (np.abs(eta) < ETA_MAX) & (pt > 0)
-    # radius at which the track meets the calorimeter face: barrel cylinder or endcap disc
-    with np.errstate(divide="ignore", over="ignore"):
-        r_face = np.minimum(_R_CALO, _Z_CALO / np.abs(np.sinh(eta)))
-    half_chord = 0.3 * B_FIELD * r_face / (2.0 * np.maximum(pt, 1e-9))  # r / (2 rho)
+    half_chord = _half_chord(pt, eta)
     charged = charge != 0
-    keep &= ~charged | (half_chord < 1.0)  # loopers never reach the face
+    keep = calo_acceptance(pt, eta, pid, charge)
     dphi = np.where(charged, -np.sign(charge) * np.arcsin(np.clip(half_chord, 0.0, 1.0)), 0.0)
     phi_face = np.mod(phi + dphi + np.pi, 2 * np.pi) - np.pi
     layer = np.where(np.isin(apid, _EM_IDS), 0, 1)

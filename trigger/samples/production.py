@@ -127,7 +127,7 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
     if process.fatjet_label is not None and hard is not None:
         from trigger.samples.substructure import fatjets
 
-        branches["FatJet"] = fatjets(hard, process.fatjet_label)
+        branches["FatJet"] = fatjets(hard, branches["L1WideJet"], process.fatjet_label, process.fatjet_prongs)
     return task.index, branches, sigma
 
 

@@ -27,6 +27,7 @@ __all__ = ["BATCH", "Generator", "HardEvents", "mpi_init_file", "pythia_version"
 BATCH = 500
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_PARTONS = (1, 2, 3, 4, 5, 21)
 
 
 @contextlib.contextmanager
@@ -59,7 +60,7 @@ def pythia_version() -> str:
 
 @dataclass(frozen=True)
 class HardEvents:
-    """Flat final-state particles of ``n`` events, their pTHat, and matching candidates."""
+    """Flat final-state particles of ``n`` events, their pTHat, matching candidates and their decay quarks."""
 
     n: int
     event: IntArray
@@ -75,6 +76,9 @@ class HardEvents:
     cand_pt: FloatArray
     cand_eta: FloatArray
     cand_phi: FloatArray
+    prong_cand: IntArray  # decay quarks of boson / top candidates: owning candidate (index into cand_*)
+    prong_eta: FloatArray
+    prong_phi: FloatArray
 
 
 def _kinematics(px: FloatArray, py: FloatArray, pz: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -162,17 +166,22 @@ class Generator:
         pt, eta, phi = _kinematics(px[fs], py[fs], pz[fs])
         # matching candidates: outgoing hard partons, or last copies of the bosons / tops
         cand = np.zeros(pid.size, bool)
+        prong_cand, prong_idx = np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self.match_ids:
             apid = np.abs(pid)
             wanted = np.isin(apid, self.match_ids)
-            if all(m in (1, 2, 3, 4, 5, 21) for m in self.match_ids):
+            if all(m in _PARTONS for m in self.match_ids):
                 cand = wanted & (np.abs(status) == 23)
             else:
-                offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+                offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])[event_all]
                 d1 = ak.to_numpy(ak.flatten(prt.daughter1)).astype(np.int64)
-                child = np.clip(offsets[event_all] + d1, 0, pid.size - 1)
+                d2 = ak.to_numpy(ak.flatten(prt.daughter2)).astype(np.int64)
+                child = np.clip(offsets + d1, 0, pid.size - 1)
                 cand = wanted & (d1 > 0) & (pid[child] != pid)
+                last = offsets + np.where(d2 > 0, d2, d1)
+                prong_cand, prong_idx = _decay_quarks(np.flatnonzero(cand), pid, offsets + d1, last, d1 > 0)
         cpt, ceta, cphi = _kinematics(px[cand], py[cand], pz[cand])
+        _, peta, pphi = _kinematics(px[prong_idx], py[prong_idx], pz[prong_idx])
         pthat = np.sqrt(np.maximum(ak.to_numpy(batch.info.pT2Hat), 0.0))
         return HardEvents(
             n=n,
@@ -189,7 +198,37 @@ class Generator:
             cand_pt=cpt,
             cand_eta=ceta,
             cand_phi=cphi,
+            prong_cand=prong_cand,
+            prong_eta=peta,
+            prong_phi=pphi,
         )
+
+
+def _decay_quarks(
+    cands: IntArray, pid: IntArray, first: IntArray, last: IntArray, has: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray]:
+    """Quarks a (last-copy) W, Z or top decays to, through its W: (candidate ordinal, particle index).
+
+    Pythia decays tops in the shower: the last top copy has daughters W and b, and the W's last copy
+    (after its recoil copies) has the two quarks (status -23), as do the last W or Z copies.
+    """
+    owner: list[int] = []
+    found: list[int] = []
+    for k, c in enumerate(cands.tolist()):
+        stack = [c]
+        while stack:
+            i = stack.pop()
+            for j in range(int(first[i]), int(last[i]) + 1):
+                a = abs(int(pid[j]))
+                if a in _PARTONS[:5]:
+                    owner.append(k)
+                    found.append(j)
+                elif a in (23, 24):
+                    while has[j] and first[j] == last[j] and pid[first[j]] == pid[j]:  # recoil copies
+                        j = int(first[j])
+                    if has[j]:
+                        stack.append(j)
+    return np.asarray(owner, np.int64), np.asarray(found, np.int64)
 
 
 def concat(parts: list[HardEvents]) -> HardEvents:
@@ -202,5 +241,8 @@ def concat(parts: list[HardEvents]) -> HardEvents:
         arrays = [getattr(p, name) for p in parts]
         if name in ("event", "cand_event"):
             arrays = [a + s for a, s in zip(arrays, shift, strict=True)]
+        elif name == "prong_cand":
+            first_cand = np.cumsum([0] + [p.cand_event.size for p in parts[:-1]])
+            arrays = [a + s for a, s in zip(arrays, first_cand, strict=True)]
         fields[name] = np.concatenate(arrays) if arrays else np.zeros(0)
     return HardEvents(n=sum(p.n for p in parts), **fields)  # type: ignore[arg-type]
