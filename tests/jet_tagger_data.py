@@ -34,6 +34,8 @@ def write_jets(path: Path, n_events: int = 3_000, seed: int = 0) -> Path:
         k: ak.unflatten(np.asarray(v, dtype=np.int32 if k == "label" else np.float32), counts) for k, v in cols.items()
     }
     wide = {k: v for k, v in jets.items() if k != "label"}
-    with uproot.recreate(path) as f:
-        f["Events"] = {"FatJet": ak.zip(jets), "L1WideJet": ak.zip(wide), "weight": np.ones(n_events)}
+    data = {"FatJet": ak.zip(jets), "L1WideJet": ak.zip(wide), "weight": np.ones(n_events)}
+    with uproot.recreate(path) as f:  # a TTree (f["Events"] = ... would write an RNTuple)
+        tree = f.mktree("Events", {k: (v.type if isinstance(v, ak.Array) else v.dtype) for k, v in data.items()})
+        tree.extend(data)
     return path

@@ -69,6 +69,11 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 **{k: f"L1WideJet_{k}" for k in ("pt", "eta", "phi", "mass")},
                 **{f"j_{k}": f"L1WideJet_j_{k}" for k in _JET_INPUTS},
             },
+            # boosted-* samples: the truth-labelled wide jets (label 0..4 = q, g, W, Z, t), jet-tagger training rows
+            "fatjets": {
+                **{k: f"FatJet_{k}" for k in ("pt", "eta", "phi", "mass", "label")},
+                **{f"j_{k}": f"FatJet_j_{k}" for k in _JET_INPUTS},
+            },
         },
         "sums": {"HT": {"branch": "L1EtSum_HT"}, "MET": {"branch": "L1EtSum_MET"}},
         "event": {"nPileup": "nPileup", "pthat": "pthat", "METphi": "L1EtSum_METphi"},
