@@ -10,7 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["edit_distance", "nearest", "suggest"]
+__all__ = ["JET_INPUTS", "edit_distance", "nearest", "suggest"]
+
+#: the 16 jet-substructure inputs of the hls4ml jet data set, in its order: written by the samples
+#: (trigger/samples/substructure.py), read by the schemas and the jet tagger
+JET_INPUTS: tuple[str, ...] = (
+    "j_zlogz",
+    "j_c1_b0_mmdt",
+    "j_c1_b1_mmdt",
+    "j_c1_b2_mmdt",
+    "j_c2_b1_mmdt",
+    "j_c2_b2_mmdt",
+    "j_d2_b1_mmdt",
+    "j_d2_b2_mmdt",
+    "j_d2_a1_b1_mmdt",
+    "j_d2_a1_b2_mmdt",
+    "j_m2_b1_mmdt",
+    "j_m2_b2_mmdt",
+    "j_n2_b1_mmdt",
+    "j_n2_b2_mmdt",
+    "j_mass_mmdt",
+    "j_multiplicity",
+)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -16,27 +16,11 @@ from numpy.typing import NDArray
 from trigger.features import ObjectCut
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
+from trigger.names import JET_INPUTS
 
 __all__ = ["CLASSES", "FEATURES", "INPUT_T", "RESULT_T", "SCALE_T", "TO_HLS4ML", "jet_rows"]
 
-FEATURES: tuple[str, ...] = (
-    "j_zlogz",
-    "j_c1_b0_mmdt",
-    "j_c1_b1_mmdt",
-    "j_c1_b2_mmdt",
-    "j_c2_b1_mmdt",
-    "j_c2_b2_mmdt",
-    "j_d2_b1_mmdt",
-    "j_d2_b2_mmdt",
-    "j_d2_a1_b1_mmdt",
-    "j_d2_a1_b2_mmdt",
-    "j_m2_b1_mmdt",
-    "j_m2_b2_mmdt",
-    "j_n2_b1_mmdt",
-    "j_n2_b2_mmdt",
-    "j_mass_mmdt",
-    "j_multiplicity",
-)
+FEATURES: tuple[str, ...] = JET_INPUTS
 CLASSES: tuple[str, ...] = ("q", "g", "W", "Z", "t")
 #: our label k is hls4ml's one-hot column TO_HLS4ML[k] (hls4ml: g, q, W, Z, t)
 TO_HLS4ML: tuple[int, ...] = (1, 0, 2, 3, 4)

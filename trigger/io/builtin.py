@@ -8,25 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from trigger.names import JET_INPUTS
+
 __all__ = ["BUILTIN"]
 
-# the 16 hls4ml jet-substructure inputs (trigger.samples.substructure.FEATURES without the "j_")
-_JET_INPUTS = (
-    "zlogz",
-    *(f"c1_b{b}_mmdt" for b in (0, 1, 2)),
-    "c2_b1_mmdt",
-    "c2_b2_mmdt",
-    "d2_b1_mmdt",
-    "d2_b2_mmdt",
-    "d2_a1_b1_mmdt",
-    "d2_a1_b2_mmdt",
-    "m2_b1_mmdt",
-    "m2_b2_mmdt",
-    "n2_b1_mmdt",
-    "n2_b2_mmdt",
-    "mass_mmdt",
-    "multiplicity",
-)
+# the 16 hls4ml jet-substructure inputs without the "j_"
+_JET_INPUTS = tuple(name.removeprefix("j_") for name in JET_INPUTS)
 
 
 def _typed_sums(branch: str, type_branch: str, bx_branch: str) -> dict[str, Any]:

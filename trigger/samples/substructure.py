@@ -29,6 +29,7 @@ import awkward as ak
 import numpy as np
 import numpy.typing as npt
 
+from trigger.names import JET_INPUTS
 from trigger.samples.geometry import calo_acceptance
 from trigger.samples.pythia import HardEvents, silenced_stdout
 
@@ -44,24 +45,7 @@ __all__ = [
     "wide_jets",
 ]
 
-FEATURES = (
-    "j_zlogz",
-    "j_c1_b0_mmdt",
-    "j_c1_b1_mmdt",
-    "j_c1_b2_mmdt",
-    "j_c2_b1_mmdt",
-    "j_c2_b2_mmdt",
-    "j_d2_b1_mmdt",
-    "j_d2_b2_mmdt",
-    "j_d2_a1_b1_mmdt",
-    "j_d2_a1_b2_mmdt",
-    "j_m2_b1_mmdt",
-    "j_m2_b2_mmdt",
-    "j_n2_b1_mmdt",
-    "j_n2_b2_mmdt",
-    "j_mass_mmdt",
-    "j_multiplicity",
-)
+FEATURES = JET_INPUTS
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 PT_WINDOW = (800.0, 1200.0)  # FatJet pT, as the hls4ml jet data set (~1 TeV)
