@@ -182,7 +182,7 @@ def test_cli_generates_and_refuses_unknown_process(
 
 
 def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path) -> None:
-    from trigger.errors import SampleError
+    from trigger.errors import ConfigError
     from trigger.samples.defaults import produce_all
 
     cfg = tmp_path / "samples.yaml"
@@ -193,7 +193,7 @@ def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path)
     cfg.write_text("samples:\n  gun: {process: muon-gun, events: 41, mu: 0}\n")
     assert [m for _, _, m in produce_all(cfg, tmp_path / "out", cache, 1, False)] == [True]
     cfg.write_text("samples:\n  gun: {process: muon-gun, event: 40}\n")
-    with pytest.raises(SampleError, match=r"samples\.gun: unknown keys \['event'\]"):
+    with pytest.raises(ConfigError, match=r"samples\.gun\.event: unknown key; did you mean 'events'"):
         produce_all(cfg, tmp_path / "out", cache, 1, False)
 
 
