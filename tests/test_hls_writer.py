@@ -10,7 +10,7 @@ import pytest
 
 from hls import writer
 from hls.writer import MODEL_FILE, ProjectOptions, render_project, used_headers, write_project
-from tests.hls_models import make_model
+from tests.nn_models import make_model
 from trigger.errors import ModelError, ProjectExistsError
 from trigger.fixed import FixedType
 
