@@ -18,7 +18,7 @@ import pytest
 
 from hls.csim import build_testbench, random_inputs, run_csim
 from hls.writer import write_project
-from tests.hls_models import make_model, random_model
+from tests.nn_models import make_model, random_model
 from trigger.nn import ModelDescription, run_fixed
 
 N_INPUTS = 10_000

@@ -12,7 +12,7 @@ from hls import writer
 from hls.carrays import CArray
 from hls.project import ARRAYS_FILE, MANIFEST_FILE, PROJECT_FILE
 from hls.writer import ProjectOptions, render_project, used_headers, write_project
-from tests.hls_models import make_model
+from tests.nn_models import make_model
 from trigger.errors import ModelError, ProjectExistsError
 from trigger.fixed import FixedType
 

@@ -63,23 +63,9 @@ def test_pythia_sample_is_reproducible(cache: Path, tmp_path: Path) -> None:
 
 
 def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
-    import yaml
+    from tests.sample_layout import assert_exact_layout
 
-    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/formats/l1emu_sample.yaml").read_text())
-    with uproot.open(gun) as f:
-        tree = f["Events"]
-        names = set(tree.keys())
-        assert tree.classname == "TTree"
-        assert tree["L1Mu_charge"].typename.endswith("int32_t[]")
-        types = {k: tree[k].typename for k in names}
-    cpp = {"float32": "float", "float64": "double", "int32": "int32_t", "int64": "int64_t"}
-    for collection in ("event", "L1Jet", "L1EG", "L1Mu", "L1EtSum", "GenMu", "GenJet", "L1WideJet"):
-        spec = schema["collections"][collection]
-        missing = set(spec["branches"]) - names
-        assert not missing, (collection, missing)
-        for branch, doc in spec["branches"].items():
-            want = cpp[str(doc).split(";")[0].strip()]
-            assert types[branch] == (want if collection in ("event", "L1EtSum") else want + "[]"), branch
+    assert_exact_layout(gun)
     prov = read_provenance(gun)
     assert prov["request"]["seed"] == 11
     assert prov["events"] == 3000
@@ -150,7 +136,8 @@ def test_zmumu_dimuon_mass_peaks_at_the_z(cache: Path, tmp_path: Path) -> None:
 def test_boosted_jet_groomed_mass_peaks(
     cache: Path, tmp_path: Path, process: str, label: int, lo: float, hi: float
 ) -> None:
-    t = _arrays(_make(cache, tmp_path / "j.root", process, 40, seed=4))
+    path = _make(cache, tmp_path / "j.root", process, 40, seed=4)
+    t = _arrays(path)
     jets = ak.flatten(t["FatJet_j_mass_mmdt"])
     assert len(jets) >= 15
     assert lo < np.median(np.asarray(jets)) < hi
@@ -160,11 +147,11 @@ def test_boosted_jet_groomed_mass_peaks(
     assert np.all(np.asarray(ak.flatten(t["FatJet_j_multiplicity"])) >= 2)
     # the ungroomed mass is at least the groomed one (grooming only removes constituents)
     assert np.all(np.asarray(ak.flatten(t["FatJet_mass"])) >= 0.999 * np.asarray(jets))
-    import yaml
+    from tests.sample_layout import assert_exact_layout, format_yaml
 
-    schema = yaml.safe_load(Path(__file__).parent.parent.joinpath("configs/formats/l1emu_sample.yaml").read_text())
-    fat = set(schema["collections"]["FatJet"]["branches"])
+    fat = set(format_yaml()["groups"]["FatJet"]["branches"])
     assert len(fat) == 21 and fat <= set(t.fields)
+    assert_exact_layout(path, ["FatJet", "L1WideJet"])
 
 
 def test_training_jets_and_trigger_jets_carry_the_same_inputs(cache: Path, tmp_path: Path) -> None:
@@ -241,7 +228,7 @@ def test_cli_generates_and_refuses_unknown_process(
 
 
 def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path) -> None:
-    from trigger.errors import SampleError
+    from trigger.errors import ConfigError
     from trigger.samples.defaults import produce_all
 
     cfg = tmp_path / "samples.yaml"
@@ -252,7 +239,7 @@ def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path)
     cfg.write_text("samples:\n  gun: {process: muon-gun, events: 41, mu: 0}\n")
     assert [m for _, _, m in produce_all(cfg, tmp_path / "out", cache, 1, False)] == [True]
     cfg.write_text("samples:\n  gun: {process: muon-gun, event: 40}\n")
-    with pytest.raises(SampleError, match=r"samples\.gun: unknown keys \['event'\]"):
+    with pytest.raises(ConfigError, match=r"samples\.gun\.event: unknown key; did you mean 'events'"):
         produce_all(cfg, tmp_path / "out", cache, 1, False)
 
 

@@ -11,17 +11,20 @@ import numpy as np
 import pytest
 import uproot
 
+from tests.sample_layout import minimal_chunk
 from trigger.samples.writer import read_provenance, write_root
 
 
 def _chunk(n: int, offset: float) -> dict[str, Any]:
+    """Every branch of the sample format (the writer refuses less), with jets of known pt."""
     jets = ak.zip(
         {
             "pt": ak.Array([[offset + 1.0] * (i % 3) for i in range(n)]),
             "eta": ak.Array([[0.5] * (i % 3) for i in range(n)]),
+            "phi": ak.Array([[0.1] * (i % 3) for i in range(n)]),
         }
     )
-    return {"weight": np.full(n, 0.25), "L1Jet": ak.values_astype(jets, np.float32)}
+    return {**minimal_chunk(n), "weight": np.full(n, 0.25), "L1Jet": ak.values_astype(jets, np.float32)}
 
 
 def test_chunks_are_appended_to_one_ttree_with_counters(tmp_path: Path) -> None:

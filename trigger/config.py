@@ -1,16 +1,28 @@
 """Small helpers for schema-validated YAML (the pyhf pattern): every error names the file, the key path
-(``seeds.L1_DoubleMu_15_7.legs[1].min_pt``) and what was expected.
+(``seeds.L1_DoubleMu_15_7.legs[1].min_pt``), what was expected and, for a misspelt key, the nearest valid
+ones. Menus, reader schemas, HLS configs, the sample list and the sample format all validate through
+:class:`Validator`, so their errors read the same.
 
 >>> v = Validator("menu.yaml")
 >>> v.number({"min_pt": "x"}, "min_pt", "seeds.A.legs[0]")
 Traceback (most recent call last):
 ...
 trigger.errors.ConfigError: menu.yaml: seeds.A.legs[0].min_pt: expected a number, got 'x'
+
+An unquoted type inside flow YAML is cut at its comma: ``{Precision: ap_fixed<16,6>}`` reads as
+``{Precision: 'ap_fixed<16', '6>': None}``. :meth:`Validator.document` says so before anything else:
+
+>>> Validator("hls.yaml").document({"Model": {"Precision": "ap_fixed<16", "6>": None}})
+Traceback (most recent call last):
+...
+trigger.errors.ConfigError: hls.yaml: Model.Precision: 'ap_fixed<16' is a type cut at its comma: inside \
+{...} or [...] YAML splits an unquoted ap_fixed<16,6> at the comma; quote it: Precision: 'ap_fixed<16,6>'
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +40,24 @@ def join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
+
+
+#: the head of an ``ap_fixed<...>``/``ap_int<...>`` spelling that YAML cut at a comma (no closing ``>``)
+_CUT_TYPE = re.compile(r"\s*ap_u?(fixed|int)\s*<[^>]*")
+
+
+def _cut_type(value: Any) -> bool:
+    return isinstance(value, str) and _CUT_TYPE.fullmatch(value) is not None
+
+
+def _rejoin(head: str, rest: Iterable[Any]) -> str:
+    """The spelling the user meant: the cut head and the following fragments up to the one closing ``>``."""
+    parts = [head.strip()]
+    for piece in rest:
+        parts.append(str(piece).strip())
+        if parts[-1].endswith(">"):
+            break
+    return ",".join(parts)
 
 
 def load_yaml(path: str | Path) -> tuple[Any, str]:
@@ -55,17 +85,57 @@ class Validator:
     def fail(self, path: str, expected: str, got: Any) -> ConfigError:
         return ConfigError(f"{self.source}: {path}: expected {expected}, got {got!r}")
 
+    def cut_type(self, path: str, head: str, meant: str, *, is_key: bool = False) -> ConfigError:
+        """The error for an unquoted type that flow YAML split at its comma (the same hint everywhere)."""
+        key = path.rsplit(".", 1)[-1].split("[")[0] or "key"
+        quoted = f"'{meant}': ..." if is_key else (f"'{meant}'" if path.endswith("]") else f"{key}: '{meant}'")
+        return ConfigError(
+            f"{self.source}: {path or 'top level'}: {head!r} is a type cut at its comma: inside {{...}} or [...] "
+            f"YAML splits an unquoted {meant} at the comma; quote it: {quoted}"
+        )
+
+    def document(self, data: Any, path: str = "") -> Mapping[str, Any]:
+        """The top-level mapping of a parsed file, after :meth:`scan` found no type cut at a comma."""
+        self.scan(data, path)
+        return self.mapping(data, path)
+
+    def scan(self, value: Any, path: str = "") -> None:
+        """Raise :meth:`cut_type` for the first ``'ap_fixed<16'`` fragment anywhere in ``value``."""
+        if isinstance(value, Mapping):
+            items = list(value.items())
+            for i, (key, item) in enumerate(items):
+                if _cut_type(item):
+                    raise self.cut_type(join(path, str(key)), item, _rejoin(item, (k for k, _ in items[i + 1 :])))
+                if _cut_type(key):
+                    meant = _rejoin(key, (k for k, _ in items[i + 1 :]))
+                    raise self.cut_type(join(path, str(key)), key, meant, is_key=True)
+            for key, item in items:
+                self.scan(item, join(path, str(key)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if _cut_type(item):
+                    raise self.cut_type(join(path, i), item, _rejoin(item, value[i + 1 :]))
+                self.scan(item, join(path, i))
+
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(path or "top level", "a mapping (key: value)", value)
         return value
 
-    def keys(self, value: Mapping[str, Any], path: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+    def keys(
+        self,
+        value: Mapping[str, Any],
+        path: str,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        what: str = "key",
+    ) -> None:
+        """Every key of ``value`` is allowed (else the nearest ones are named) and the required ones are there."""
         allowed = set(allowed)
         for key in value:
             if key not in allowed:
                 raise ConfigError(
-                    f"{self.source}: {join(path, str(key))}: unknown key{suggest(str(key), allowed)} "
+                    f"{self.source}: {join(path, str(key))}: unknown {what}{suggest(str(key), allowed)} "
                     f"(allowed: {', '.join(sorted(allowed))})"
                 )
         for key in required:
@@ -119,6 +189,18 @@ class Validator:
         if not isinstance(value, str) or not value:
             raise self.fail(join(path, key), "a non-empty string", value)
         return value
+
+    def choice(self, d: Mapping[str, Any], key: str, path: str, options: Iterable[str], default: str) -> str:
+        """One of ``options`` (compared case-insensitively, returned in its listed spelling)."""
+        value = d.get(key, default)
+        options = tuple(options)
+        match = next((o for o in options if isinstance(value, str) and value.lower() == o.lower()), None)
+        if match is None:
+            near = suggest(value, options) if isinstance(value, str) else ""
+            raise ConfigError(
+                f"{self.source}: {join(path, key)}: expected one of {', '.join(options)}, got {value!r}{near}"
+            )
+        return match
 
     def boolean(self, d: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
         value = d.get(key, default)

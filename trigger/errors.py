@@ -16,6 +16,7 @@ __all__ = [
     "FixedTypeSyntaxError",
     "L1EmuError",
     "MissingBranchError",
+    "MissingExtraError",
     "ModelError",
     "OutputError",
     "ProjectExistsError",
@@ -47,6 +48,11 @@ class UnsupportedFixedType(FixedPointError):
 
 class ToolchainError(L1EmuError, RuntimeError):
     """g++ or the ap_types headers are missing or failed; the message says how to get them."""
+
+
+class MissingExtraError(L1EmuError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that installs it
+    (``pip install 'l1emu[gen]'``)."""
 
 
 class ConfigError(L1EmuError, ValueError):

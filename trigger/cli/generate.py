@@ -1,4 +1,8 @@
-"""``l1emu generate``: produce a sample with Pythia 8 + the detector model into a ROOT file."""
+"""``l1emu generate``: produce a sample with Pythia 8 + the detector model into a ROOT file.
+
+Pythia 8 and FastJet are the optional extra ``[gen]``: without them ``--list`` and ``--info`` work, and
+generating exits 2 saying ``pip install 'l1emu[gen]'``.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,9 @@ def _generate(args: argparse.Namespace) -> int:
         for name, text in describe():
             print(f"{name:16s} {text}")
         return 0
+    from trigger.extras import require_extra
+
+    require_extra("gen", "l1emu generate")  # Pythia 8 and FastJet are the optional extra [gen]
     cache = args.cache_dir or default_cache_dir()
     progress = not args.quiet and sys.stderr.isatty()
     if args.all is not None:

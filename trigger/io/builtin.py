@@ -1,5 +1,8 @@
 """Built-in schemas, in the same form as a user's YAML schema.
 
+The ``l1emu`` schema is not written here: it is derived from the sample format description
+(:mod:`trigger.io.sample_format`), the same one the sample writer declares its tree from.
+
 Sum type codes are CMSSW's ``l1t::EtSum::EtSumType`` (kTotalEt=0, kTotalHt=1, kMissingEt=2,
 kMissingHt=3, kMissingEtHF=8); only bunch crossing 0 is taken for typed sums.
 """
@@ -8,12 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from trigger.names import JET_INPUTS
+from trigger.io.sample_format import sample_format
 
 __all__ = ["BUILTIN"]
-
-# the 16 hls4ml jet-substructure inputs without the "j_"
-_JET_INPUTS = tuple(name.removeprefix("j_") for name in JET_INPUTS)
 
 
 def _typed_sums(branch: str, type_branch: str, bx_branch: str) -> dict[str, Any]:
@@ -25,46 +25,8 @@ def _typed_sums(branch: str, type_branch: str, bx_branch: str) -> dict[str, Any]
 
 
 BUILTIN: dict[str, dict[str, Any]] = {
-    # the project's own generated samples
-    "l1emu": {
-        "schema_version": 1,
-        "name": "l1emu",
-        "tree": "Events",
-        "weight": "weight",
-        "collections": {
-            "jets": {"pt": "L1Jet_pt", "eta": "L1Jet_eta", "phi": "L1Jet_phi"},
-            "egamma": {"pt": "L1EG_pt", "eta": "L1EG_eta", "phi": "L1EG_phi", "iso": "L1EG_iso"},
-            "muons": {
-                "pt": "L1Mu_pt",
-                "eta": "L1Mu_eta",
-                "phi": "L1Mu_phi",
-                "charge": "L1Mu_charge",
-                "quality": "L1Mu_qual",
-                "bx": "L1Mu_bx",
-                "genPt": "L1Mu_genPt",
-                # per-object features for the muon pt regressor: station inputs (read only when asked for)
-                **{
-                    f"st{s}_{v}": f"L1Mu_st{s}_{v}"
-                    for s in range(1, 5)
-                    for v in ("phi", "theta", "bend", "qual", "present")
-                },
-            },
-            "genmuons": {"pt": "GenMu_pt", "eta": "GenMu_eta", "phi": "GenMu_phi"},
-            "genjets": {"pt": "GenJet_pt", "eta": "GenJet_eta", "phi": "GenJet_phi"},
-            # anti-kT R = 0.8 jets above 150 GeV with the 16 hls4ml jet-tagger inputs (read only when asked for)
-            "widejets": {
-                **{k: f"L1WideJet_{k}" for k in ("pt", "eta", "phi", "mass")},
-                **{f"j_{k}": f"L1WideJet_j_{k}" for k in _JET_INPUTS},
-            },
-            # boosted-* samples: the truth-labelled wide jets (label 0..4 = q, g, W, Z, t), jet-tagger training rows
-            "fatjets": {
-                **{k: f"FatJet_{k}" for k in ("pt", "eta", "phi", "mass", "label")},
-                **{f"j_{k}": f"FatJet_j_{k}" for k in _JET_INPUTS},
-            },
-        },
-        "sums": {"HT": {"branch": "L1EtSum_HT"}, "MET": {"branch": "L1EtSum_MET"}},
-        "event": {"nPileup": "nPileup", "pthat": "pthat", "METphi": "L1EtSum_METphi"},
-    },
+    # the project's own generated samples: derived from their format description (trigger/io/schemas/l1emu.yaml)
+    "l1emu": sample_format().reader_schema("l1emu"),
     # CMS L1Ntuple: L1UpgradeTree (branch L1Upgrade, split into jetEt, muonEt, ...)
     "l1upgrade": {
         "schema_version": 1,

@@ -126,7 +126,7 @@ class Schema:
 def parse_schema(data: Any, source: str) -> Schema:
     """Validate a parsed YAML schema and build a :class:`Schema`."""
     v = Validator(source)
-    top = v.mapping(data, "")
+    top = v.document(data)
     v.keys(
         top,
         "",

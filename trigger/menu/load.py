@@ -137,7 +137,7 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
 def parse_menu(data: Any, source: str) -> Menu:
     """Validate a parsed YAML menu and build a :class:`Menu`."""
     v = Validator(source)
-    top = v.mapping(data, "")
+    top = v.document(data)
     v.keys(
         top,
         "",

@@ -15,6 +15,10 @@
     LayerName:
       fc1: {Precision: {weight: ap_fixed<8,2,AP_RND_CONV,AP_SAT>}, ReuseFactor: 2}
 
+Errors read as every YAML error of the project (:class:`trigger.config.Validator`): file, key path such
+as ``Model.Precision.accum``, what was expected, the nearest valid key, and a hint to quote a type that
+flow YAML cut at its comma (``{Precision: ap_fixed<16,6>}``).
+
 Precedence is model < layer type < layer name.  An unset ``accum`` is ``auto``: sized exactly from
 the weights and the input type, so it cannot overflow (hls4ml would use the model precision).
 """
@@ -25,8 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError, FixedTypeSyntaxError
 from trigger.fixed import FixedType
 from trigger.nn.layers import Accumulation, IOType, Strategy
@@ -88,77 +91,62 @@ class HLSConfig:
         )
 
 
-def _fail(source: str, path: str, message: str) -> ConfigError:
-    return ConfigError(f"{source}: {path}: {message}")
-
-
-def _precision(value: Any, source: str, path: str, *, model_level: bool) -> dict[str, str]:
+def _precision(v: Validator, value: Any, path: str, *, model_level: bool) -> dict[str, str]:
     """Normalize a Precision entry: a string sets weight/bias/result/table (accum too below Model)."""
     if isinstance(value, str):
-        _check_type(value, source, path)
+        _check_type(v, value, path)
         keys = [k for k in PRECISION_KEYS if k != "accum"] if model_level else list(PRECISION_KEYS)
         return dict.fromkeys(keys, value)
     if not isinstance(value, dict):
-        raise _fail(source, path, f"expected a type such as 'ap_fixed<16,6>', 'auto' or a mapping, got {value!r}")
+        raise v.fail(path, "a type such as 'ap_fixed<16,6>', 'auto' or a mapping", value)
+    v.keys(value, path, PRECISION_KEYS, what="precision key")
     out = {}
     for key, spelling in value.items():
-        if key not in PRECISION_KEYS:
-            raise _fail(source, f"{path}.{key}", f"unknown precision key; expected one of {', '.join(PRECISION_KEYS)}")
         if not isinstance(spelling, str):
-            raise _fail(source, f"{path}.{key}", f"expected a type spelling or 'auto', got {spelling!r}")
-        _check_type(spelling, source, f"{path}.{key}")
+            raise v.fail(join(path, key), "a type spelling or 'auto'", spelling)
+        _check_type(v, spelling, join(path, key))
         out[key] = spelling
     return out
 
 
-def _check_type(spelling: str, source: str, path: str) -> None:
+def _check_type(v: Validator, spelling: str, path: str) -> None:
     if spelling.strip().lower() == "auto":
         return
     try:
         FixedType.from_string(spelling)
     except FixedTypeSyntaxError as exc:
-        raise _fail(source, path, str(exc)) from None
+        raise ConfigError(f"{v.source}: {path}: {exc}") from None
 
 
-def _scope(raw: Any, source: str, path: str, allowed: set[str], *, model_level: bool) -> dict[str, Any]:
+def _scope(v: Validator, raw: Any, path: str, allowed: set[str], *, model_level: bool) -> dict[str, Any]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
-        raise _fail(source, path, f"expected a mapping, got {type(raw).__name__}")
+    d = v.mapping(raw, path)
+    v.keys(d, path, allowed)
     out: dict[str, Any] = {}
-    for key, value in raw.items():
-        here = f"{path}.{key}"
-        if key not in allowed:
-            raise _fail(source, here, f"unknown key; expected one of {', '.join(sorted(allowed))}")
+    for key, value in d.items():
+        here = join(path, key)
         if key == "Precision":
-            out[key] = _precision(value, source, here, model_level=model_level)
+            out[key] = _precision(v, value, here, model_level=model_level)
         elif key in ("ReuseFactor", "TableSize", "AutoWidth"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise _fail(source, here, f"expected a positive integer, got {value!r}")
+                raise v.fail(here, "a positive integer", value)
             if key == "TableSize" and value & (value - 1):
-                raise _fail(source, here, f"expected a power of two, got {value}")
+                raise v.fail(here, "a power of two", value)
             out[key] = value
         elif key == "Strategy":
-            names = [s.value for s in Strategy]
-            match = next((s.value for s in Strategy if str(value).lower() == s.value.lower()), None)
-            if match is None:
-                raise _fail(source, here, f"expected one of {', '.join(names)}, got {value!r}")
-            out[key] = match
+            out[key] = v.choice(d, key, path, [s.value for s in Strategy], "Latency")
         elif key == "Implementation":
-            if value not in ("stable", "latency"):
-                raise _fail(source, here, f"expected 'stable' or 'latency', got {value!r}")
-            out[key] = value
+            out[key] = v.choice(d, key, path, ("stable", "latency"), "stable")
         elif key == "TableRange":
             ok = (
-                isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value)
+                isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value)
             )
             if not ok or value[0] >= value[1]:
-                raise _fail(source, here, f"expected [low, high] with low < high, got {value!r}")
+                raise v.fail(here, "[low, high] with low < high", value)
             out[key] = [float(value[0]), float(value[1])]
         elif key == "Accumulation":
-            if value not in ("exact", "hls4ml"):
-                raise _fail(source, here, f"expected 'exact' or 'hls4ml', got {value!r}")
-            out[key] = value
+            out[key] = v.choice(d, key, path, ("exact", "hls4ml"), "exact")
     return out
 
 
@@ -170,35 +158,26 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
     elif isinstance(config, dict):
         raw = config
     else:
-        path = Path(config)
-        source = str(path)
-        if not path.is_file():
-            raise ConfigError(f"{source}: no such config file")
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
-    for key in raw:
-        if key not in _TOP_KEYS:
-            raise _fail(source, str(key), f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}")
-    model = _scope(raw.get("Model"), source, "Model", _MODEL_KEYS, model_level=True)
-    io_raw = raw.get("IOType", "io_parallel")
-    if io_raw not in [t.value for t in IOType]:
-        raise _fail(source, "IOType", f"expected io_parallel or io_stream, got {io_raw!r}")
+        raw, source = load_yaml(config)
+        raw = {} if raw is None else raw
+    v = Validator(source)
+    top = v.document(raw)
+    v.keys(top, "", _TOP_KEYS)
+    model = _scope(v, top.get("Model"), "Model", _MODEL_KEYS, model_level=True)
+    io_type = v.choice(top, "IOType", "", [t.value for t in IOType], IOType.PARALLEL.value)
     layer_type: dict[str, dict[str, Any]] = {}
-    for name, scope in (raw.get("LayerType") or {}).items():
-        if name not in LAYER_TYPES:
-            raise _fail(source, f"LayerType.{name}", f"unknown layer type; expected one of {', '.join(LAYER_TYPES)}")
-        layer_type[name] = _scope(scope, source, f"LayerType.{name}", _LAYER_KEYS, model_level=False)
+    types = v.mapping(top.get("LayerType") or {}, "LayerType")
+    v.keys(types, "LayerType", LAYER_TYPES, what="layer type")
+    for name, scope in types.items():
+        layer_type[name] = _scope(v, scope, join("LayerType", name), _LAYER_KEYS, model_level=False)
+    names = v.mapping(top.get("LayerName") or {}, "LayerName")
     layer_name = {
-        str(name): _scope(scope, source, f"LayerName.{name}", _LAYER_KEYS, model_level=False)
-        for name, scope in (raw.get("LayerName") or {}).items()
+        str(name): _scope(v, scope, join("LayerName", str(name)), _LAYER_KEYS, model_level=False)
+        for name, scope in names.items()
     }
     return HLSConfig(
-        model={k: v for k, v in model.items() if k not in ("Accumulation", "AutoWidth")},
-        io_type=IOType(io_raw),
+        model={k: val for k, val in model.items() if k not in ("Accumulation", "AutoWidth")},
+        io_type=IOType(io_type),
         accumulation=Accumulation(model.get("Accumulation", "exact")),
         auto_width=int(model.get("AutoWidth", 16)),
         layer_type=layer_type,

@@ -2,7 +2,7 @@
 documented detector model producing L1 objects, written as a ROOT TTree ``Events``.
 
 Entry points: :func:`trigger.samples.production.generate` and ``l1emu generate``. The branch
-names are listed in ``configs/formats/l1emu_sample.yaml``; the detector model is described in the
+names and types are listed in ``trigger/io/schemas/l1emu.yaml``; the detector model is described in the
 docstrings of :mod:`~trigger.samples.geometry`, :mod:`~trigger.samples.calo` and
 :mod:`~trigger.samples.muons`.
 """

@@ -1,58 +1,71 @@
 """A list of samples in YAML (``configs/samples.yaml``), produced once and reused.
 
 A sample is regenerated only when its file is missing or its stored request differs from the
-configured one, so ``make run`` pays for generation once.
+configured one, so ``make run`` pays for generation once. The list is validated by
+:class:`trigger.config.Validator`, like menus and HLS configs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from trigger.errors import SampleError
+from trigger.config import Validator, join, load_yaml
+from trigger.errors import ConfigError
 from trigger.samples.processes import PROCESSES
 
 __all__ = ["load_sample_list", "produce_all"]
 
-_KEYS = {"process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk"}
+_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk")
+_DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_size": 5000, "pool_seed": 1}
+
+
+def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The keys ``d`` sets, each checked (a sample or the ``defaults`` block)."""
+    v.keys(d, path, _KEYS)
+    out: dict[str, Any] = {}
+    if "process" in d:
+        out["process"] = v.choice(d, "process", path, sorted(PROCESSES), "")
+    for key, minimum in (("events", 1), ("seed", None), ("pool_seed", None), ("chunk", 1), ("pool_size", 1)):
+        if key in d:
+            out[key] = v.integer(d, key, path, minimum=minimum)
+    if "mu" in d:
+        out["mu"] = v.number(d, "mu", path, minimum=0.0)
+    return out
 
 
 def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any]:
-    """Name -> :class:`~trigger.samples.production.Request`, validated."""
+    """Name -> :class:`~trigger.samples.production.Request`, validated (errors: file, key path, expected)."""
     from trigger.samples.production import Request
 
-    try:
-        doc = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise SampleError(f"cannot read the sample list {path}: {exc}") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("samples"), dict):
-        raise SampleError(f"{path}: expected a mapping with a 'samples' mapping")
-    defaults = doc.get("defaults") or {}
+    doc, source = load_yaml(path)
+    v = Validator(source)
+    top = v.document(doc)
+    v.keys(top, "", ("version", "defaults", "samples"), ("samples",))
+    if v.integer(top, "version", "", 1) != 1:
+        raise v.fail("version", "1 (the only version this l1emu reads)", top["version"])
+    defaults = {**_DEFAULTS, **_settings(v, v.mapping(top.get("defaults") or {}, "defaults"), "defaults")}
+    samples = v.mapping(top["samples"], "samples")
+    if not samples:
+        raise v.fail("samples", "at least one sample", {})
     requests = {}
-    for name, entry in doc["samples"].items():
-        where = f"{path}: samples.{name}"
-        if not isinstance(entry, dict):
-            raise SampleError(f"{where}: expected a mapping of {sorted(_KEYS)}")
-        merged = {**defaults, **entry}
-        unknown = set(merged) - _KEYS
-        if unknown:
-            raise SampleError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
-        if merged.get("process") not in PROCESSES:
-            raise SampleError(f"{where}.process: {merged.get('process')!r} is not one of {sorted(PROCESSES)}")
-        if not isinstance(merged.get("events"), int) or merged["events"] <= 0:
-            raise SampleError(f"{where}.events: expected a positive integer, got {merged.get('events')!r}")
+    for name, entry in samples.items():
+        where = join("samples", str(name))
+        merged = {**defaults, **_settings(v, v.mapping(entry, where), where)}
+        for key in ("process", "events"):
+            if key not in merged:
+                raise ConfigError(f"{source}: {join(where, key)}: required key is missing (here or in defaults)")
         requests[str(name)] = Request(
             process=merged["process"],
             n=merged["events"],
-            seed=int(merged.get("seed", 1)),
-            mu=float(merged.get("mu", 0.0)),
+            seed=merged["seed"],
+            mu=float(merged["mu"]),
             workers=workers,
-            chunk=int(merged.get("chunk", 500)),
+            chunk=merged["chunk"],
             cache_dir=cache_dir,
-            pool_size=int(merged.get("pool_size", 5000)),
-            pool_seed=int(merged.get("pool_seed", 1)),
+            pool_size=merged["pool_size"],
+            pool_seed=merged["pool_seed"],
         )
     return requests
 

@@ -2,7 +2,8 @@
 
 uproot 5.7 writes an RNTuple for ``file["name"] = {...}``; a TTree needs ``mktree`` + ``extend``.
 Collections (awkward records of lists) become ``Coll_field`` branches with counter ``nColl``.
-The provenance is a JSON ``TObjString`` named ``provenance``.
+The tree is declared from the sample format (``trigger/io/schemas/l1emu.yaml``): a chunk with a branch
+or a type it does not declare is refused. The provenance is a JSON ``TObjString`` named ``provenance``.
 """
 
 from __future__ import annotations
@@ -13,22 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import awkward as ak
-import numpy as np
-
 from trigger.errors import SampleError
+from trigger.io.sample_format import sample_format
 
 __all__ = ["read_provenance", "write_root"]
-
-
-def _tree_types(chunk: dict[str, Any]) -> dict[str, Any]:
-    types: dict[str, Any] = {}
-    for name, value in chunk.items():
-        if isinstance(value, ak.Array):
-            types[name] = value.type.content
-        else:
-            types[name] = np.asarray(value).dtype
-    return types
 
 
 def write_root(path: Path, chunks: Iterable[dict[str, Any]], provenance: dict[str, Any]) -> int:
@@ -41,10 +30,14 @@ def write_root(path: Path, chunks: Iterable[dict[str, Any]], provenance: dict[st
     entries = 0
     try:
         with uproot.recreate(tmp) as f:
-            tree = None
+            fmt = sample_format()
+            tree, declared = None, {}
             for chunk in chunks:
+                types = fmt.tree_types(chunk)
                 if tree is None:
-                    tree = f.mktree("Events", _tree_types(chunk), title="l1emu events")
+                    tree, declared = f.mktree(fmt.tree, types, title=fmt.title), types
+                elif types != declared:
+                    raise SampleError(f"chunk branches {sorted(types)} differ from the first chunk's {list(declared)}")
                 tree.extend(chunk)
                 entries += len(next(iter(chunk.values())))
             f["provenance"] = json.dumps(provenance, sort_keys=True)
