@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean samples jet-tagger-samples
+.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ samples: $(STAMP)
 # jet-tagger training + held-out samples (configs/samples_jet_tagger.yaml; not part of `make run`, ~1.5 h on 1 core)
 jet-tagger-samples: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/l1emu generate --all configs/samples_jet_tagger.yaml --outdir data/samples/jet_tagger -j 1
+
+# the shipped jet tagger (configs/algorithms/jet_tagger): train on the samples above, then its metrics
+jet-tagger: $(STAMP)
+	$(VENV)/bin/l1emu train jet-tagger -i 'data/samples/jet_tagger/train-*.root' -o configs/algorithms/jet_tagger
+	$(VENV)/bin/l1emu evaluate jet-tagger -i 'data/samples/jet_tagger/test-*.root' -o out/jet_tagger
 
 run: $(STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates
