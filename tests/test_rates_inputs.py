@@ -9,6 +9,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 import pytest
+import uproot
 
 from tests.rates_helpers import DEFAULT_MENU, menu_yaml, write_events
 from trigger.cli import main
@@ -223,9 +224,10 @@ def test_corrupt_basket_mid_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     from trigger.io.synthetic import write_sample
 
     path = write_sample(tmp_path / "c.root", 6_000, chunk=2_000)  # three baskets per branch
+    with uproot.open(path) as f:  # the middle basket of a branch the menu reads
+        seek = int(f["Events"]["L1Mu_pt"].member("fBasketSeek")[1])
     data = bytearray(path.read_bytes())
-    mid = len(data) // 2
-    data[mid : mid + 2000] = b"\x55" * 2000  # overwrite basket payload, keep the header and directory
+    data[seek + 120 : seek + 620] = b"\x55" * 500  # overwrite basket payload, keep its key and the directory
     path.write_bytes(bytes(data))
     args = ["rates", str(DEFAULT_MENU), "-i", str(path), "--chunk-size", "2000"]
     assert main([*args, "-o", str(tmp_path / "a")]) == 2
