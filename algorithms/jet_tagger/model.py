@@ -7,6 +7,7 @@ no Keras: what is loaded is exactly what the HLS writer renders.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,9 +15,9 @@ from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_j
 
 from trigger.errors import ModelError
 from trigger.nn import ModelDescription
-from trigger.nn.layers import ScaleLayer
+from trigger.nn.layers import DenseLayer, ScaleLayer
 
-__all__ = ["DEFAULT_DIR", "VARIANTS", "compose", "load_description", "save_description"]
+__all__ = ["DEFAULT_DIR", "VARIANTS", "compose", "load_description", "quantized_float", "save_description"]
 
 #: configs/algorithms/jet_tagger of this checkout
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "configs" / "algorithms" / "jet_tagger"
@@ -30,6 +31,16 @@ def compose(name: str, scale: ScaleLayer, network: ModelDescription) -> ModelDes
     return ModelDescription(
         name, "jet", scale.input_t, scale.n_in, (scale, *network.layers), network.io_type, network.accumulation
     )
+
+
+def quantized_float(model: ModelDescription) -> ModelDescription:
+    """The same description whose float path uses the quantized weights: a QAT network *is* its quantized
+    weights, so its float reference (``run_float``) differs from the firmware only by activation rounding."""
+    layers = tuple(
+        dataclasses.replace(la, weights_float=la.weights, bias_float=la.bias) if isinstance(la, DenseLayer) else la
+        for la in model.layers
+    )
+    return dataclasses.replace(model, layers=layers)
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:

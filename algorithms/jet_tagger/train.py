@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from algorithms.jet_tagger.inputs import CLASSES, FEATURES, INPUT_T, RESULT_T, SCALE_T
-from algorithms.jet_tagger.model import compose, save_description
+from algorithms.jet_tagger.model import compose, quantized_float, save_description
 from trigger.features.scaling import fit_scaling, scaled_inputs, scaling_to_json
 
 __all__ = ["TrainingOptions", "hls_config", "train"]
@@ -126,7 +126,7 @@ def train(
             summary[f"{variant}_sparsity"] = float(sparsity(qat))
             qat.save(out / f"{variant}.keras")
             save_description(
-                compose(f"jet_tagger_{variant}", scale, to_description(qat, hls_config(), calib)),
+                compose(f"jet_tagger_{variant}", scale, quantized_float(to_description(qat, hls_config(), calib))),
                 out,
                 f"tagger_{variant}",
             )
