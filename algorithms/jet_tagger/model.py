@@ -11,11 +11,10 @@ import dataclasses
 import json
 from pathlib import Path
 
-from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
-
 from trigger.errors import ModelError
 from trigger.nn import ModelDescription
 from trigger.nn.layers import DenseLayer, ScaleLayer
+from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
 
 __all__ = ["DEFAULT_DIR", "VARIANTS", "compose", "load_description", "quantized_float", "save_description"]
 
