@@ -11,9 +11,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from trigger.errors import ConfigError
-
-__all__ = ["load_group", "try_load_group"]
+__all__ = ["try_load_group"]
 
 
 def try_load_group(group: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -30,11 +28,3 @@ def try_load_group(group: str) -> tuple[dict[str, Any], dict[str, str]]:
                 f"does not load: {type(exc).__name__}: {exc}"
             )
     return found, broken
-
-
-def load_group(group: str) -> dict[str, Any]:
-    """Every entry point of ``group``, loaded; a plugin that fails to load is an error naming it."""
-    found, broken = try_load_group(group)
-    if broken:
-        raise ConfigError("; ".join(broken.values()))
-    return found

@@ -9,11 +9,10 @@ R = 0.8 jet above 150 GeV, in every sample).
 
 from __future__ import annotations
 
-import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.features import ObjectCut
+from trigger.features import ObjectCut, object_rows
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
 from trigger.names import JET_INPUTS
@@ -42,11 +41,6 @@ def jet_rows(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], dict[str, NDArray[np.float64]]]:
     """One row per jet passing ``cut``: the (n_jets, 16) inputs, each jet's event index in the chunk,
     and the ``extra`` fields (pt, label, ...) as flat arrays."""
-    jets = chunk.collections[collection]
-    jets = jets[cut.apply(jets.pt, jets.eta if cut.needs_eta else None)]
-    counts = np.asarray(ak.num(jets, axis=1))
-    event = np.repeat(np.arange(chunk.n), counts)
-    x = np.stack([np.asarray(ak.flatten(jets[f], axis=1), dtype=np.float64) for f in FEATURES], axis=1)
-    np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-    more = {f: np.asarray(ak.flatten(jets[f], axis=1), dtype=np.float64) for f in extra}
-    return x.reshape(len(event), len(FEATURES)), event, more
+    rows, event = object_rows(chunk.collections[collection], FEATURES + extra, cut)
+    n = len(FEATURES)
+    return rows[:, :n], event, {f: rows[:, n + k] for k, f in enumerate(extra)}

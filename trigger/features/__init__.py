@@ -9,7 +9,7 @@ sums, plus the sums this stage derives (HT from jets) with the one cut conventio
 from __future__ import annotations
 
 from trigger.features.cuts import ObjectCut, passes
-from trigger.features.slots import ObjectSlots, leading
+from trigger.features.slots import ObjectSlots, leading, object_rows
 from trigger.features.spec import EventSum, EventValue, FeatureSet, parse_features
 from trigger.features.sums import scalar_sum
 from trigger.io.files import WorkItem
@@ -24,6 +24,7 @@ __all__ = [
     "ObjectSlots",
     "derive_sums",
     "leading",
+    "object_rows",
     "parse_features",
     "passes",
     "read_events",

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from trigger.features.cuts import ObjectCut
 
-__all__ = ["ObjectSlots", "leading"]
+__all__ = ["ObjectSlots", "leading", "object_rows"]
 
 
 def leading(
@@ -43,6 +43,21 @@ def leading(
     return matrix, counts > slots
 
 
+def object_rows(
+    objects: ak.Array, fields: tuple[str, ...], cut: ObjectCut
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """One row per object passing ``cut`` (firmware that runs once per object, e.g. a jet tagger): the
+    (n_objects, len(fields)) values in file order, non-finite values as 0, and each object's event index."""
+    sel = objects[cut.apply(objects.pt, objects.eta if cut.needs_eta else None)]
+    counts = np.asarray(ak.num(sel, axis=1))
+    event = np.repeat(np.arange(len(objects)), counts)
+    rows = np.zeros((len(event), len(fields)), dtype=np.float64)
+    for k, name in enumerate(fields):
+        rows[:, k] = np.asarray(ak.flatten(sel[name], axis=1), dtype=np.float64)
+    np.nan_to_num(rows, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    return rows, event
+
+
 @dataclass(frozen=True)
 class ObjectSlots:
     """``slots`` objects of ``collection`` x ``fields``, after ``cut``."""
@@ -61,11 +76,6 @@ class ObjectSlots:
     @property
     def width(self) -> int:
         return self.slots * len(self.fields)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Input names in order: ``jets0_pt, jets0_eta, ...``."""
-        return tuple(f"{self.collection}{s}_{f}" for s in range(self.slots) for f in self.fields)
 
     def read_fields(self) -> frozenset[str]:
         return frozenset({"pt", *self.fields} | ({"eta"} if self.cut.needs_eta else set()))

@@ -32,10 +32,6 @@ class EventSum:
     name: str
     width = 1
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name,)
-
 
 @dataclass(frozen=True)
 class EventValue:
@@ -43,10 +39,6 @@ class EventValue:
 
     name: str
     width = 1
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name,)
 
 
 Block = EventSum | EventValue | ObjectSlots
@@ -61,10 +53,6 @@ class FeatureSet:
     @property
     def width(self) -> int:
         return sum(b.width for b in self.blocks)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for b in self.blocks for name in b.names)
 
     def needs(self) -> Needs:
         collections: dict[str, frozenset[str]] = {}
