@@ -78,13 +78,8 @@ class RateTable:
         return d
 
 
-def build_table(
-    menu: Menu,
-    acc: RateAccumulator,
-    *,
-    skipped: tuple[tuple[str, str], ...] = (),
-    empty: tuple[str, ...] = (),
-) -> RateTable:
+def build_table(menu: Menu, acc: RateAccumulator) -> RateTable:
+    """The table of the folded accumulator; the event loop adds the skipped files, the CLI the empty ones."""
     s = acc.summary
     if s is None or acc.pending:
         missing = "no summary" if s is None else f"chunk {s.next_index} never arrived"
@@ -132,6 +127,5 @@ def build_table(
         total_raw=rate(s.total_raw),
         total_prescaled=rate(s.total_prescaled),
         nonfinite=dict(s.nonfinite),
-        skipped=tuple(skipped) + tuple(s.skipped),
-        empty_files=empty,
+        skipped=tuple(s.skipped),
     )
