@@ -126,6 +126,16 @@ def test_explicit_precisions_are_used_verbatim() -> None:
         {"Model": {"Precision": {"result": "ap_ufixed<12,4,AP_TRN,AP_WRAP>"}}},
         {"Model": {"Precision": {"result": "ap_fixed<10,3,AP_RND_INF,AP_SAT_SYM>"}}},
         {"LayerType": {"Dense": {"Precision": {"accum": "ap_fixed<20,8>"}}}},
+        # QAT-like words: the fused sums run in float32 where the block's bound allows it
+        {
+            "Model": {
+                "Precision": {
+                    "weight": "ap_fixed<6,1,AP_RND_CONV,AP_SAT>",
+                    "result": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
+                }
+            }
+        },
+        {"Model": {"Precision": {"weight": "ap_fixed<8,2,AP_TRN,AP_WRAP>", "result": "ap_fixed<18,8,AP_RND,AP_WRAP>"}}},
     ],
 )
 def test_fast_path_equals_the_layer_by_layer_trace(name: str, config: dict[str, object] | None) -> None:
@@ -139,3 +149,34 @@ def test_fast_path_equals_the_layer_by_layer_trace(name: str, config: dict[str, 
     traced, _ = run_fixed(model, x, trace=True)
     assert fast.type == traced.type
     np.testing.assert_array_equal(fast.to_python_ints(), traced.to_python_ints())
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e4])
+def test_float32_sums_and_their_fallback_are_bit_exact(scale: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of small inputs take float32 sums, blocks of huge ones the float64 fallback: same bits."""
+    import trigger.nn.fast as fast
+
+    config = {
+        "Model": {
+            "Precision": {"weight": "ap_fixed<6,1,AP_RND_CONV,AP_SAT>", "result": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"}
+        },
+        "LayerName": {"input": {"Precision": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"}},
+    }
+    model = build_model(network("jet_tagger"), config, inputs("jet_tagger", 2000, outliers=0.0))
+    x = inputs("jet_tagger", 20000, seed=4) / 1000.0  # mostly |x| < 3: float32 bounds hold
+    x[8192:] *= scale  # later blocks saturate the inputs: bounds near the words' ends
+    used: list[bool] = []
+    original = fast._sum_reach
+
+    def spy(*args: object) -> object:
+        out = original(*args)  # type: ignore[arg-type]
+        used.append(bool(out.max(initial=0.0) < fast._F32_LIMIT))
+        return out
+
+    monkeypatch.setattr(fast, "_sum_reach", spy)
+    fast_out = run_fixed(model, x)
+    traced, _ = run_fixed(model, x, trace=True)
+    np.testing.assert_array_equal(fast_out.to_python_ints(), traced.to_python_ints())
+    assert any(used)
+    if scale > 1e3:
+        assert not all(used)  # some layer of the saturated blocks proved no float32 bound

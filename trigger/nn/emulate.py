@@ -9,7 +9,6 @@ Dense sums are exact integer sums: float64 BLAS when every partial sum provably 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
@@ -20,8 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
-from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, resolve_f64, round_f64
-from trigger.fixed.types import Overflow
+from trigger.fixed.engine_f64 import f64_eligible
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -45,8 +43,6 @@ __all__ = [
 
 #: Rows per block in the hls4ml-compatible accumulation (which materializes every product).
 _BLOCK_ROWS = 2048
-#: Bytes of one layer's float64 output per block of the fast path (cache-resident between passes).
-_CACHE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,67 +273,6 @@ def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
     return arr
 
 
-@functools.lru_cache(maxsize=256)
-def _sum_bound(dense: DenseLayer, input_t: FixedType) -> int:
-    return dense_sum_bound(input_t, dense.weights_raw)
-
-
-@functools.lru_cache(maxsize=256)
-def _scaled_parameters(
-    dense: DenseLayer, input_t: FixedType, out_t: FixedType
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Raw weights and bias as float64, scaled (exactly, by powers of two) to the output's LSB."""
-    prod_frac = input_t.frac + dense.weight_t.frac
-    weights = dense.weights_raw.astype(np.float64) * 2.0 ** (out_t.frac - prod_frac)
-    return weights, dense.bias_raw.astype(np.float64) * 2.0 ** (out_t.frac - dense.bias_t.frac)
-
-
-def _fused_dense_activation(dense: Layer, act: Layer, x: FixedArray) -> FixedArray | None:
-    """Dense (auto accumulator) + relu/linear in one step on float64 raws, or None where it does not apply.
-
-    ``y = x @ (W * 2**(F_r - F_xw)) + b * 2**(F_r - F_b)`` is the exact sum already in units of the
-    activation's LSB (power-of-two scalings are exact), so one rounding and one clamp finish the
-    layer pair: the same values as the two layers one after the other, in fewer passes.
-    """
-    if not (isinstance(dense, DenseLayer) and isinstance(act, ActivationLayer)):
-        return None
-    exact, out_t = dense.exact_t, act.result_t
-    if (
-        act.function not in ("relu", "linear")
-        or dense.accumulation is not Accumulation.EXACT
-        or x.raw.dtype != np.float64
-        or not (dense.accum_t == exact and dense.result_t == exact and act.input_t == exact)
-        or not f64_eligible(exact, out_t)
-        or out_t.frac > exact.frac
-        or _sum_bound(dense, x.type) >= 2**53
-    ):
-        return None
-    weights, bias = _scaled_parameters(dense, x.type, out_t)
-    y = x.raw @ weights
-    y += bias
-    clamps_at_zero = not out_t.signed and out_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
-    if act.function == "relu" and not clamps_at_zero:
-        np.maximum(y, 0.0, out=y)
-    if out_t.frac < exact.frac:
-        y = round_f64(y, out_t.rounding, inplace=True)
-    q, _ = resolve_f64(y, out_t, track=False, inplace=True)
-    return FixedArray(q, out_t, NO_OVERFLOW)
-
-
-def _run_block(model: ModelDescription, batch: NDArray[np.float64]) -> FixedArray:
-    """All layers on one block of rows, fusing dense + relu/linear pairs (no overflow bookkeeping)."""
-    fx = model.input_t.from_float(batch, f64=True, track_overflow=False)
-    layers, i = model.layers, 0
-    while i < len(layers):
-        fused = _fused_dense_activation(layers[i], layers[i + 1], fx) if i + 1 < len(layers) else None
-        if fused is not None:
-            fx, i = fused, i + 2
-        else:
-            fx, _ = forward_fixed(layers[i], fx, count=False)
-            i += 1
-    return fx
-
-
 @overload
 def run_fixed(model: ModelDescription, x: ArrayLike, *, trace: Literal[False] = False) -> FixedArray: ...
 
@@ -358,12 +293,9 @@ def run_fixed(
     """
     batch = _as_batch(model, x)
     if not trace:
-        # row blocks small enough that every intermediate stays in cache between the passes
-        widest = max([model.n_inputs] + [la.n_out for la in model.layers])
-        rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
-        blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
-        raw = np.concatenate([b.raw for b in blocks]) if len(blocks) > 1 else blocks[0].raw
-        return FixedArray(raw, blocks[0].type, NO_OVERFLOW)
+        from trigger.nn.fast import run_blocks  # fused layers, cache-sized blocks: the same values
+
+        return run_blocks(model, batch)
     fx = model.input_t.from_float(batch, f64=True)  # float64 raw where exact
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
     for layer in model.layers:
