@@ -48,12 +48,14 @@ def object_rows(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """One row per object passing ``cut`` (firmware that runs once per object, e.g. a jet tagger): the
     (n_objects, len(fields)) values in file order, non-finite values as 0, and each object's event index."""
-    sel = objects[cut.apply(objects.pt, objects.eta if cut.needs_eta else None)]
-    counts = np.asarray(ak.num(sel, axis=1))
+    mask = cut.apply(objects.pt, objects.eta if cut.needs_eta else None)
+    counts = np.asarray(ak.sum(mask, axis=1), dtype=np.int64)
     event = np.repeat(np.arange(len(objects)), counts)
+    keep = np.asarray(ak.flatten(mask, axis=1), dtype=bool)
+    flat = ak.flatten(objects, axis=1)  # one flattening of the records; fields are then plain arrays
     rows = np.zeros((len(event), len(fields)), dtype=np.float64)
     for k, name in enumerate(fields):
-        rows[:, k] = np.asarray(ak.flatten(sel[name], axis=1), dtype=np.float64)
+        rows[:, k] = np.asarray(flat[name], dtype=np.float64)[keep]
     np.nan_to_num(rows, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     return rows, event
 
