@@ -16,7 +16,7 @@ import uproot
 
 from tests.rates_helpers import menu_yaml
 from trigger.errors import ConfigError, UnknownAlgorithmError
-from trigger.features import ObjectCut, leading
+from trigger.features import ObjectCut, leading, object_rows
 from trigger.menu import Mode, load_menu, make_algorithm
 from trigger.menu.algorithm import ENTRY_POINT_GROUP
 
@@ -140,6 +140,24 @@ def test_leading_slots_against_plain_python() -> None:
         want += [0.0] * (6 - len(want))
         np.testing.assert_array_equal(got[i], want)
         assert truncated[i] == (len(keep) > 3)
+
+
+def test_object_rows_against_plain_python() -> None:
+    rng = np.random.default_rng(4)
+    events = []
+    for _ in range(300):
+        k = int(rng.integers(0, 6))
+        events.append([{"pt": float(rng.choice([30.0, rng.uniform(0, 80)])), "eta": float(rng.uniform(-3, 3)),
+                        "m": float(rng.choice([np.nan, rng.uniform(0, 9)]))} for _ in range(k)])  # fmt: skip
+    rows, event = object_rows(ak.Array(events), ("m", "pt"), ObjectCut(30.0, 2.4))
+    want, want_event = [], []
+    for i, objs in enumerate(events):
+        for o in objs:
+            if o["pt"] >= 30.0 and abs(o["eta"]) <= 2.4:  # file order, the stated convention
+                want.append([0.0 if np.isnan(o["m"]) else o["m"], o["pt"]])
+                want_event.append(i)
+    np.testing.assert_array_equal(rows, np.array(want).reshape(-1, 2))
+    np.testing.assert_array_equal(event, want_event)
 
 
 def test_ht_from_jets_with_a_jet_leg_without_eta_cut_on_nanoaod(tmp_path: Path) -> None:
