@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from trigger.errors import SampleError
-from trigger.samples.processes import PROCESSES
+from trigger.samples.processes import PROCESSES, MassScan
 from trigger.samples.pythia import Generator
 
 
@@ -23,16 +23,34 @@ def test_silent_init_failure_is_caught() -> None:
 
 def test_final_state_conserves_charge_and_w_candidates_are_found() -> None:
     proc = PROCESSES["boosted-w"]
-    gen = Generator(proc.settings, seed=5, match_ids=proc.fatjet_match)
+    assert proc.mass_scan is not None
+    gen = Generator((*proc.settings, *proc.mass_scan.settings(2000.0)), seed=5, match_ids=proc.fatjet_match)
     ev = gen.generate(30)
     assert ev.n == 30 and ev.pthat.shape == (30,)
     charge = np.bincount(ev.event, weights=ev.charge, minlength=30)
     np.testing.assert_allclose(charge, 2.0, atol=1e-9)  # pp initial state
-    # exactly one hadronic W (the last copy) per event, with large pT
-    assert np.bincount(ev.cand_event, minlength=30).tolist() == [1] * 30
-    assert set(np.abs(ev.cand_pid).tolist()) == {24}
-    assert np.median(ev.cand_pt) > 400.0
+    # H2 -> W+ W-: two hadronic Ws (the last copies) per event, near M / 2 = 1 TeV
+    assert np.bincount(ev.cand_event, minlength=30).tolist() == [2] * 30
+    assert sorted(np.unique(ev.cand_pid).tolist()) == [-24, 24]
+    assert 700.0 < np.median(ev.cand_pt) < 1000.0
+    # both decay quarks of every W are found
+    assert np.bincount(ev.prong_cand, minlength=60).tolist() == [2] * 60
     assert gen.sigma_mb() > 0.0
+
+
+def test_mass_scan_follows_its_weights_in_every_prefix() -> None:
+    scan = MassScan(35, (1.0, 2.0, 3.0), (1.0, 2.0, 5.0))
+    masses = scan.chunk_masses(40)
+    for n in range(1, 41):
+        for m, w in zip(scan.masses, scan.weights, strict=True):
+            assert abs(masses[:n].count(m) - n * w / 8.0) < 1.0
+    assert scan.settings(2000.0) == (
+        "35:m0 = 2000.0",
+        "35:mWidth = 40.0",
+        "35:doForceWidth = on",
+        "35:mMin = 1800.0",
+        "35:mMax = 2200.0",
+    )
 
 
 def test_same_seed_same_events() -> None:

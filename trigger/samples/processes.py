@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from trigger.errors import UnknownProcessError
 
-__all__ = ["BEAM", "PROCESSES", "Process", "get_process"]
+__all__ = ["BEAM", "PROCESSES", "MassScan", "Process", "get_process"]
 
 BEAM = ("Beams:eCM = 14000.",)
 
@@ -35,6 +35,51 @@ def _flat_pthat(power: float) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class MassScan:
+    """A resonance generated at several masses, one mass per chunk, chunks shared by ``weights``.
+
+    A narrow scalar decaying to two bosons puts their pT in a Jacobian peak just below M / 2; a mix of
+    masses spreads the peaks over the FatJet window. Weights (M / 2 TeV)^3 on 1.7-2.7 TeV in 100 GeV
+    steps make the W pT flat within +-6 % in 800-1200 GeV in a toy (isotropic decay, 40 GeV recoil,
+    3 % jet response); the generated spectrum is measured in trigger/samples/README.md.
+    """
+
+    particle: int
+    masses: tuple[float, ...]
+    weights: tuple[float, ...]
+    width_fraction: float = 0.02
+
+    def chunk_masses(self, n_chunks: int) -> list[float]:
+        """Mass of each chunk: smooth weighted round robin, so any first k chunks follow the weights too."""
+        total = sum(self.weights)
+        credit = [0.0] * len(self.masses)
+        out = []
+        for _ in range(n_chunks):
+            credit = [c + w / total for c, w in zip(credit, self.weights, strict=True)]
+            k = max(range(len(credit)), key=credit.__getitem__)
+            credit[k] -= 1.0
+            out.append(self.masses[k])
+        return out
+
+    def settings(self, mass: float) -> tuple[str, ...]:
+        width = self.width_fraction * mass
+        p = self.particle
+        return (
+            f"{p}:m0 = {mass}",
+            f"{p}:mWidth = {width}",
+            f"{p}:doForceWidth = on",
+            f"{p}:mMin = {mass - 5 * width}",
+            f"{p}:mMax = {mass + 5 * width}",
+        )
+
+
+_SCAN = MassScan(35, tuple(1700.0 + 100.0 * k for k in range(11)), tuple((1.7 + 0.1 * k) ** 3 / 8 for k in range(11)))
+# a heavy CP-even scalar: gg -> H2 -> VV decays to longitudinally polarised W/Z (Pythia's H2 -> VV -> 4f
+# angular correlations), as the heavy-resonance W/Z jets of the hls4ml jet data set
+_H2 = ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:onMode = off")
+
+
+@dataclass(frozen=True)
 class Process:
     """One sample kind. ``settings`` are Pythia strings; ``fatjet_label`` (0..4 = q, g, W, Z, t)
     marks boosted-jet samples, matched to ``fatjet_match`` particles with ``fatjet_prongs`` decay
@@ -48,6 +93,7 @@ class Process:
     fatjet_prongs: int = 0
     gun: bool = False
     zerobias: bool = False
+    mass_scan: MassScan | None = None
 
 
 _LIST = [
@@ -85,25 +131,21 @@ _LIST = [
     ),
     Process(
         "boosted-w",
-        "W -> qq recoiling against a parton (qq -> Wg, qg -> Wq), pTHat 750-1350 GeV biased flat",
-        ("WeakBosonAndParton:qqbar2Wg = on", "WeakBosonAndParton:qg2Wq = on", *_W_HAD, *_flat_pthat(6.6)),
+        "longitudinal W -> qq: gg -> H2 -> W+ W-, H2 mass 1.7-2.7 TeV (MassScan), W jets 800-1200 GeV",
+        (*_H2, "35:onIfMatch = 24 -24", *_W_HAD),
         2,
         (24,),
         2,
+        mass_scan=_SCAN,
     ),
     Process(
         "boosted-z",
-        "Z -> qq recoiling against a parton (qq -> Zg, qg -> Zq), pTHat 750-1350 GeV biased flat",
-        (
-            "WeakBosonAndParton:qqbar2gmZg = on",
-            "WeakBosonAndParton:qg2gmZq = on",
-            "WeakZ0:gmZmode = 2",
-            *_Z_HAD,
-            *_flat_pthat(6.8),
-        ),
+        "longitudinal Z -> qq: gg -> H2 -> Z Z, H2 mass 1.7-2.7 TeV (MassScan), Z jets 800-1200 GeV",
+        (*_H2, "35:onIfMatch = 23 23", *_Z_HAD),
         3,
         (23,),
         2,
+        mass_scan=_SCAN,
     ),
     Process(
         "boosted-t",

@@ -222,7 +222,15 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     if process.gun:
         return [dict(kind="gun", n=n, **common) for n in _chunks(req.n, req.chunk)]
     if not process.zerobias:
-        return [dict(kind="pythia", n=n, settings=process.settings, **common) for n in _chunks(req.n, req.chunk)]
+        chunks = _chunks(req.n, req.chunk)
+        if process.mass_scan is None:
+            return [dict(kind="pythia", n=n, settings=process.settings, **common) for n in chunks]
+        scan = process.mass_scan
+        masses = scan.chunk_masses(len(chunks))
+        return [
+            dict(kind="pythia", n=n, settings=(*process.settings, *scan.settings(m)), **common)
+            for n, m in zip(chunks, masses, strict=True)
+        ]
     bins = req.pthat_bins
     n_hard = round(req.n * req.hard_fraction)
     plan = [dict(kind="soft", n=n, max_pthat=bins[0], **common) for n in _chunks(req.n - n_hard, req.chunk)]
