@@ -29,7 +29,7 @@ def register_train(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--input", "-i", nargs="+", required=True, help="boosted-* sample files (FatJet rows)")
     parser.add_argument("-o", "--output", default=str(DEFAULT_DIR), help=f"model directory (default {DEFAULT_DIR})")
-    parser.add_argument("--epochs", type=_positive, default=30)
+    parser.add_argument("--epochs", type=_positive, default=None, help="at most (default 60; early stopping)")
     parser.add_argument("--batch-size", type=_positive, default=256)
     parser.add_argument("--max-per-class", type=_positive, default=None, help="jets per class at most")
     parser.add_argument("--seed", type=int, default=42)
@@ -53,7 +53,8 @@ def _train(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--output {out} exists and is not a directory")
     x, y, _ = labelled_jets(args.input, args.max_per_class)
-    opts = TrainingOptions(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+    epochs = {} if args.epochs is None else {"epochs": args.epochs}
+    opts = TrainingOptions(batch_size=args.batch_size, seed=args.seed, **epochs)
     summary = train(x, y, out, opts, {"inputs": [Path(p).name for p in args.input]})
     print(f"trained on {summary['jets']} jets (per class {summary['per_class']}) in {summary['seconds']} s")
     print(f"wrote {out}: scaling.json, float/qat/qat_pruned .keras, tagger_{{ptq,qat,qat_pruned}}.json/.npz")

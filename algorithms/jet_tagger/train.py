@@ -33,7 +33,7 @@ PTQ_PRECISION = "ap_fixed<16,6>"
 
 @dataclass(frozen=True)
 class TrainingOptions:
-    epochs: int = 30
+    epochs: int = 60
     batch_size: int = 256
     seed: int = 42
     learning_rate: float = 2e-3
