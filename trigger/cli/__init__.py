@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from trigger import __version__
 from trigger.cli import efficiency, fixed, generate, hls, nn, rates, scan, workflows
@@ -20,8 +21,15 @@ __all__ = ["build_parser", "main"]
 _GROUPS = (fixed, nn, hls, generate, rates, scan, efficiency, workflows)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument error is one line naming the option and what it expected (exit 2), not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="l1emu",
         description="Level-1 trigger emulation: float and bit-accurate fixed point, rates, HLS.",
     )
