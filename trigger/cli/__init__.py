@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
 from trigger import __version__
 from trigger.cli import efficiency, fixed, generate, hls, nn, rates, scan, workflows
 from trigger.errors import L1EmuError
+from trigger.workers import Terminated, install_sigterm
 
 __all__ = ["build_parser", "main"]
 
@@ -43,11 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        install_sigterm()  # SIGTERM unwinds like Ctrl-C: workers terminated, temporaries removed
     try:
         return int(args.func(args) or 0)
     except L1EmuError as exc:
         print(f"l1emu {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"l1emu {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"l1emu {args.command}: interrupted", file=sys.stderr)
         return 130
