@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except L1EmuError as exc:
-        print(f"l1emu {args.command}: error: {exc}", file=sys.stderr)
+        text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())  # one paragraph
+        print(f"l1emu {args.command}: error: {text}", file=sys.stderr)
         return 2
     except Terminated:
         print(f"l1emu {args.command}: terminated (SIGTERM)", file=sys.stderr)

@@ -116,11 +116,13 @@ def _info(path: Path) -> int:
 
     import uproot
 
+    from trigger.cli._inputs import file_problem
     from trigger.errors import SampleError
     from trigger.samples.writer import read_provenance
 
-    if not path.is_file():
-        raise SampleError(f"--info {path}: no such file (give an l1emu sample .root file)")
+    problem = file_problem(str(path))
+    if problem is not None:
+        raise SampleError(f"--info: {problem}")
     try:
         with uproot.open(path) as f:
             entries = f["Events"].num_entries

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from trigger.cli._args import count, number
+from trigger.cli.nn import samples
 from trigger.errors import ConfigError, ModelError
 
 __all__ = ["register"]
@@ -75,14 +74,11 @@ def _load(args: argparse.Namespace) -> Any:
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     calibration = None
-    if args.calibration:
+    if args.calibration is not None:
         cal = Path(args.calibration)
         if not cal.is_file():
             raise ModelError(f"{cal}: no such calibration file (a .npy array of shape (batch, n_inputs))")
-        try:
-            calibration = np.load(cal, allow_pickle=False)
-        except ValueError as exc:
-            raise ModelError(f"{cal}: not a numpy .npy array ({exc})") from None
+        calibration = samples(cal, "--calibration")
     return from_keras(path, args.config, calibration)
 
 

@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace, job: Prepared, seed: Any, target: ScanTarget)
 
 def _scan(args: argparse.Namespace) -> int:
     names = ("scan_{seed}.csv",) + (() if args.no_plot else ("scan_{seed}.png", "scan_{seed}.pdf"))
-    given = parse_range(args.thresholds, "--thresholds", args.max_thresholds) if args.thresholds else None
+    given = parse_range(args.thresholds, "--thresholds", args.max_thresholds) if args.thresholds is not None else None
     job, seed, target = _prepare(args, names)
     scan = _run(args, job, seed, target)
     thresholds = np.asarray(given) if given is not None else scan.default_thresholds(limit=args.max_thresholds)
