@@ -164,3 +164,26 @@ def test_a_bad_first_input_says_what_is_wrong_with_it(tmp_path: Path, capsys: py
 def _other_tree_message(tmp_path: Path, menu: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["rates", str(menu), "-i", str(tmp_path / "other.root"), "-o", str(tmp_path / "out")]) == 2
     return capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- bounded scans
+def test_scans_refuse_more_thresholds_than_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _sample(tmp_path / "a.root")
+    menu = menu_yaml(tmp_path / "m.yaml", SEED, "budget_khz: 100\n")
+    base = ["scan", str(menu), "SingleMu5", "-i", str(f), "-o", str(tmp_path / "out"), "--no-plot"]
+    assert main([*base, "--thresholds", "0:1e6:0.001"]) == 2  # 1e9 values: refused before any allocation
+    assert "gives 1,000,000,001 values, more than the limit 100,000" in capsys.readouterr().err
+    assert main([*base, "--thresholds", "0:10:1", "--max-thresholds", "5"]) == 2
+    assert "gives 11 values, more than the limit 5" in capsys.readouterr().err
+    assert main([*base, "--max-thresholds", "3"]) == 2  # the default range 0..max pt (6 GeV) step 1
+    assert "would be more than 3 values" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert main([*base, "--thresholds", "0:10:1", "--max-thresholds", "11"]) == 0
+    rows = (tmp_path / "out" / "scan_SingleMu5.csv").read_text().splitlines()
+    assert len(rows) == 12 and rows[6].startswith("5,") and rows[6].endswith(f",{N // 2}")  # odd events have 6 GeV
+
+
+def test_a_defaulted_budget_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _sample(tmp_path / "a.root")
+    assert _rates(tmp_path, [str(f)], menu=menu_yaml(tmp_path / "m.yaml", SEED)) == 0
+    assert "sets no budget_khz: using the default 100 kHz" in capsys.readouterr().err

@@ -118,19 +118,21 @@ def parse_range(text: str, what: str = "range", limit: int = DEFAULT_MAX_THRESHO
             if not all(math.isfinite(x) for x in (lo, hi, step)) or step <= 0 or hi < lo:
                 raise ValueError
             n = math.floor((hi - lo) / step + 1e-9) + 1
-            if n > limit:
-                raise ConfigError(
-                    f"{what} {text!r} gives {n:,} values, more than the limit {limit:,}: use a larger STEP "
-                    "(or raise --max-thresholds)"
-                )
-            return [lo + i * step for i in range(n)]
-        values = [float(x) for x in text.split(",")]
+            values = None
+        else:
+            values = [float(x) for x in text.split(",")]
+            n = len(values)
     except ValueError:
         raise ConfigError(usage) from None
+    if n > limit:
+        raise ConfigError(
+            f"{what} {text!r} gives {n:,} values, more than the limit {limit:,}: use a larger STEP "
+            "(or raise --max-thresholds)"
+        )
+    if values is None:
+        return [lo + i * step for i in range(n)]
     if not all(math.isfinite(v) for v in values) or any(b <= a for a, b in itertools.pairwise(values)):
         raise ConfigError(usage)
-    if len(values) > limit:
-        raise ConfigError(f"{what} {text!r} gives {len(values):,} values, more than the limit {limit:,}")
     return values
 
 
