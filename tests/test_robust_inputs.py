@@ -187,3 +187,12 @@ def test_a_defaulted_budget_is_said(tmp_path: Path, capsys: pytest.CaptureFixtur
     f = _sample(tmp_path / "a.root")
     assert _rates(tmp_path, [str(f)], menu=menu_yaml(tmp_path / "m.yaml", SEED)) == 0
     assert "sets no budget_khz: using the default 100 kHz" in capsys.readouterr().err
+
+
+def test_a_negative_seed_rate_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _sample(tmp_path / "w.root", [3.0, -1.0] * (N // 2))  # odd events pass: their weights sum to -200
+    assert _rates(tmp_path, [str(f)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: seed SingleMu5: rate -" in err and "sum to -200" in err
+    raw = _json(tmp_path)["seeds"][0]["raw"]  # type: ignore[index]
+    assert raw["khz"] == pytest.approx(-2760 * 11.2456 * 200 / 400) and raw["err_up"] > 0

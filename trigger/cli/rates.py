@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,13 @@ def _rates(args: argparse.Namespace) -> int:
     result = run_processor(args, processor, dataset)
     table = replace(result.result, empty_files=dataset.empty)
     check_weights(table.sumw, table.events, table.weighted, f"menu {job.menu.name}")
+    for s in table.seeds:
+        if s.raw.khz < 0:  # allowed (NLO weights) but never a physical rate: said, not hidden
+            print(
+                f"warning: seed {s.name}: rate {s.raw.khz:.3f} kHz is negative (the weights of its passing events sum "
+                f"to {s.raw.sumw:g}): too few events for a sample with negative weights",
+                file=sys.stderr,
+            )
     text = to_text(table)
     reports = (text, to_csv(table), to_json(table), to_markdown(table))
     paths = write_atomic(job.outdir, dict(zip(_FILES, reports, strict=True)))
