@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a refused argument (2), or --help/--version (0): returned, as every other outcome
+        return exc.code if isinstance(exc.code, int) else 2
     if threading.current_thread() is threading.main_thread():
         install_sigterm()  # SIGTERM unwinds like Ctrl-C: workers terminated, temporaries removed
     try:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trigger.cli._args import count, number
+from trigger.cli._args import count
 from trigger.cli.nn import samples
 from trigger.errors import ConfigError, ModelError
 
@@ -44,9 +44,7 @@ def register(sub: Any) -> None:
         "--force", action="store_true", help="replace an existing l1emu project directory (never anything else)"
     )
     export.add_argument("--part", default=None, help="FPGA part, [A-Za-z0-9_-]+ (default xcvu9p-flga2104-2L-e)")
-    export.add_argument(
-        "--clock", type=number(0.0, strict=True), default=None, help="clock period in ns, finite and > 0 (default 5)"
-    )
+    export.add_argument("--clock", type=float, default=None, help="clock period in ns, finite and > 0 (default 5)")
     export.add_argument("--random-seed", type=count(0), default=0, help="seed of the random testbench inputs")
     export.set_defaults(func=_export)
 
