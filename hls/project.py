@@ -13,7 +13,7 @@ A project written by :func:`hls.writer.write_project` holds, besides the C++ and
 Reading a project (:func:`read_project`) first checks the manifest, naming the first file that is
 missing or changed since export, then parses and validates the description: nothing in the
 project is executed or unpickled.  A directory is treated as a project (and may be replaced by
-``--force``) only if it holds a manifest.
+``--force``) only if it holds a manifest and a project description (:func:`is_project`).
 """
 
 from __future__ import annotations
@@ -156,12 +156,24 @@ def _read_manifest(directory: Path) -> dict[str, str]:
 
 
 def is_project(directory: str | Path) -> bool:
-    """True if ``directory`` holds an l1emu project manifest (what ``--force`` may replace)."""
+    """True if ``directory`` is an l1emu project, the only kind of directory ``--force`` may replace.
+
+    It must be a real directory (not a link) holding a valid manifest that lists ``l1emu_project.json``,
+    and that file must be a regular file whose ``format`` is ``l1emu-hls-project``: a folder that merely
+    has a file of one of those names is not enough.
+    """
+    directory = Path(directory)
+    if directory.is_symlink() or not directory.is_dir():
+        return False
     try:
-        _read_manifest(Path(directory))
+        files = _read_manifest(directory)
+        description = directory / PROJECT_FILE
+        if PROJECT_FILE not in files or description.is_symlink() or not description.is_file():
+            return False
+        doc = _load_json(description, "the project description")
     except CsimError:
         return False
-    return True
+    return isinstance(doc, dict) and doc.get("format") == FORMAT
 
 
 def verify_manifest(directory: str | Path) -> dict[str, str]:

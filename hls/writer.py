@@ -10,7 +10,7 @@ an ``.npz`` of numbers, with a sha256 manifest of every file (:mod:`hls.project`
 
 The project is written into a temporary directory next to the target and renamed into place, so
 a failed export never leaves half a project; an existing directory is replaced only with
-``force=True``, and only if it is an l1emu project (holds a manifest) or empty.
+``force=True``, and only if it is an l1emu project (:func:`hls.project.is_project`) or empty.
 :func:`check_sources` tells whether a project's code is exactly what this writer renders from
 its description: what the C simulation compiles is then only code l1emu generated.
 
@@ -44,10 +44,11 @@ from hls.project import (
     manifest,
 )
 from hls.templating import environment
-from trigger.errors import CsimError, ModelError, ProjectExistsError
+from trigger.errors import CsimError, ModelError, OutputError, ProjectExistsError
 from trigger.fixed import FixedType
 from trigger.nn.emulate import run_fixed
 from trigger.nn.layers import DenseLayer, IOType, ModelDescription, Strategy
+from trigger.outputs import current_umask, probe_writable
 
 __all__ = [
     "CPP_DIR",
@@ -220,10 +221,13 @@ def format_raw(raw: NDArray[Any]) -> str:
 def check_target(directory: str | Path, force: bool) -> None:
     """Raise :class:`ProjectExistsError` unless a project may be written to ``directory``.
 
-    A new path is fine; an existing one only with ``force``, and only if it is an l1emu project
-    (holds a manifest) or an empty directory: anything else is left untouched.
+    A new path is fine (if its parent is writable); an existing one only with ``force``, and only if it
+    is an l1emu project (:func:`hls.project.is_project`) or an empty directory: anything else is left untouched.
     """
+    if str(directory).strip() == "":
+        raise OutputError("the project directory is empty (''); give -o DIR")
     target = Path(directory)
+    probe_writable(target, "project directory", beside=True)
     if not (target.exists() or target.is_symlink()):
         return
     if not force:
@@ -231,7 +235,8 @@ def check_target(directory: str | Path, force: bool) -> None:
     replaceable = target.is_dir() and not target.is_symlink() and (is_project(target) or not any(target.iterdir()))
     if not replaceable:
         raise ProjectExistsError(
-            f"{target} exists and is not an l1emu HLS project (no {MANIFEST_FILE}); --force only replaces "
+            f"{target} exists and is not an l1emu HLS project (no valid {MANIFEST_FILE} and {PROJECT_FILE}); "
+            "--force only replaces "
             "projects written by l1emu: choose another directory or remove it yourself"
         )
 
@@ -251,8 +256,12 @@ def write_project(
     x = None if tb_inputs is None else np.asarray(tb_inputs, dtype=np.float64)
     files: dict[str, bytes] = {rel: text.encode() for rel, text in render_project(model, opts, x).items()}
     files.update(encode_project(model, opts, project_name(model, opts)))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it 0700; a project is as readable as any output
+    except OSError as exc:
+        raise OutputError(f"cannot write the project {target}: {exc.strerror or exc}") from None
     try:
         for rel, data in files.items():
             path = tmp / rel
@@ -268,12 +277,18 @@ def write_project(
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             old.rmdir()
             target.rename(old)
-            tmp.rename(target)
+            try:
+                tmp.rename(target)
+            except BaseException:
+                old.rename(target)  # the previous project back in place
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the project {target}: {exc.strerror or exc}") from None
         raise
     return target
 

@@ -32,7 +32,7 @@ import yaml
 from trigger.errors import ConfigError
 from trigger.names import suggest
 
-__all__ = ["Validator", "join", "load_yaml"]
+__all__ = ["UniqueKeyLoader", "Validator", "join", "load_yaml"]
 
 
 def join(path: str, key: str | int) -> str:
@@ -60,20 +60,60 @@ def _rejoin(head: str, rest: Iterable[Any]) -> str:
     return ",".join(parts)
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.first, self.again = key, first, again
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no tags that build objects) that refuses a key given twice in one mapping.
+
+    Plain PyYAML keeps the last value silently: two seeds of the same name, or ``min_pt`` given twice,
+    would run a menu the user did not write. Keys merged in with ``<<:`` may still be overridden.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class says so
+                break
+            if first is not None:
+                raise _DuplicateKey(key, first, key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: str | Path) -> tuple[Any, str]:
-    """Read a YAML file with ``yaml.safe_load``; a missing or malformed file is a :class:`ConfigError`."""
+    """Read a YAML file with a ``yaml.safe_load`` loader that also refuses duplicate keys; a missing or
+    malformed file is a :class:`ConfigError` naming the line(s)."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a directory, not a YAML file")
     try:
         text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{p}: cannot read: {why}") from None
     try:
-        return yaml.safe_load(text), str(p)
+        return yaml.load(text, Loader=UniqueKeyLoader), str(p)  # a SafeLoader subclass: safe loading only
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{p}: line {exc.again}: duplicate key {exc.key!r} (first given at line {exc.first}); "
+            "YAML would silently keep only the last one: remove or rename one of them"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{p}:{where}: malformed YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: YAML nested too deeply") from None
 
 
 class Validator:
@@ -149,6 +189,8 @@ class Validator:
         path: str,
         default: float | None = None,
         minimum: float | None = None,
+        *,
+        finite: bool = False,
     ) -> float:
         if key not in d:
             if default is None:
@@ -157,6 +199,8 @@ class Validator:
         value = d[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
             raise self.fail(join(path, key), "a number", value)
+        if finite and math.isinf(value):
+            raise self.fail(join(path, key), "a finite number", value)
         if minimum is not None and value < minimum:
             raise self.fail(join(path, key), f"a number >= {minimum:g}", value)
         return float(value)
@@ -168,6 +212,7 @@ class Validator:
         path: str,
         default: int | None = None,
         minimum: int | None = None,
+        maximum: int | None = None,
     ) -> int:
         if key not in d:
             if default is None:
@@ -176,8 +221,12 @@ class Validator:
         value = d[key]
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(join(path, key), "an integer", value)
+        if maximum is not None and minimum is not None and not minimum <= value <= maximum:
+            raise self.fail(join(path, key), f"an integer in {minimum}..{maximum}", value)
         if minimum is not None and value < minimum:
             raise self.fail(join(path, key), f"an integer >= {minimum}", value)
+        if maximum is not None and value > maximum:
+            raise self.fail(join(path, key), f"an integer <= {maximum}", value)
         return value
 
     def string(self, d: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:

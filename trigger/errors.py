@@ -27,6 +27,7 @@ __all__ = [
     "UnknownProcessError",
     "UnknownSeedError",
     "UnsupportedFixedType",
+    "WeightError",
 ]
 
 
@@ -81,6 +82,10 @@ class BadInputFileError(L1EmuError, OSError):
 
 class EmptyInputError(L1EmuError, ValueError):
     """The inputs hold no events (after ``--max-events`` and skipped files)."""
+
+
+class WeightError(L1EmuError, ValueError):
+    """The event weights cannot normalise a rate: their sum is negative, zero or not finite."""
 
 
 class UnknownNameError(L1EmuError, KeyError):

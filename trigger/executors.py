@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from trigger.errors import L1EmuError
 from trigger.extras import import_optional
 from trigger.io.files import WorkItem
 
@@ -58,27 +59,22 @@ class PoolExecutor:
         self.workers = workers
 
     def __call__(self, items: Sequence[WorkItem], fn: Fn, acc: Any, progress: bool = False) -> Any:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        ctx = multiprocessing.get_context("spawn")
-        with (
-            ProcessPoolExecutor(self.workers, mp_context=ctx) as pool,
-            _bar(items, progress, self.name) as bar,
-        ):
+        from trigger.workers import process_pool
+
+        # on an error, Ctrl-C or SIGTERM the workers are terminated, not waited for (trigger.workers)
+        with process_pool(self.workers) as pool, _bar(items, progress, self.name) as bar:
             futures = [pool.submit(fn, i) for i in items]
-            try:
-                return _fold((f.result() for f in as_completed(futures)), acc, bar)
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+            return _fold((f.result() for f in as_completed(futures)), acc, bar)
 
 
 class DaskExecutor:
     """Dask distributed: a local cluster of ``workers`` (one thread each), or ``scheduler`` (tcp://host:port)."""
 
     name = "dask"
+    #: seconds to wait for an existing scheduler before saying it cannot be reached
+    connect_timeout = 10.0
 
     def __init__(self, workers: int = 2, scheduler: str | None = None, processes: bool = True) -> None:
         self.workers = workers
@@ -88,7 +84,13 @@ class DaskExecutor:
     def __call__(self, items: Sequence[WorkItem], fn: Fn, acc: Any, progress: bool = False) -> Any:
         distributed = import_optional("distributed")
         if self.scheduler:
-            client = distributed.Client(self.scheduler)
+            try:
+                client = distributed.Client(self.scheduler, timeout=self.connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise L1EmuError(
+                    f"--scheduler {self.scheduler}: cannot reach the Dask scheduler within {self.connect_timeout:g} s "
+                    f"({type(exc).__name__}: {exc}); start it (`dask scheduler`) or check the address"
+                ) from None
             cluster = None
         else:
             cluster = local_cluster(self.workers, self.processes)

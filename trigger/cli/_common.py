@@ -1,18 +1,51 @@
-"""Arguments and plumbing shared by ``l1emu rates|scan|threshold|efficiency``."""
+"""Arguments and plumbing shared by ``l1emu rates|scan|threshold|efficiency``.
+
+Every command runs :func:`prepare` first: the menu, the output directory and the input files are
+checked before the event loop, so a mistake costs nothing and writes nothing. After the loop,
+:func:`run_processor` refuses a result over zero events and :func:`check_weights` a weight sum a
+rate cannot be normalised by.
+"""
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import re
 import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from trigger.errors import ConfigError
-from trigger.io import Dataset, Schema, detect_schema, load_schema, open_dataset
+from trigger.cli._args import MAX_WORKERS, count
+from trigger.cli._inputs import Inputs, check_inputs
+from trigger.errors import ConfigError, EmptyInputError, WeightError
+from trigger.io import Dataset, open_dataset
 from trigger.menu import Menu, load_menu
+from trigger.outputs import check_outdir
 
-__all__ = ["add_common", "dataset_for", "parse_range", "parse_rate", "run_processor", "schema_for"]
+__all__ = [
+    "DEFAULT_MAX_THRESHOLDS",
+    "Prepared",
+    "add_common",
+    "check_weights",
+    "dataset_for",
+    "parse_range",
+    "parse_rate",
+    "prepare",
+    "run_processor",
+]
+
+#: more thresholds than this in one scan is a typo in STEP (each costs a pass over the sorted values)
+DEFAULT_MAX_THRESHOLDS = 100_000
+_SCHEDULER = re.compile(r"(tcp|tls|inproc|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?/?")
+
+
+def _scheduler(text: str) -> str:
+    if not _SCHEDULER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a Dask scheduler address like tcp://host:8786, got {text!r}")
+    return text
 
 
 def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> None:
@@ -32,13 +65,22 @@ def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> 
     )
     parser.add_argument("--tree", default=None, help="tree name (default: the schema's)")
     parser.add_argument("--executor", default="iterative", choices=("iterative", "pool", "dask"))
-    parser.add_argument("--workers", type=int, default=2, help="pool/dask workers (default 2)")
-    parser.add_argument("--scheduler", default=None, help="existing Dask scheduler, tcp://host:port")
-    parser.add_argument("--chunk-size", type=int, default=100_000, help="events per chunk (bounds memory)")
-    parser.add_argument("--max-events", type=int, default=None)
+    parser.add_argument(
+        "--workers", type=count(1, MAX_WORKERS), default=2, help=f"pool/dask workers, 1..{MAX_WORKERS} (default 2)"
+    )
+    parser.add_argument("--scheduler", type=_scheduler, default=None, help="existing Dask scheduler, tcp://host:port")
+    parser.add_argument(
+        "--chunk-size", type=count(1), default=100_000, help="events per chunk, >= 1 (bounds memory; default 100000)"
+    )
+    parser.add_argument("--max-events", type=count(1), default=None, help="process at most N events (N >= 1)")
     parser.add_argument("-o", "--outdir", default="out", help="output directory (default: out)")
     parser.add_argument(
         "--skip-bad-files", action="store_true", help="skip unreadable files (they are listed in the report)"
+    )
+    parser.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="accept the same file twice (same path or same content); by default refused, its events would count twice",
     )
     parser.add_argument(
         "--progress",
@@ -48,49 +90,84 @@ def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> 
     )
 
 
+_RATE = "expected a positive rate, e.g. 10kHz, 0.5MHz, 800Hz"
+
+
 def parse_rate(text: str) -> float:
-    """'10kHz' -> 10.0, '0.5 MHz' -> 500.0, '800Hz' -> 0.8, '12' -> 12.0 (kHz)."""
+    """'10kHz' -> 10.0, '0.5 MHz' -> 500.0, '800Hz' -> 0.8, '12' -> 12.0 (kHz); finite and > 0."""
     m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*(hz|khz|mhz)?\s*", text, re.IGNORECASE)
     if not m:
-        raise ConfigError(f"cannot read rate {text!r}: expected e.g. 10kHz, 0.5MHz, 800Hz")
+        raise ConfigError(f"cannot read rate {text!r}: {_RATE}")
     try:
         value = float(m.group(1))
     except ValueError:
-        raise ConfigError(f"cannot read rate {text!r}: expected e.g. 10kHz, 0.5MHz, 800Hz") from None
+        raise ConfigError(f"cannot read rate {text!r}: {_RATE}") from None
     unit = (m.group(2) or "khz").lower()
-    return value * {"hz": 1e-3, "khz": 1.0, "mhz": 1e3}[unit]
+    khz = value * {"hz": 1e-3, "khz": 1.0, "mhz": 1e3}[unit]
+    if not math.isfinite(khz) or khz <= 0:
+        raise ConfigError(f"rate {text!r}: {_RATE} (finite, > 0)")
+    return khz
 
 
-def parse_range(text: str) -> list[float]:
-    """'0:200:5' -> 0, 5, ..., 200 (inclusive); '10,20,30' -> [10, 20, 30]."""
+def parse_range(text: str, what: str = "range", limit: int = DEFAULT_MAX_THRESHOLDS) -> list[float]:
+    """'0:200:5' -> 0, 5, ..., 200 (inclusive); '10,20,30' -> [10, 20, 30]: finite, increasing, at most ``limit``."""
+    usage = f"{what} {text!r}: expected LO:HI:STEP (finite, LO <= HI, STEP > 0) or an increasing comma-separated list"
     try:
         if ":" in text:
             lo, hi, step = (float(x) for x in text.split(":"))
-            if step <= 0 or hi < lo:
+            if not all(math.isfinite(x) for x in (lo, hi, step)) or step <= 0 or hi < lo:
                 raise ValueError
-            n = round((hi - lo) / step)
-            return [lo + i * step for i in range(n + 1)]
-        return [float(x) for x in text.split(",")]
+            n = math.floor((hi - lo) / step + 1e-9) + 1
+            values = None
+        else:
+            values = [float(x) for x in text.split(",")]
+            n = len(values)
     except ValueError:
-        raise ConfigError(f"cannot read range {text!r}: expected LO:HI:STEP or a comma-separated list") from None
+        raise ConfigError(usage) from None
+    if n > limit:
+        raise ConfigError(
+            f"{what} {text!r} gives {n:,} values, more than the limit {limit:,}: use a larger STEP "
+            "(or raise --max-thresholds)"
+        )
+    if values is None:
+        return [lo + i * step for i in range(n)]
+    if not all(math.isfinite(v) for v in values) or any(b <= a for a, b in itertools.pairwise(values)):
+        raise ConfigError(usage)
+    return values
 
 
-def schema_for(args: argparse.Namespace, inputs: list[str]) -> Schema:
-    return load_schema(args.schema) if args.schema else detect_schema(inputs, args.tree)
+@dataclass(frozen=True)
+class Prepared:
+    menu: Menu
+    inputs: Inputs
+    outdir: Path
 
 
-def dataset_for(args: argparse.Namespace, processor: Any, schema: Schema, inputs: list[str]) -> Dataset:
-    return open_dataset(
-        inputs, schema, processor.needs().branches(schema), tree=args.tree, skip_bad_files=args.skip_bad_files
+def prepare(args: argparse.Namespace, specs: Sequence[str], names: Callable[[Menu], Iterable[str]]) -> Prepared:
+    """The menu, the output directory (``names(menu)`` are the report files) and the inputs, all checked up front."""
+    menu = load_menu(args.menu)
+    if "budget_khz" in dict(menu.meta).get("defaulted", ()):
+        print(f"note: {menu.source} sets no budget_khz: using the default {menu.budget_khz:g} kHz", file=sys.stderr)
+    out = check_outdir(args.outdir, names(menu))
+    inputs = check_inputs(
+        specs,
+        schema=args.schema,
+        tree=args.tree,
+        skip_bad_files=args.skip_bad_files,
+        allow_duplicates=args.allow_duplicates,
     )
+    return Prepared(menu, inputs, out)
 
 
-def load(args: argparse.Namespace) -> Menu:
-    if args.chunk_size < 1:
-        raise ConfigError(f"--chunk-size must be >= 1, got {args.chunk_size}")
-    if args.max_events is not None and args.max_events < 1:
-        raise ConfigError(f"--max-events must be >= 1, got {args.max_events}")
-    return load_menu(args.menu)
+def dataset_for(args: argparse.Namespace, processor: Any, inputs: Inputs) -> Dataset:
+    dataset = open_dataset(
+        inputs.files,
+        inputs.schema,
+        processor.needs().branches(inputs.schema),
+        tree=args.tree,
+        skip_bad_files=args.skip_bad_files,
+    )
+    return replace(dataset, skipped=inputs.skipped + dataset.skipped)
 
 
 def run_processor(args: argparse.Namespace, processor: Any, dataset: Dataset) -> Any:
@@ -108,15 +185,35 @@ def run_processor(args: argparse.Namespace, processor: Any, dataset: Dataset) ->
         progress=progress,
         skip_bad_files=args.skip_bad_files,
     )
-    for path, reason in result.result.skipped:
+    skipped = result.result.skipped
+    for path, reason in skipped:
         print(f"note: skipped {path}: {reason}", file=sys.stderr)
+    bad_chunks = len(skipped) - len(dataset.skipped)
+    if result.events == 0:
+        first = skipped[0][1] if skipped else "no events"
+        raise EmptyInputError(
+            f"all {result.chunks} chunks were unreadable (--skip-bad-files skipped every one): nothing was processed "
+            f"and no table is written; first reason: {first}"
+        )
     print(
-        f"processed {result.events} events in {result.chunks} chunks, {result.seconds:.2f} s "
-        f"({result.events / max(result.seconds, 1e-9):,.0f} events/s, executor {args.executor})",
+        f"processed {result.events} events in {result.chunks - bad_chunks} chunks"
+        + (f" ({bad_chunks} unreadable chunks skipped)" if bad_chunks else "")
+        + f", {result.seconds:.2f} s ({result.events / max(result.seconds, 1e-9):,.0f} events/s, "
+        f"executor {args.executor})",
         file=sys.stderr,
     )
     return result
 
 
-def outdir(args: argparse.Namespace) -> Path:
-    return Path(args.outdir)
+def check_weights(sumw: float, events: int, weighted: bool, where: str) -> None:
+    """Refuse a rate normalised by a sum of weights that is not finite and positive.
+
+    Negative weights are fine (NLO samples have them), but a rate is ``zero-bias x passing / total``:
+    with a total <= 0 or NaN the rates, their errors and the headroom are meaningless.
+    """
+    if weighted and not (math.isfinite(sumw) and sumw > 0):
+        raise WeightError(
+            f"{where}: the sum of event weights over {events} events is {sumw:g}; a rate needs a finite, positive "
+            "total (negative weights are allowed, but not a negative, zero or NaN sum): check the weight branch "
+            "of the schema (non-finite weights count as 0) or the sample"
+        )

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from trigger.cli._common import add_common, dataset_for, load, outdir, parse_range, run_processor, schema_for
+from trigger.cli._args import number
+from trigger.cli._common import add_common, dataset_for, parse_range, prepare, run_processor
 from trigger.errors import ConfigError
-from trigger.io import expand_inputs
 from trigger.rates.efficiency import Efficiency, EfficiencyProcessor, Reference
 from trigger.rates.report import write_atomic
 
@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
         required=True,
         help="collection whose leading pt is the x axis (e.g. genmuons), or sum:NAME",
     )
-    parser.add_argument("--reference-max-abs-eta", type=float, default=math.inf)
+    parser.add_argument("--reference-max-abs-eta", type=number(0.0, allow_inf=True), default=math.inf)
     parser.add_argument("--bins", default="0:100:5", help="LO:HI:STEP bin edges (default 0:100:5)")
     parser.add_argument("--no-plot", action="store_true")
     parser.set_defaults(func=_efficiency)
@@ -39,16 +39,15 @@ def _efficiency(args: argparse.Namespace) -> int:
     files = (args.signal or []) + (args.input or [])
     if not files:
         raise ConfigError("give the signal sample with --signal FILES")
-    menu = load(args)
-    seed = menu.seed(args.seed)
-    inputs = expand_inputs(files)
-    schema = schema_for(args, inputs)
-    edges = np.asarray(parse_range(args.bins))
+    edges = np.asarray(parse_range(args.bins, "--bins"))
     if len(edges) < 2:
         raise ConfigError(f"--bins {args.bins!r} gives fewer than two edges")
     ref = Reference.parse(args.reference, args.reference_max_abs_eta)
-    processor = EfficiencyProcessor(menu, schema, seed, ref, edges)
-    dataset = dataset_for(args, processor, schema, inputs)
+    stems = ("csv",) + (() if args.no_plot else ("png", "pdf"))
+    job = prepare(args, files, lambda menu: (f"efficiency_{menu.seed(args.seed).name}.{ext}" for ext in stems))
+    seed = job.menu.seed(args.seed)
+    processor = EfficiencyProcessor(job.menu, job.inputs.schema, seed, ref, edges)
+    dataset = dataset_for(args, processor, job.inputs)
     eff: Efficiency = run_processor(args, processor, dataset).result
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -75,7 +74,7 @@ def _efficiency(args: argparse.Namespace) -> int:
     if not args.no_plot:
         from trigger.plotting import plot_efficiency
 
-        out.update(plot_efficiency(eff, outdir(args) / f"efficiency_{seed.name}"))
-    paths = write_atomic(outdir(args), out)
+        out.update(plot_efficiency(eff, job.outdir / f"efficiency_{seed.name}"))
+    paths = write_atomic(job.outdir, out)
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from trigger.cli._args import count, number
 from trigger.fixed import FixedType
 
 __all__ = ["register"]
@@ -23,13 +24,13 @@ def register(sub: Any) -> None:
 
     quant = actions.add_parser("quantize", help="quantize numbers exactly as ap_types' double constructor")
     quant.add_argument("type")
-    quant.add_argument("values", nargs="+", type=float)
+    quant.add_argument("values", nargs="+", type=number(allow_inf=True))
     quant.set_defaults(func=_quantize)
 
     check = actions.add_parser("check", help="compare the emulator with the real ap_types headers (g++)")
-    check.add_argument("--formats", type=int, default=120, help="random formats per operation kind")
-    check.add_argument("--values", type=int, default=400, help="values per format")
-    check.add_argument("--seed", type=int, default=None)
+    check.add_argument("--formats", type=count(1, 10_000), default=120, help="random formats per operation kind")
+    check.add_argument("--values", type=count(1, 100_000), default=400, help="values per format")
+    check.add_argument("--seed", type=count(0), default=None)
     check.set_defaults(func=_check)
 
 

@@ -13,20 +13,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trigger.cli._args import MAX_WORKERS, count, number
+
 __all__ = ["register"]
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("generate", help="generate a sample (Pythia 8 + detector model) into a ROOT file")
     parser.add_argument("process", nargs="?", help="process name (see --list)")
-    parser.add_argument("-n", "--events", type=int, default=1000)
+    parser.add_argument("-n", "--events", type=count(1), default=1000)
     parser.add_argument("-o", "--output", type=Path, help="output ROOT file")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mu", type=float, default=None, help="mean pile-up (default: 60 for zerobias, else 0)")
-    parser.add_argument("-j", "--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--chunk", type=int, default=500, help="events per chunk (one derived seed each)")
-    parser.add_argument("--pool-size", type=int, default=5000, help="minimum-bias pool entries")
-    parser.add_argument("--pool-seed", type=int, default=1)
+    parser.add_argument("--seed", type=count(0), default=1)
+    parser.add_argument(
+        "--mu", type=number(0.0, 1000.0), default=None, help="mean pile-up (default: 60 for zerobias, else 0)"
+    )
+    parser.add_argument("-j", "--workers", type=count(1, MAX_WORKERS), default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--chunk", type=count(1), default=500, help="events per chunk (one derived seed each)")
+    parser.add_argument("--pool-size", type=count(1, 10_000_000), default=5000, help="minimum-bias pool entries")
+    parser.add_argument("--pool-seed", type=count(0), default=1)
     parser.add_argument("--cache-dir", type=Path, default=None, help="pool and MPI cache ($L1EMU_CACHE)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true", help="list the processes and exit")
@@ -50,7 +54,19 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"{name:16s} {text}")
         return 0
     from trigger.extras import require_extra
+    from trigger.outputs import check_outdir, probe_writable
 
+    if args.all is None:  # a typo in the process or an unwritable -o costs nothing, even without the extra
+        if args.process is None or args.output is None:
+            raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
+        get_process(args.process)
+        _check_output(args.output)
+    else:
+        if not args.all.is_file():
+            raise SampleError(f"--all {args.all}: no such sample list (e.g. configs/samples.yaml)")
+        check_outdir(args.outdir)
+    if args.cache_dir is not None:
+        probe_writable(args.cache_dir, "cache directory")
     require_extra("gen", "l1emu generate")  # Pythia 8 and FastJet are the optional extra [gen]
     cache = args.cache_dir or default_cache_dir()
     progress = not args.quiet and sys.stderr.isatty()
@@ -62,8 +78,6 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"{name:16s} {path}  ({'generated' if made else 'up to date'})")
         print(f"samples ready in {time.perf_counter() - start:.1f} s")
         return 0
-    if args.process is None or args.output is None:
-        raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
     process = get_process(args.process)
     mu = args.mu if args.mu is not None else (60.0 if process.zerobias else 0.0)
     req = Request(
@@ -86,20 +100,35 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_output(path: Path) -> None:
+    from trigger.errors import OutputError
+    from trigger.outputs import probe_writable
+
+    if str(path).strip() in ("", "."):
+        raise OutputError("-o: give the output ROOT file, e.g. -o data/samples/ttbar.root")
+    if path.is_dir():
+        raise OutputError(f"-o {path} is a directory; give the output ROOT file, e.g. -o {path}/sample.root")
+    probe_writable(path, "output file", beside=True)
+
+
 def _info(path: Path) -> int:
     import json
 
     import uproot
 
+    from trigger.cli._inputs import file_problem
     from trigger.errors import SampleError
     from trigger.samples.writer import read_provenance
 
+    problem = file_problem(str(path))
+    if problem is not None:
+        raise SampleError(f"--info: {problem}")
     try:
         with uproot.open(path) as f:
             entries = f["Events"].num_entries
             branches = len(f["Events"].keys())
         prov = read_provenance(path)
-    except (OSError, KeyError, ValueError) as exc:
+    except Exception as exc:  # uproot raises many kinds for a file that is not a sample
         raise SampleError(f"{path} is not an l1emu sample (Events tree + provenance): {exc}") from exc
     print(f"{path}: {entries} events, {branches} branches")
     print(json.dumps(prov, indent=2, sort_keys=True))

@@ -6,13 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from trigger.cli._args import count
+from trigger.cli.nn import samples
 from trigger.errors import ConfigError, ModelError
 
 __all__ = ["register"]
 
 _TB_SAMPLES = 1000
+#: C-simulated samples at most: more is a typo (each is a line of the testbench files)
+_MAX_SAMPLES = 1_000_000
 
 
 def register(sub: Any) -> None:
@@ -32,20 +34,26 @@ def register(sub: Any) -> None:
     export.add_argument("-o", "--output", required=True, help="project directory to write")
     export.add_argument("--calibration", help=".npy array (batch, n_inputs) that sizes 'auto' precisions")
     export.add_argument(
-        "--csim", type=int, metavar="N", default=0, help="then C-simulate N inputs (random, or from --input events)"
+        "--csim",
+        type=count(0, _MAX_SAMPLES),
+        metavar="N",
+        default=0,
+        help="then C-simulate N inputs (random, or from --input events)",
     )
     export.add_argument(
         "--force", action="store_true", help="replace an existing l1emu project directory (never anything else)"
     )
     export.add_argument("--part", default=None, help="FPGA part, [A-Za-z0-9_-]+ (default xcvu9p-flga2104-2L-e)")
     export.add_argument("--clock", type=float, default=None, help="clock period in ns, finite and > 0 (default 5)")
-    export.add_argument("--random-seed", type=int, default=0, help="seed of the random testbench inputs")
+    export.add_argument("--random-seed", type=count(0), default=0, help="seed of the random testbench inputs")
     export.set_defaults(func=_export)
 
     csim = actions.add_parser("csim", help="compile a project with g++ and compare every output bit")
     csim.add_argument("project", help="directory written by `l1emu hls export` (refused if its files changed since)")
-    csim.add_argument("--n", type=int, default=0, help="N random inputs instead of the project's tb_data")
-    csim.add_argument("--random-seed", type=int, default=0, help="seed of the random inputs")
+    csim.add_argument(
+        "--n", type=count(0, _MAX_SAMPLES), default=0, help="N random inputs instead of the project's tb_data"
+    )
+    csim.add_argument("--random-seed", type=count(0), default=0, help="seed of the random inputs")
     csim.set_defaults(func=_csim)
 
     est = actions.add_parser("estimate", help="DSPs, LUT multipliers, latency and II without Vivado")
@@ -64,14 +72,11 @@ def _load(args: argparse.Namespace) -> Any:
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     calibration = None
-    if args.calibration:
+    if args.calibration is not None:
         cal = Path(args.calibration)
         if not cal.is_file():
             raise ModelError(f"{cal}: no such calibration file (a .npy array of shape (batch, n_inputs))")
-        try:
-            calibration = np.load(cal, allow_pickle=False)
-        except ValueError as exc:
-            raise ModelError(f"{cal}: not a numpy .npy array ({exc})") from None
+        calibration = samples(cal, "--calibration")
     return from_keras(path, args.config, calibration)
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.nn.arrays import load_samples
 
-__all__ = ["register"]
+__all__ = ["register", "samples"]
 
 
 def register(sub: Any) -> None:
@@ -30,10 +31,23 @@ def register(sub: Any) -> None:
         p.set_defaults(func=func)
 
 
+def samples(path: str | Path, option: str) -> NDArray[np.float64]:
+    """A (batch, n) array of at least one row, finite everywhere (an empty or NaN array sizes and traces nothing)."""
+    x = load_samples(path)
+    if len(x) == 0:
+        raise ModelError(f"{option} {path}: the array has no rows (shape {x.shape}); give at least one input row")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ModelError(
+            f"{option} {path}: {int(bad.sum())} NaN/Inf values (first at row {int(np.argwhere(bad)[0][0])})"
+        )
+    return x
+
+
 def _model(args: argparse.Namespace) -> Any:
     from trigger.nn import from_keras
 
-    calibration = load_samples(args.calibration) if args.calibration else None
+    calibration = samples(args.calibration, "--calibration") if args.calibration is not None else None
     return from_keras(args.model, args.config, calibration)
 
 
@@ -46,10 +60,7 @@ def _trace(args: argparse.Namespace) -> int:
     from trigger.nn import run_fixed, run_float
 
     model = _model(args)
-    x = load_samples(args.input)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        raise ModelError(f"{args.input}: {int(bad.sum())} NaN/Inf values (first at row {int(np.argwhere(bad)[0][0])})")
+    x = samples(args.input, "--input")
     fixed, traces = run_fixed(model, x, trace=True)
     ref = run_float(model, x)
     types = {model.input_name: model.input_t, **{layer.name: layer.result_t for layer in model.layers}}

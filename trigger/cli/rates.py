@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from typing import Any
 
-from trigger.cli._common import add_common, dataset_for, load, outdir, run_processor, schema_for
-from trigger.io import expand_inputs
+from trigger.cli._common import add_common, check_weights, dataset_for, prepare, run_processor
 from trigger.rates import RateProcessor, to_csv, to_json, to_markdown, to_text, write_atomic
 
 __all__ = ["register"]
+
+_FILES = ("rates.txt", "rates.csv", "rates.json", "rates.md")
 
 
 def register(sub: Any) -> None:
@@ -20,23 +22,22 @@ def register(sub: Any) -> None:
 
 
 def _rates(args: argparse.Namespace) -> int:
-    menu = load(args)
-    inputs = expand_inputs(args.input)
-    schema = schema_for(args, inputs)
-    processor = RateProcessor(menu, schema)
-    dataset = dataset_for(args, processor, schema, inputs)
+    job = prepare(args, args.input, lambda menu: _FILES)
+    processor = RateProcessor(job.menu, job.inputs.schema)
+    dataset = dataset_for(args, processor, job.inputs)
     result = run_processor(args, processor, dataset)
     table = replace(result.result, empty_files=dataset.empty)
+    check_weights(table.sumw, table.events, table.weighted, f"menu {job.menu.name}")
+    for s in table.seeds:
+        if s.raw.khz < 0:  # allowed (NLO weights) but never a physical rate: said, not hidden
+            print(
+                f"warning: seed {s.name}: rate {s.raw.khz:.3f} kHz is negative (the weights of its passing events sum "
+                f"to {s.raw.sumw:g}): too few events for a sample with negative weights",
+                file=sys.stderr,
+            )
     text = to_text(table)
-    paths = write_atomic(
-        outdir(args),
-        {
-            "rates.txt": text,
-            "rates.csv": to_csv(table),
-            "rates.json": to_json(table),
-            "rates.md": to_markdown(table),
-        },
-    )
+    reports = (text, to_csv(table), to_json(table), to_markdown(table))
+    paths = write_atomic(job.outdir, dict(zip(_FILES, reports, strict=True)))
     print(text, end="")
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -10,18 +10,19 @@ from typing import Any
 
 import numpy as np
 
+from trigger.cli._args import count, number
 from trigger.cli._common import (
+    DEFAULT_MAX_THRESHOLDS,
+    Prepared,
     add_common,
+    check_weights,
     dataset_for,
-    load,
-    outdir,
     parse_range,
     parse_rate,
+    prepare,
     run_processor,
-    schema_for,
 )
 from trigger.errors import ConfigError
-from trigger.io import expand_inputs
 from trigger.menu import ScanTarget
 from trigger.rates.report import write_atomic
 from trigger.rates.scan import Scan, ScanProcessor
@@ -52,29 +53,44 @@ def register(sub: Any) -> None:
     scan = sub.add_parser("scan", help="rate versus threshold for one seed, in one pass")
     _scan_common(scan)
     scan.add_argument("--thresholds", default=None, help="LO:HI:STEP or a list (default 0..max step 1)")
+    scan.add_argument(
+        "--max-thresholds",
+        type=count(1),
+        default=DEFAULT_MAX_THRESHOLDS,
+        help=f"refuse a scan of more thresholds than this (default {DEFAULT_MAX_THRESHOLDS})",
+    )
     scan.add_argument("--no-plot", action="store_true")
     scan.set_defaults(func=_scan)
     solve = sub.add_parser("threshold", help="threshold of a seed that gives a target rate")
     _scan_common(solve)
     solve.add_argument("--rate", required=True, help="target rate, e.g. 10kHz")
-    solve.add_argument("--step", type=float, default=0.5, help="threshold granularity (default 0.5 GeV)")
+    solve.add_argument(
+        "--step", type=number(0.0, strict=True), default=0.5, help="threshold granularity, > 0 (default 0.5 GeV)"
+    )
     solve.set_defaults(func=_threshold)
 
 
-def _do_scan(args: argparse.Namespace) -> Scan:
-    menu = load(args)
-    seed = menu.seed(args.seed)
-    inputs = expand_inputs(args.input)
-    schema = schema_for(args, inputs)
-    processor = ScanProcessor(menu, schema, seed, _target(args.vary, seed))
-    dataset = dataset_for(args, processor, schema, inputs)
+def _prepare(args: argparse.Namespace, names: tuple[str, ...]) -> tuple[Prepared, Any, ScanTarget]:
+    """The checked menu, inputs and output directory, the seed and what to vary: before the event loop."""
+    job = prepare(args, args.input, lambda menu: (n.format(seed=menu.seed(args.seed).name) for n in names))
+    seed = job.menu.seed(args.seed)
+    return job, seed, _target(args.vary, seed)
+
+
+def _run(args: argparse.Namespace, job: Prepared, seed: Any, target: ScanTarget) -> Scan:
+    processor = ScanProcessor(job.menu, job.inputs.schema, seed, target)
+    dataset = dataset_for(args, processor, job.inputs)
     scan: Scan = run_processor(args, processor, dataset).result
+    check_weights(scan.sumw, scan.n, scan.weighted, f"seed {seed.name}")
     return scan
 
 
 def _scan(args: argparse.Namespace) -> int:
-    scan = _do_scan(args)
-    thresholds = np.asarray(parse_range(args.thresholds)) if args.thresholds else scan.default_thresholds()
+    names = ("scan_{seed}.csv",) + (() if args.no_plot else ("scan_{seed}.png", "scan_{seed}.pdf"))
+    given = parse_range(args.thresholds, "--thresholds", args.max_thresholds) if args.thresholds is not None else None
+    job, seed, target = _prepare(args, names)
+    scan = _run(args, job, seed, target)
+    thresholds = np.asarray(given) if given is not None else scan.default_thresholds(limit=args.max_thresholds)
     curve = scan.curve(thresholds)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -85,22 +101,23 @@ def _scan(args: argparse.Namespace) -> int:
     if not args.no_plot:
         from trigger.plotting import plot_scan
 
-        files.update(plot_scan(scan, curve, outdir(args) / f"scan_{scan.seed}", load(args).budget_khz))
+        files.update(plot_scan(scan, curve, job.outdir / f"scan_{scan.seed}", job.menu.budget_khz))
     print(f"{'threshold':>10}  {'rate [kHz]':>12}  {'-err':>9}  {'+err':>9}  {'count':>8}")
     for t, r, lo, hi, k in curve:
         print(f"{t:>10g}  {r:>12.3f}  {lo:>9.3f}  {hi:>9.3f}  {int(k):>8}")
-    paths = write_atomic(outdir(args), files)
+    paths = write_atomic(job.outdir, files)
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
 
 
 def _threshold(args: argparse.Namespace) -> int:
-    target = parse_rate(args.rate)
-    scan = _do_scan(args)
-    sol = scan.solve(target, args.step)
+    target_khz = parse_rate(args.rate)
+    job, seed, target = _prepare(args, ("threshold_{seed}.json",))
+    scan = _run(args, job, seed, target)
+    sol = scan.solve(target_khz, args.step)
     print(
         f"{scan.seed}: threshold {sol.threshold:g} gives {sol.rate_khz:.3f} -{sol.err_down:.3f} "
-        f"+{sol.err_up:.3f} kHz (target {target:g} kHz; {sol.threshold - sol.step:g} would give "
+        f"+{sol.err_up:.3f} kHz (target {target_khz:g} kHz; {sol.threshold - sol.step:g} would give "
         f"{sol.rate_one_step_below_khz:.3f} kHz)"
     )
     body = (
@@ -115,6 +132,6 @@ def _threshold(args: argparse.Namespace) -> int:
         )
         + "\n"
     )
-    paths = write_atomic(outdir(args), {f"threshold_{scan.seed}.json": body})
+    paths = write_atomic(job.outdir, {f"threshold_{scan.seed}.json": body})
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

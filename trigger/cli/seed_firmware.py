@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.cli._inputs import check_inputs
 from trigger.errors import ConfigError, L1EmuError
 from trigger.features import read_events
-from trigger.io import Chunk, Schema, detect_schema, expand_inputs, load_schema, open_dataset
+from trigger.io import Chunk, open_dataset
 from trigger.menu import Exportable, Mode, load_menu, make_algorithm
 from trigger.nn import ModelDescription, run_fixed
 
@@ -30,10 +31,6 @@ class SeedFirmware:
     description: ModelDescription
     inputs: NDArray[np.float64]
     events: int
-
-
-def _schema(schema: str | None, inputs: list[str], tree: str | None) -> Schema:
-    return load_schema(schema) if schema else detect_schema(inputs, tree)
 
 
 def seed_firmware(
@@ -58,9 +55,9 @@ def seed_firmware(
             "(it implements no firmware()/firmware_inputs()); it cannot be exported"
         )
     description = algo.firmware()
-    files = expand_inputs(inputs)
-    sch = _schema(schema, files, tree)
-    dataset = open_dataset(files, sch, algo.needs().branches(sch), tree=tree)
+    checked = check_inputs(inputs, schema=schema, tree=tree)  # missing, truncated, duplicate: said before any read
+    sch = checked.schema
+    dataset = open_dataset(checked.files, sch, algo.needs().branches(sch), tree=tree)
     rows: list[NDArray[np.float64]] = []
     have = events = 0
     for item in dataset.work_items(chunk_size):

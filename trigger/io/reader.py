@@ -9,6 +9,7 @@ phi are dropped from their collection, and a non-finite energy sum becomes NaN (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,6 +137,22 @@ def _tree(path: str, tree: str) -> tuple[Any, dict[str, str]]:
     return _OPEN[key]
 
 
+def _read_error(ttree: Any, names: dict[str, str], wanted: list[str], item: WorkItem, exc: Exception) -> str:
+    """The message for a chunk that did not read: which branch (each is re-read alone), and 'truncated' if it is."""
+    text = f"{type(exc).__name__}: {exc}"
+    culprit = None
+    for b in wanted:
+        try:
+            ttree[names[b]].array(entry_start=item.start, entry_stop=item.stop, library="ak")
+        except Exception:
+            culprit = names.get(b, b)
+            break
+    where = f" branch {culprit!r}" if culprit else ""
+    if re.search(r"expected .* of length \d+, received \d+ bytes|received 0 bytes", str(exc)):
+        return f"cannot read {item.describe()}{where}: the file is truncated (a basket lies past its end): {text}"
+    return f"cannot read {item.describe()}{where} (a corrupt basket?): {text}"
+
+
 def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     """Read entries ``[item.start, item.stop)`` of the needed branches and assemble them."""
     ttree, names = _tree(item.path, item.tree)
@@ -154,7 +171,7 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
                 else ttree[full].array(entry_start=item.start, entry_stop=item.stop, library="ak")
             )
     except Exception as exc:
-        raise BadInputFileError(f"cannot read {item.describe()}: {type(exc).__name__}: {exc}") from None
+        raise BadInputFileError(_read_error(ttree, names, sorted(needs.branches(schema)), item, exc)) from None
     n = item.n
     nonfinite: dict[str, int] = {}
     if schema.weight:

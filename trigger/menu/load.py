@@ -20,9 +20,11 @@ from trigger.errors import ConfigError
 from trigger.menu.algorithm import Mode
 from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut
 
-__all__ = ["MENU_VERSION", "load_menu", "parse_menu"]
+__all__ = ["MAX_BUNCHES", "MENU_VERSION", "load_menu", "parse_menu"]
 
 MENU_VERSION = 1
+#: bunch slots in the LHC ring (25 ns spacing): no more bunches can collide
+MAX_BUNCHES = 3564
 _LEG_KEYS = (
     "collection",
     "min_pt",
@@ -110,7 +112,10 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
             p = join(join(path, "sums"), i)
             s = v.mapping(s, p)
             v.keys(s, p, ("sum", "min", "max"), ("sum", "min"))
-            sums.append(SumCut(v.string(s, "sum", p), v.number(s, "min", p), v.number(s, "max", p, math.inf)))
+            cut = SumCut(v.string(s, "sum", p), v.number(s, "min", p), v.number(s, "max", p, math.inf))
+            if cut.min >= cut.max:  # the window is min <= value < max
+                raise v.fail(join(p, "max"), f"a number > min ({cut.min:g}): min <= value < max is empty", cut.max)
+            sums.append(cut)
     cross = None
     if "cross" in d:
         p = join(path, "cross")
@@ -123,6 +128,10 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
             v.number(c, "max_mass", p, math.inf, 0.0),
             v.boolean(c, "opposite_charge", p, False),
         )
+        for low, high in (("min_dr", "max_dr"), ("min_mass", "max_mass")):
+            lo, hi = getattr(cross, low), getattr(cross, high)
+            if lo > hi:
+                raise v.fail(join(p, high), f"a number >= {low} ({lo:g}): no pair can pass", hi)
         n_obj = sum(leg.multiplicity for leg in legs)
         if n_obj != 2:
             raise v.fail(p, "cross conditions on a seed that takes exactly two objects", f"{n_obj} objects")
@@ -152,15 +161,22 @@ def parse_menu(data: Any, source: str) -> Menu:
     seeds_d = v.mapping(top["seeds"], "seeds")
     if not seeds_d:
         raise v.fail("seeds", "at least one seed", {})
+    names: dict[str, Any] = {}
+    for name in seeds_d:
+        if str(name) in names:  # e.g. 1 and '1': distinct YAML keys, one seed name
+            raise v.fail(join("seeds", str(name)), "a seed name used once", f"{names[str(name)]!r} and {name!r}")
+        names[str(name)] = name
     seeds = tuple(_seed(v, str(name), d, join("seeds", str(name))) for name, d in seeds_d.items())
+    defaulted = tuple(key for key in ("budget_khz",) if key not in top)
     return Menu(
         name=v.string(top, "name", ""),
         seeds=seeds,
-        colliding_bunches=v.integer(bunches, "colliding", "bunches", 2760, minimum=1),
-        revolution_hz=v.number(bunches, "revolution_hz", "bunches", 11245.6, minimum=1e-9),
-        budget_khz=v.number(top, "budget_khz", "", 100.0, minimum=1e-9),
-        crossing_mhz=v.number(top, "crossing_mhz", "", 40.0, minimum=1e-9),
+        colliding_bunches=v.integer(bunches, "colliding", "bunches", 2760, minimum=1, maximum=MAX_BUNCHES),
+        revolution_hz=v.number(bunches, "revolution_hz", "bunches", 11245.6, minimum=1e-9, finite=True),
+        budget_khz=v.number(top, "budget_khz", "", 100.0, minimum=1e-9, finite=True),
+        crossing_mhz=v.number(top, "crossing_mhz", "", 40.0, minimum=1e-9, finite=True),
         source=source,
+        meta=(("defaulted", defaulted),),
     )
 
 

@@ -6,12 +6,10 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from trigger.errors import OutputError
+from trigger.outputs import write_set
 from trigger.rates.table import RateTable
 
 __all__ = ["to_csv", "to_json", "to_markdown", "to_text", "write_atomic"]
@@ -203,27 +201,5 @@ def to_markdown(t: RateTable) -> str:
 
 
 def write_atomic(outdir: str | Path, files: Mapping[str, str | bytes]) -> list[Path]:
-    """Write every file to a temporary name in ``outdir``, then rename them all: no partial output."""
-    out = Path(outdir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create output directory {out}: {exc.strerror or exc}") from None
-    temps: list[tuple[str, Path]] = []
-    renamed: list[Path] = []
-    try:
-        for name, content in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps.append((tmp, out / name))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content.encode() if isinstance(content, str) else content)
-        for tmp, final in temps:
-            os.replace(tmp, final)
-            renamed.append(final)
-    except OSError as exc:
-        # a report set is all or nothing: drop the temporaries and what this call already renamed
-        for path in [Path(t) for t, _ in temps] + renamed:
-            if path.is_file():
-                path.unlink()
-        raise OutputError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
-    return [final for _, final in temps]
+    """Replace the report set in ``outdir`` as a whole (:func:`trigger.outputs.write_set`)."""
+    return write_set(outdir, files)

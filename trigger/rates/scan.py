@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.errors import ConfigError
 from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
@@ -71,25 +72,30 @@ class Scan:
         """Rows of (threshold, rate, err_down, err_up, count)."""
         return np.array([(t, *self.rate(float(t))) for t in thresholds], dtype=np.float64).reshape(-1, 5)
 
-    def default_thresholds(self, step: float = 1.0) -> NDArray[np.float64]:
+    def default_thresholds(self, step: float = 1.0, limit: int | None = None) -> NDArray[np.float64]:
+        """``0, step, ...`` up to the largest value (or the menu's threshold); at most ``limit`` of them."""
         top = float(self.values[-1]) if len(self.values) else self.menu_threshold
-        top = top if math.isfinite(top) else self.menu_threshold
-        return np.arange(0.0, max(top, self.menu_threshold) + step, step)
+        top = max(top if math.isfinite(top) else self.menu_threshold, self.menu_threshold)
+        if limit is not None and top / step + 2 > limit:
+            raise ConfigError(
+                f"the default thresholds of seed {self.seed} (0 to {top:g} in steps of {step:g}) would be more than "
+                f"{limit:,} values: give --thresholds LO:HI:STEP"
+            )
+        return np.arange(0.0, top + step, step)
 
     def solve(self, target_khz: float, step: float = 0.5) -> Solution:
         """The lowest threshold on a ``step`` grid whose rate is at most ``target_khz``."""
         finite = self.values[np.isfinite(self.values)]
         top = float(finite[-1]) if len(finite) else 0.0
-        grid = np.arange(0.0, top + 2 * step, step)
-        # rates are non-increasing in the threshold: binary search on the grid
-        lo, hi = 0, len(grid) - 1
+        # rates are non-increasing in the threshold: binary search on the grid k * step, never materialised
+        lo, hi = 0, max(math.ceil((top + step) / step), 0)
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.rate(float(grid[mid]))[0] <= target_khz:
+            if self.rate(mid * step)[0] <= target_khz:
                 hi = mid
             else:
                 lo = mid + 1
-        t = float(grid[lo])
+        t = lo * step
         r, down, up, _ = self.rate(t)
         below = self.rate(t - step)[0] if lo > 0 else r
         return Solution(target_khz, t, r, down, up, step, below)

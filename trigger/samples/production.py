@@ -13,10 +13,9 @@ other sample has weight 1.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,8 +148,9 @@ def _execute(
                 results[i] = (b, s)
                 bar.update(t.n)
         else:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+            from trigger.workers import process_pool  # workers end with the parent (SIGINT, SIGTERM, errors)
+
+            with process_pool(min(workers, len(tasks))) as pool:
                 futures = {pool.submit(_run, t, cache_dir): t for t in tasks}
                 for fut in as_completed(futures):
                     i, b, s = fut.result()
