@@ -19,6 +19,7 @@ from trigger.samples.geometry import Deposits, deposit
 from trigger.samples.muons import MuonSystem
 from trigger.samples.pileup import MUON_MIN_PT, MinBiasPool
 from trigger.samples.pythia import HardEvents, silenced_stdout
+from trigger.samples.response import HadronResponse
 from trigger.samples.substructure import FEATURES, wide_jets
 
 __all__ = ["Detector", "build_branches", "genjets", "ragged"]
@@ -33,9 +34,10 @@ _NEUTRINOS = (12, 14, 16)
 
 @dataclass(frozen=True)
 class Detector:
-    """The whole detector model: calorimeter and muon system."""
+    """The whole detector model: hadron response and calibration, calorimeter, muon system."""
 
     calo: CaloModel = field(default_factory=CaloModel)
+    response: HadronResponse = field(default_factory=HadronResponse)
     muons: MuonSystem = field(default_factory=MuonSystem)
 
 
@@ -130,13 +132,15 @@ def build_branches(
             for k in ("pt", "eta", "phi", "charge"):
                 mu_vals[k].append(np.asarray(pu_muons[k], np.float64))
             mu_vals["gen"].append(np.full(pu_muons["pt"].size, -1.0))
-        truth = Deposits(np.concatenate(events), np.concatenate(cells), np.concatenate(ets)).dense(hi - lo)
-        towers = detector.calo.smear(truth, rng)
+        cell = np.concatenate(cells)
+        visible = detector.response.apply(cell, np.concatenate(ets), rng)  # per particle: e/pi, below one
+        raw = detector.calo.smear(Deposits(np.concatenate(events), cell, visible).dense(hi - lo), rng)
+        towers = detector.response.calibrate(raw)
         jets = detector.calo.jets(towers)
         n_pu_parts.append(n_pu)
         jets_parts.append(jets)
-        eg_parts.append(detector.calo.egammas(towers))
-        sum_parts.append(detector.calo.sums(towers, jets))
+        eg_parts.append(detector.calo.egammas(raw))
+        sum_parts.append(detector.calo.sums(raw, towers, jets))
     out: Branches = {
         "nPileup": np.concatenate(n_pu_parts).astype(np.int32),
         "pthat": (hard.pthat if hard is not None else np.zeros(n)).astype(np.float32),
