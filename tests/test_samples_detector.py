@@ -70,8 +70,8 @@ def test_egamma_needs_em_deposit_and_isolation_sees_neighbours() -> None:
     towers[1, 1, 20, 20] = 40.0  # purely hadronic: no e/gamma
     eg = CaloModel().egammas(towers)
     assert [len(e) for e in eg] == [1, 1]
-    assert eg[0].relIso[0] == pytest.approx(0.0)
-    assert eg[1].relIso[0] == pytest.approx(0.5)
+    assert eg[0].relIso[0] == pytest.approx(-0.0205 * 1 / 30)  # n_tt = 1: the photon's own tower
+    assert eg[1].relIso[0] == pytest.approx(0.5 - 0.0205 * 2 / 30)
     assert eg[0].iso[0] == 3  # loose and tight
     assert eg[1].iso[0] == 0  # 0.5 fails both (loose < 0.30)
 
@@ -185,3 +185,12 @@ def test_calibration_brings_a_lone_hadron_back_to_its_true_et() -> None:
         # a step look-up: exact at the bin edges, within the bin-to-bin change of 1 / <R> elsewhere
         assert calibrated == pytest.approx(et, rel=0.06)
         assert measured < 0.8 * et
+
+
+def test_isolation_subtracts_the_pileup_expected_from_the_tower_count() -> None:
+    towers = _grid()
+    towers[0, 0, 57, :] = 0.2  # one ring of 72 soft ECAL towers at eta ~ 0: n_tt = 72
+    towers[0, 0, 57, 5] += 30.0
+    eg = CaloModel().egammas(towers)
+    et, tot7 = 30.0 + 3 * 0.2, 30.0 + 7 * 0.2  # 3x3 and 7x7 hold 3 and 7 towers of the ring
+    assert eg[0].relIso[0] == pytest.approx((tot7 - et - 0.0205 * 72) / et, rel=1e-5)
