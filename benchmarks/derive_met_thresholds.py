@@ -40,7 +40,7 @@ def main() -> None:
         values: list[list[np.ndarray]] = [[], [], []]
         n_tt = []
         for _ in range(0, args.crossings, 50):
-            _, dep, _ = pool.overlay(50, mu, rng, 30.0)
+            _, dep, _, _ = pool.overlay(50, mu, rng, 30.0)
             visible = Deposits(dep.event, dep.cell, response.apply(dep.cell, dep.et, rng))
             raw = calo.smear(visible.dense(50), rng)
             n_tt.append(calo.pileup_estimate(raw))
