@@ -50,3 +50,34 @@ def test_forced_and_normal_crossings_estimate_the_muon_rate_without_bias() -> No
     assert estimate == pytest.approx((lam_pi + lam_k) * no_source, rel=0.03)
     assert np.all(normal.pt < src.cut)  # normal crossings: no source above the cut
     assert np.allclose(normal.factor, normal.factor[0]) and 0.99 < normal.factor[0] < 1.0
+
+
+def test_heavy_flavour_sources_by_hand() -> None:
+    src = MuonSources()
+    pid = np.array([521, -521, 5122, 421])
+    pt = np.full(4, 20.0)
+    lam_d, lam_p = src.lambdas(pid, pt, np.zeros(4))
+    # semileptonic: P(z pT > 5 GeV) with z = 0.9 u^2 is 1 - sqrt(5 / (0.9 x 20))
+    frac = 1.0 - np.sqrt(5.0 / 18.0)
+    assert lam_d == pytest.approx([0.105 * frac, 0.105 * frac, 0.105 * frac, 0.068 * frac], rel=1e-9)
+    assert np.all(lam_p == 0.0)  # heavy hadrons do not punch through
+    n = 20_000
+    rng = np.random.default_rng(7)
+    out = src.sample(
+        n, np.arange(n), np.full(n, 521), np.full(n, 20.0), np.zeros(n), np.zeros(n), np.zeros(n), "physical", rng
+    )
+    assert out.event.size / n == pytest.approx(0.105, rel=0.05)  # every B+ decays; 10.5 % to a muon
+    assert np.all(out.charge == 1.0)  # B+ = u bbar: bbar -> cbar mu+ nu
+    assert np.mean(out.pt) / 20.0 == pytest.approx(0.3, rel=0.05)  # <z> = 0.9 / 3
+    lb = src.sample(
+        10,
+        np.arange(10),
+        np.full(10, 5122),
+        np.full(10, 200.0),
+        np.zeros(10),
+        np.zeros(10),
+        np.zeros(10),
+        "forced",
+        rng,
+    )
+    assert np.all(lb.charge == -1.0)  # Lambda_b = udb: b -> c mu- nu

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from trigger.samples.calo import CaloModel
 from trigger.samples.geometry import Deposits, deposit
-from trigger.samples.muon_sources import MuonSources, Sourced, candidates
+from trigger.samples.muon_sources import MuonSources, Sourced, candidates, heavy_candidates
 from trigger.samples.muons import MuonSystem
 from trigger.samples.pileup import MUON_MIN_PT, MinBiasPool
 from trigger.samples.pythia import HardEvents, silenced_stdout
@@ -110,11 +110,21 @@ def build_branches(
         }
         sel = candidates(hard.pid, hard.pt, hard.eta)
         had_parts.append({k: getattr(hard, k)[sel] for k in ("event", "pid", "pt", "eta", "phi", "charge")})
+        hf = heavy_candidates(hard.hf_pid, hard.hf_pt, hard.hf_eta)
+        had_parts.append(
+            {
+                **{k: getattr(hard, f"hf_{k}")[hf] for k in ("event", "pid", "pt", "eta", "phi")},
+                "charge": np.zeros(int(hf.sum())),
+            }
+        )
+        # heavy-flavour muons reach the muon system through the sources (muon_sources.py), not twice
+        to_system = ~hard.from_hf[is_mu]
     if gun is not None:
         gen_event = np.arange(n)
         gen_fields = gun
+        to_system = np.ones(n, bool)
     if gen_fields is not None:
-        sel = (gen_fields["pt"] > MUON_MIN_PT) & (np.abs(gen_fields["eta"]) < 2.5)
+        sel = (gen_fields["pt"] > MUON_MIN_PT) & (np.abs(gen_fields["eta"]) < 2.5) & to_system
         mu_event.append(gen_event[sel])
         for k in ("pt", "eta", "phi", "charge"):
             mu_vals[k].append(gen_fields[k][sel])

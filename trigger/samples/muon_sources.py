@@ -9,6 +9,11 @@ event or an overlaid pool entry) may yield a muon:
   K0L 0.270 K -> pi mu nu). The muon goes along the hadron with the fraction z of its momentum:
   two-body decays give z uniform in [(m_mu / m)^2, 1] (pi 0.573, K 0.046); Kmu3 is taken uniform in
   [0, 1] (an approximation; its true mean is about 0.4);
+* **heavy flavour**: each weakly decaying b or c hadron (Pythia decays them; its own muons are dropped
+  before the muon system and replaced by these) gives a muon with its inclusive semileptonic branching
+  ratio (b 0.105, D+ 0.176, D0 0.068, Ds 0.065, charm baryons 0.036), along the hadron with the
+  momentum fraction z = 0.9 u^2 (u uniform; mean 0.3, an approximation of the lepton spectrum);
+  the muon's charge follows the b or c quark; mixing and cascades through the tau are left out;
 * **punch-through** (assumed, not tuned to data): a charged hadron of momentum p leaves a muon-like
   track in the stations with probability 2e-4 sqrt(p / 10 GeV) (at most 1e-2), carrying 0.3 p.
 
@@ -28,7 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CANDIDATE_IDS", "CANDIDATE_MAX_ETA", "CANDIDATE_MIN_PT", "MuonSources", "Sourced", "candidates"]
+__all__ = [
+    "CANDIDATE_IDS",
+    "CANDIDATE_MAX_ETA",
+    "CANDIDATE_MIN_PT",
+    "MuonSources",
+    "Sourced",
+    "candidates",
+    "heavy_candidates",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -42,7 +55,42 @@ _DECAY = {
     321: (0.49368, 3.7112, 0.6356, (0.10566 / 0.49368) ** 2),
     130: (0.49761, 15.34, 0.2704, 0.0),
 }
+# open heavy flavour (weak decays, prompt): inclusive semileptonic branching ratio to one muon (PDG, e/mu
+# universality): b hadrons 0.105; D+ 0.176, D0 0.068, Ds 0.065, charm baryons 0.036
+_SEMILEPTONIC = {
+    **{b: 0.105 for b in (511, 521, 531, 541, 5122, 5132, 5232, 5332)},
+    411: 0.176,
+    421: 0.068,
+    431: 0.065,
+    **{c: 0.036 for c in (4122, 4132, 4232, 4332)},
+}
+_SL_ZMAX = 0.9  # semileptonic muon momentum fraction z = 0.9 u^2 (u uniform): mean 0.3
 _R_FACE, _Z_FACE, _LAMBDA_I = 1.29, 3.15, 0.20
+
+
+def _semileptonic(pid: IntArray) -> npt.NDArray[np.bool_]:
+    return np.asarray(np.isin(np.abs(pid), tuple(_SEMILEPTONIC)))
+
+
+def _sl_br(pid: IntArray) -> FloatArray:
+    apid = np.abs(pid)
+    out = np.zeros(apid.size)
+    for code, br in _SEMILEPTONIC.items():
+        out[apid == code] = br
+    return out
+
+
+def _sl_charge(pid: IntArray) -> FloatArray:
+    """Charge of the muon of b -> c mu nu or c -> s mu nu: b mesons (q bbar for pid > 0) give mu+ for pid > 0,
+    b baryons (bqq) mu-, charm hadrons (c in them for pid > 0) mu+."""
+    apid = np.abs(pid)
+    b_baryon = (apid // 1000) % 10 == 5
+    return np.asarray(np.where(b_baryon, -np.sign(pid), np.sign(pid)).astype(np.float64))
+
+
+def heavy_candidates(pid: IntArray, pt: FloatArray, eta: FloatArray) -> npt.NDArray[np.bool_]:
+    """Heavy-flavour hadrons that may give a semileptonic muon in the acceptance."""
+    return np.asarray(_semileptonic(pid) & (pt > CANDIDATE_MIN_PT) & (np.abs(eta) < CANDIDATE_MAX_ETA))
 
 
 def candidates(pid: IntArray, pt: FloatArray, eta: FloatArray) -> npt.NDArray[np.bool_]:
@@ -83,23 +131,25 @@ class MuonSources:
         return cols[0], cols[1], cols[2], cols[3]
 
     def decay_probability(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> FloatArray:
-        """P(the hadron decays to a muon before it is absorbed), any muon momentum."""
+        """P(the hadron decays to a muon before it is absorbed; heavy flavour: at all), any muon momentum."""
         mass, ctau, br, _ = self._tables(pid)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             path = np.minimum(_R_FACE * np.cosh(eta), _Z_FACE / np.abs(np.tanh(eta))) + _LAMBDA_I
-        p = pt * np.cosh(eta)
-        return np.asarray(br * -np.expm1(-path * mass / (p * ctau)))
+            p = pt * np.cosh(eta)
+            in_flight = br * -np.expm1(-path * mass / (p * np.where(ctau > 0, ctau, 1.0)))
+        return np.asarray(np.where(_semileptonic(pid), _sl_br(pid), np.nan_to_num(in_flight)))
 
     def punch_probability(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> FloatArray:
         p = pt * np.cosh(eta)
         prob = np.minimum(self.punch_prob_10 * (p / 10.0) ** self.punch_power, self.punch_max)
-        return np.asarray(np.where(np.abs(pid) == 130, 0.0, prob))
+        return np.asarray(np.where(np.isin(np.abs(pid), (211, 321)), prob, 0.0))
 
     def _above(self, pid: IntArray, pt: FloatArray) -> tuple[FloatArray, FloatArray]:
         """P(z pT > cut | decay) and the z range's lower edge."""
         _, _, _, zmin = self._tables(pid)
         frac = np.clip((1.0 - np.maximum(zmin, self.cut / pt)) / (1.0 - zmin), 0.0, 1.0)
-        return np.asarray(frac), zmin
+        sl = np.clip(1.0 - np.sqrt(np.clip(self.cut / pt / _SL_ZMAX, 0.0, 1.0)), 0.0, 1.0)
+        return np.asarray(np.where(_semileptonic(pid), sl, frac)), zmin
 
     def lambdas(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:
         """(decay, punch-through) probabilities of a muon above ``cut`` per hadron."""
@@ -134,13 +184,15 @@ class MuonSources:
         # physical decays / punch-through with the muon below the cut
         _, zmin = self._above(pid, pt)
         decays = rng.random(pid.size) < self.decay_probability(pid, pt, eta)
-        z = zmin + (1.0 - zmin) * rng.random(pid.size)
+        u = rng.random(pid.size)
+        z = np.where(_semileptonic(pid), _SL_ZMAX * u**2, zmin + (1.0 - zmin) * u)
         mu_pt = np.where(decays, z * pt, 0.0)
         punch = (rng.random(pid.size) < self.punch_probability(pid, pt, eta)) & ~decays
         mu_pt = np.where(punch, self.punch_fraction * pt, mu_pt)
         keep = (decays | punch) & ((mu_pt < self.cut) | (mode == "physical"))
         k0l = np.abs(pid) == 130
         mu_charge = np.where(k0l, rng.choice(np.array([-1.0, 1.0]), pid.size), charge)
+        mu_charge = np.where(_semileptonic(pid), _sl_charge(pid), mu_charge)
         out = [event[keep], mu_pt[keep], eta[keep], phi[keep], mu_charge[keep]]
         if mode == "forced":
             cand = {"event": event, "pid": pid, "pt": pt, "eta": eta, "phi": phi, "charge": mu_charge}
@@ -195,7 +247,11 @@ class MuonSources:
         is_decay = rng.random(c.size) * lam[c] < lam_d[c]
         _, zmin = self._above(pid[c], pt[c])
         lo = np.maximum(zmin, self.cut / pt[c])
-        z = lo + (1.0 - lo) * rng.random(c.size)
+        u = rng.random(c.size)
+        z = lo + (1.0 - lo) * u
+        # semileptonic: z = z_max v^2 with v uniform above sqrt(cut / (pT z_max))
+        v_lo = np.sqrt(np.clip(self.cut / pt[c] / _SL_ZMAX, 0.0, 1.0))
+        z = np.where(_semileptonic(pid[c]), _SL_ZMAX * (v_lo + (1.0 - v_lo) * u) ** 2, z)
         fpt[ok] = np.where(is_decay, z * pt[c], self.punch_fraction * pt[c])
         fpt[ok] = np.where(np.abs(pid[c]) == 13, pt[c], fpt[ok])  # a prompt pool muon: as it is
         return chosen, weight, fpt

@@ -1,8 +1,10 @@
 """Minimum-bias pool, generated once and cached, and Poisson(mu) overlay at tower level.
 
 A pool entry is one inelastic pp interaction (Pythia ``SoftQCD:inelastic``) reduced to its
-tower deposits (before smearing), its muons above 2 GeV, its pi+-, K+- and K0L above 2 GeV in
-|eta| < 2.5 (the candidates for decays in flight and punch-through, :mod:`trigger.samples.muon_sources`)
+tower deposits (before smearing), its muons above 2 GeV, its pi+-, K+-, K0L and weakly decaying
+b and c hadrons above 2 GeV in |eta| < 2.5 (the muon sources: decays in flight, punch-through and
+semileptonic decays, :mod:`trigger.samples.muon_sources`; the muons of Pythia's heavy-flavour decays are
+not stored, the sources replace them)
 and its pTHat. A bunch crossing draws
 Poisson(mu) entries uniformly with replacement; their deposits are summed with the hard event's,
 then smeared once. Re-using entries across crossings is the price of >= 1 000 crossings/s: with a
@@ -24,7 +26,7 @@ from trigger.samples.geometry import Deposits
 
 __all__ = ["MUON_MIN_PT", "POOL_VERSION", "MinBiasPool", "pool_path"]
 
-POOL_VERSION = 2
+POOL_VERSION = 3
 MUON_MIN_PT = 2.0
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

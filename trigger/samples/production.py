@@ -103,15 +103,20 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
     detector = Detector()
     if task.kind == "pool":
         from trigger.samples.geometry import deposit
-        from trigger.samples.muon_sources import candidates
+        from trigger.samples.muon_sources import candidates, heavy_candidates
 
         gen = Generator(_MINBIAS, _pythia_seed(task.seed), cache_dir=cache_dir)
         mb = gen.generate(task.n)
         deps = deposit(mb.event, mb.pt, mb.eta, mb.phi, mb.pid, mb.charge)
-        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0)
+        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0) & ~mb.from_hf  # heavy flavour: through the sources
         muons = {k: getattr(mb, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
         had_sel = candidates(mb.pid, mb.pt, mb.eta)
-        hadrons = {k: getattr(mb, k)[had_sel] for k in ("event", "pid", "pt", "eta", "phi", "charge")}
+        hf_sel = heavy_candidates(mb.hf_pid, mb.hf_pt, mb.hf_eta)
+        hadrons = {
+            k: np.concatenate([getattr(mb, k)[had_sel], getattr(mb, f"hf_{k}")[hf_sel]])
+            for k in ("event", "pid", "pt", "eta", "phi")
+        }
+        hadrons["charge"] = np.concatenate([mb.charge[had_sel], np.zeros(int(hf_sel.sum()))])
         part = pool_part(deps, task.n, muons, hadrons, mb.pthat, gen.sigma_mb())
         return task.index, {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
     process = get_process(task.process)
