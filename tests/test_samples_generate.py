@@ -102,7 +102,9 @@ def test_classic_muon_pt_resolution_is_worse_at_high_pt(gun: Path) -> None:
 def test_zerobias_weights_stitching_and_falling_jet_spectrum(zerobias: Path) -> None:
     t = _arrays(zerobias)
     w = np.asarray(t["weight"])
-    assert w.sum() == pytest.approx(1.0, rel=1e-9)
+    # one crossing, up to the crossings with two muon sources above the cut (Lambda^2 / 2) and the
+    # statistical noise of the forced-source estimate (trigger/samples/muon_sources.py)
+    assert w.sum() == pytest.approx(1.0, abs=0.02)
     hard = np.asarray(t["pthat"]) > 0
     assert hard.sum() == 210 and np.all(np.asarray(t["pthat"])[hard] >= 30.0)
     assert np.mean(np.asarray(t["nPileup"])[~hard]) == pytest.approx(60.0, abs=2.0)
@@ -287,3 +289,33 @@ def test_generated_zerobias_feeds_the_rate_table(zerobias: Path, tmp_path: Path)
     assert row["raw"]["count"] == int(fired.sum()) > 0
     assert row["raw"]["khz"] == pytest.approx(expected_khz, rel=1e-9)
     assert report["weighted"] and report["events"] == len(weight)
+
+
+def test_isolated_photons_keep_the_loose_flag_at_pileup_60(cache: Path) -> None:
+    """Issue 10: >= 85 % of isolated 30 GeV photons pass the loose isolation at PU 60 (64 % uncorrected)."""
+    from trigger.samples.events import Detector
+    from trigger.samples.geometry import Deposits
+    from trigger.samples.pileup import MinBiasPool
+    from trigger.samples.production import ensure_pool
+
+    pool = MinBiasPool.load(ensure_pool(cache, POOL, 1))
+    det, rng, n = Detector(), np.random.default_rng(21), 400
+    _, dep, _, _ = pool.overlay(n, 60.0, rng, 30.0)
+    ie, ip = rng.integers(34, 81, n), rng.integers(0, 72, n)  # |eta| < 2
+    cell = np.concatenate([dep.cell, ie * 72 + ip])
+    event = np.concatenate([dep.event, np.arange(n)])
+    et = det.response.apply(cell, np.concatenate([dep.et, np.full(n, 30.0)]), rng)
+    eg = det.calo.egammas(det.calo.smear(Deposits(event, cell, et).dense(n), rng))
+    loose = ak.any((eg.pt > 20) & ((eg.iso & 2) > 0), axis=1)
+    assert np.mean(ak.to_numpy(loose)) >= 0.85
+
+
+def test_unweighted_zerobias_is_plain_poisson_crossings(cache: Path, tmp_path: Path) -> None:
+    req = Request("zerobias", 120, seed=2, mu=40.0, chunk=60, cache_dir=cache, pool_size=POOL, weighted=False)
+    generate(req, tmp_path / "plain.root", progress=False)
+    t = _arrays(tmp_path / "plain.root")
+    w = np.asarray(t["weight"])
+    assert np.all(w == 1.0 / 120)  # equal weights summing to one crossing
+    assert np.all(np.asarray(t["pthat"]) == 0)  # no hard-QCD stratum
+    assert np.mean(np.asarray(t["nPileup"])) == pytest.approx(40.0, abs=4 * np.sqrt(40.0 / 120))
+    assert read_provenance(tmp_path / "plain.root")["stitching"] == {"unweighted": True}

@@ -60,3 +60,17 @@ def test_same_seed_same_events() -> None:
     c = Generator(proc.settings, seed=4).generate(10)
     np.testing.assert_array_equal(a.pt, b.pt)
     assert a.pt.size != c.pt.size or not np.array_equal(a.pt, c.pt)
+
+
+def test_heavy_flavour_hadrons_and_their_muons_are_flagged() -> None:
+    ev = Generator(("HardQCD:hardbbbar = on", "PhaseSpace:pTHatMin = 20."), seed=2).generate(200)
+    b = np.isin(np.abs(ev.hf_pid), (511, 521, 531, 541, 5122, 5132, 5232, 5332))
+    assert np.unique(ev.hf_event[b]).size == 200
+    # a b and a bbar hadron per event (B0 mixing counted once), plus a few from g -> b bbar in the shower
+    assert 2.0 <= np.mean(np.bincount(ev.hf_event[b], minlength=200)) < 2.3
+    mu = np.abs(ev.pid) == 13
+    # semileptonic muons per b hadron: b -> mu (0.105) plus b -> c -> mu (~0.08), J/psi and light decays aside
+    per_b = np.sum(ev.from_hf & mu) / np.sum(b)
+    assert 0.12 < per_b < 0.28
+    assert np.all(~ev.from_hf[~mu] | (np.abs(ev.pid[~mu]) > 0))  # the flag is per final-state particle
+    assert ev.from_hf.shape == ev.pid.shape

@@ -21,6 +21,12 @@ def _events(particles: list[tuple[float, float, float, int, float]], **truth: np
         "prong_cand": np.zeros(0, np.int64),
         "prong_eta": np.zeros(0),
         "prong_phi": np.zeros(0),
+        "from_hf": np.zeros(pt.size, bool),
+        "hf_event": np.zeros(0, np.int64),
+        "hf_pid": np.zeros(0, np.int64),
+        "hf_pt": np.zeros(0),
+        "hf_eta": np.zeros(0),
+        "hf_phi": np.zeros(0),
     }
     empty.update(truth)
     return HardEvents(

@@ -17,8 +17,8 @@ from trigger.samples.processes import PROCESSES
 
 __all__ = ["load_sample_list", "produce_all"]
 
-_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk")
-_DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_size": 5000, "pool_seed": 1}
+_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted")
+_DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_size": 5000, "pool_seed": 1, "weighted": True}
 
 
 def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -32,6 +32,8 @@ def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
             out[key] = v.integer(d, key, path, minimum=minimum)
     if "mu" in d:
         out["mu"] = v.number(d, "mu", path, minimum=0.0)
+    if "weighted" in d:
+        out["weighted"] = v.boolean(d, "weighted", path, True)
     return out
 
 
@@ -66,6 +68,7 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
             cache_dir=cache_dir,
             pool_size=merged["pool_size"],
             pool_seed=merged["pool_seed"],
+            weighted=merged["weighted"],
         )
     return requests
 

@@ -16,26 +16,31 @@ import numpy.typing as npt
 
 from trigger.samples.calo import CaloModel
 from trigger.samples.geometry import Deposits, deposit
+from trigger.samples.muon_sources import MuonSources, Sourced, candidates, heavy_candidates
 from trigger.samples.muons import MuonSystem
 from trigger.samples.pileup import MUON_MIN_PT, MinBiasPool
 from trigger.samples.pythia import HardEvents, silenced_stdout
+from trigger.samples.response import HadronResponse
 from trigger.samples.substructure import FEATURES, wide_jets
 
-__all__ = ["Detector", "build_branches", "genjets", "ragged"]
+__all__ = ["SOURCE_FACTOR", "Detector", "build_branches", "genjets", "ragged"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Branches = dict[str, object]
 GENJET_MIN_PT = 20.0
+SOURCE_FACTOR = "_source_factor"
 CALO_BATCH = 50
 _NEUTRINOS = (12, 14, 16)
 
 
 @dataclass(frozen=True)
 class Detector:
-    """The whole detector model: calorimeter and muon system."""
+    """The whole detector model: hadron response and calibration, calorimeter, muon system."""
 
     calo: CaloModel = field(default_factory=CaloModel)
+    response: HadronResponse = field(default_factory=HadronResponse)
+    sources: MuonSources = field(default_factory=MuonSources)
     muons: MuonSystem = field(default_factory=MuonSystem)
 
 
@@ -83,9 +88,13 @@ def build_branches(
     rng: np.random.Generator,
     detector: Detector,
     max_pthat: float | None = None,
+    source_mode: str = "physical",
 ) -> Branches:
-    """All output branches except ``weight``, ``run`` and ``event`` for ``n`` crossings."""
+    """All output branches except ``weight``, ``run`` and ``event`` for ``n`` crossings, and
+    ``SOURCE_FACTOR``: the per-crossing weight factor of the muon sources (``source_mode``, see
+    :mod:`trigger.samples.muon_sources`), which the caller multiplies into the weight and removes."""
     hard_deposits = Deposits.empty()
+    had_parts: list[dict[str, npt.NDArray[np.generic]]] = []
     mu_event: list[IntArray] = [np.zeros(0, np.int64)]
     mu_vals: dict[str, list[FloatArray]] = {k: [np.zeros(0)] for k in ("pt", "eta", "phi", "charge", "gen")}
     gen_fields: dict[str, FloatArray] | None = None
@@ -99,11 +108,23 @@ def build_branches(
             "phi": hard.phi[is_mu],
             "charge": hard.charge[is_mu],
         }
+        sel = candidates(hard.pid, hard.pt, hard.eta)
+        had_parts.append({k: getattr(hard, k)[sel] for k in ("event", "pid", "pt", "eta", "phi", "charge")})
+        hf = heavy_candidates(hard.hf_pid, hard.hf_pt, hard.hf_eta)
+        had_parts.append(
+            {
+                **{k: getattr(hard, f"hf_{k}")[hf] for k in ("event", "pid", "pt", "eta", "phi")},
+                "charge": np.zeros(int(hf.sum())),
+            }
+        )
+        # heavy-flavour muons reach the muon system through the sources (muon_sources.py), not twice
+        to_system = ~hard.from_hf[is_mu]
     if gun is not None:
         gen_event = np.arange(n)
         gen_fields = gun
+        to_system = np.ones(n, bool)
     if gen_fields is not None:
-        sel = (gen_fields["pt"] > MUON_MIN_PT) & (np.abs(gen_fields["eta"]) < 2.5)
+        sel = (gen_fields["pt"] > MUON_MIN_PT) & (np.abs(gen_fields["eta"]) < 2.5) & to_system
         mu_event.append(gen_event[sel])
         for k in ("pt", "eta", "phi", "charge"):
             mu_vals[k].append(gen_fields[k][sel])
@@ -122,21 +143,25 @@ def build_branches(
         )
         n_pu = np.zeros(hi - lo, np.int64)
         if pool is not None and mu > 0:
-            n_pu, pu_deposits, pu_muons = pool.overlay(hi - lo, mu, rng, max_pthat)
+            n_pu, pu_deposits, pu_muons, pu_hadrons = pool.overlay(hi - lo, mu, rng, max_pthat)
+            had_parts.append({**pu_hadrons, "event": np.asarray(pu_hadrons["event"], np.int64) + lo})
             events.append(pu_deposits.event)
             cells.append(pu_deposits.cell)
             ets.append(pu_deposits.et)
-            mu_event.append(np.asarray(pu_muons["event"], np.int64) + lo)
+            low = (source_mode == "physical") | (np.asarray(pu_muons["pt"]) <= detector.sources.cut)
+            mu_event.append(np.asarray(pu_muons["event"], np.int64)[low] + lo)
             for k in ("pt", "eta", "phi", "charge"):
-                mu_vals[k].append(np.asarray(pu_muons[k], np.float64))
-            mu_vals["gen"].append(np.full(pu_muons["pt"].size, -1.0))
-        truth = Deposits(np.concatenate(events), np.concatenate(cells), np.concatenate(ets)).dense(hi - lo)
-        towers = detector.calo.smear(truth, rng)
+                mu_vals[k].append(np.asarray(pu_muons[k], np.float64)[low])
+            mu_vals["gen"].append(np.full(int(low.sum()), -1.0))
+        cell = np.concatenate(cells)
+        visible = detector.response.apply(cell, np.concatenate(ets), rng)  # per particle: e/pi, below one
+        raw = detector.calo.smear(Deposits(np.concatenate(events), cell, visible).dense(hi - lo), rng)
+        towers = detector.response.calibrate(raw)
         jets = detector.calo.jets(towers)
         n_pu_parts.append(n_pu)
         jets_parts.append(jets)
-        eg_parts.append(detector.calo.egammas(towers))
-        sum_parts.append(detector.calo.sums(towers, jets))
+        eg_parts.append(detector.calo.egammas(raw))
+        sum_parts.append(detector.calo.sums(raw, towers, jets))
     out: Branches = {
         "nPileup": np.concatenate(n_pu_parts).astype(np.int32),
         "pthat": (hard.pthat if hard is not None else np.zeros(n)).astype(np.float32),
@@ -145,6 +170,16 @@ def build_branches(
     }
     for name in ("HT", "MET", "METphi"):
         out[f"L1EtSum_{name}"] = np.concatenate([s[name] for s in sum_parts]).astype(np.float32)
+    prompt = None
+    if pool is not None and mu > 0 and source_mode != "physical":  # zero-bias: pool muons above the cut are sources
+        prompt, n_allowed = pool.prompt_muons(detector.sources.cut, max_pthat)
+        prompt["lam"] = np.full(prompt["pt"].size, mu / max(n_allowed, 1))
+    src = _sourced_muons(n, had_parts, detector.sources, source_mode, rng, prompt)
+    mu_event.append(src.event)
+    for k in ("pt", "eta", "phi", "charge"):
+        mu_vals[k].append(getattr(src, k))
+    mu_vals["gen"].append(np.full(src.event.size, -1.0))
+    out[SOURCE_FACTOR] = src.factor
     out["L1Mu"] = _l1_muons(
         n, np.concatenate(mu_event), {k: np.concatenate(v) for k, v in mu_vals.items()}, rng, detector.muons
     )
@@ -173,6 +208,30 @@ def build_branches(
         fields = ("pt", "eta", "phi", "mass", *FEATURES)
         out["L1WideJet"] = ragged(np.zeros(0, np.int64), n, {k: np.zeros(0, np.float32) for k in fields})
     return out
+
+
+def _sourced_muons(
+    n: int,
+    parts: list[dict[str, npt.NDArray[np.generic]]],
+    sources: MuonSources,
+    mode: str,
+    rng: np.random.Generator,
+    prompt: dict[str, FloatArray] | None,
+) -> Sourced:
+    keys = ("event", "pid", "pt", "eta", "phi", "charge")
+    flat = {k: np.concatenate([np.zeros(0)] + [np.asarray(p[k]) for p in parts]) for k in keys}
+    return sources.sample(
+        n,
+        flat["event"].astype(np.int64),
+        flat["pid"].astype(np.int64),
+        flat["pt"].astype(np.float64),
+        flat["eta"].astype(np.float64),
+        flat["phi"].astype(np.float64),
+        flat["charge"].astype(np.float64),
+        mode,
+        rng,
+        prompt,
+    )
 
 
 def _l1_muons(

@@ -41,6 +41,12 @@ _CALO_LOSS = 2.5  # GeV, calorimeters + coil
 _CALO_X0 = 110.0
 _IRON_LOSS = 1.1  # GeV per m of iron
 _IRON_X0 = 0.0176  # m
+# endcap yoke disks YE1-YE3 between the endcap stations (|z| in m), axial return field in them
+_EC_DISKS = ((7.2, 7.8), (8.5, 9.1), (9.9, 10.4))
+_R_EC, _B_EC = 7.0, 1.8
+_RAD_B = 2.8e-3  # radiative energy loss of muons in iron, -dE/dx = b E, per m (brems + pairs + photonuclear)
+_RAD_VMIN = 1e-3  # smallest energy fraction of one radiation sampled (dN/dv ~ 1/v above it)
+_MS_TAIL_PROB, _MS_TAIL_SCALE = 0.05, 3.0  # single hard scatters: 5 % of kicks 3x wider than Highland
 _LUT_DETA = 0.1
 _LUT_ETA_BINS = 25
 # station pairs for the classic pT, in order of preference (lever arm and field between them)
@@ -71,6 +77,13 @@ def _monotonic(table: FloatArray) -> FloatArray:
     return np.asarray(out)
 
 
+def _in_disks(z: FloatArray) -> npt.NDArray[np.bool_]:
+    inside = np.zeros(z.shape, bool)
+    for lo, hi in _EC_DISKS:
+        inside |= (z >= lo) & (z <= hi)
+    return inside
+
+
 def _wrap(phi: FloatArray) -> FloatArray:
     return np.asarray(np.mod(phi + np.pi, 2 * np.pi) - np.pi)
 
@@ -80,12 +93,13 @@ class MuonSystem:
     """See the module docstring; every number of the model is a field here."""
 
     phi_res: float = 0.00025
+    phi_res_endcap: float = 0.001  # CSC trigger primitives (half-strip precision), vs 0.25 mrad for the DT ones
     theta_res: float = 0.005
     bend_res: float = 0.002
     layer_eff: float = 0.95
     chamber_eff: float = 0.97
     min_layers: int = 4
-    track_eff: float = 0.99
+    track_eff: float = 0.97
     max_eta: float = 2.4
     pt_lsb: float = 0.5
     pt_max: float = 255.0
@@ -144,21 +158,27 @@ class MuonSystem:
             z = r_next * sinh
             in_sol = (r_next <= _R_SOL) & (z <= _Z_SOL)
             in_yoke = (r_next > _R_SOL) & (r_next <= _R_YOKE) & (z <= _Z_YOKE)
-            b = np.where(in_sol, _B_SOL, np.where(in_yoke, _B_YOKE, 0.0))
+            in_disk = (r_next <= _R_EC) & (z > _Z_YOKE) & _in_disks(z)
+            b = np.where(in_sol, _B_SOL, np.where(in_yoke, _B_YOKE, np.where(in_disk, _B_EC, 0.0)))
             alpha = dirn - pos  # angle of the track to the radial direction
             ds = _STEP / np.maximum(np.cos(alpha), 0.05)
             dirn = dirn - charge * 0.3 * b * ds / pt_now
             pos = pos + np.tan(alpha) * _STEP / max(r_next, _STEP)
-            iron = ds * np.cosh(eta) * in_yoke * (r_next > 3.9)
+            iron = ds * np.cosh(eta) * ((in_yoke & (r_next > 3.9)) | in_disk)
+            p_now = pt_now * np.cosh(eta) - _IRON_LOSS * iron
             if rng is not None:
                 x0 = iron / _IRON_X0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ms = np.where(
                         x0 > 0, 0.0136 / (pt_now * np.cosh(eta)) * np.sqrt(x0) * (1 + 0.038 * np.log(x0)), 0.0
                     )
-                dirn = dirn + ms * rng.standard_normal(n)
+                ms = ms * np.where(rng.random(n) < _MS_TAIL_PROB, _MS_TAIL_SCALE, 1.0)
+                dirn = dirn + ms / np.sin(theta) * rng.standard_normal(n)  # azimuthal projection of the kick
                 theta = theta + ms * rng.standard_normal(n)
-            p_now = pt_now * np.cosh(eta) - _IRON_LOSS * iron
+                # radiative losses (one radiation at most per step): dN/dv = b L / v, v in [v_min, 1]
+                radiates = rng.random(n) < _RAD_B * iron * np.log(1.0 / _RAD_VMIN)
+                v = _RAD_VMIN ** rng.random(n)
+                p_now = np.where(radiates, p_now * (1.0 - v), p_now)
             alive &= (p_now > 0) & (np.cos(alpha) > 0.2)  # stopped, or curling back inwards
             pt_now = np.maximum(p_now, 1e-3) / np.cosh(eta)
             crossing = (r < r_station) & (r_next >= r_station) & alive[:, None]
@@ -177,7 +197,9 @@ class MuonSystem:
         pos, dirn, theta, reached = self._propagate(pt, eta, phi, charge, rng)
         layers = rng.binomial(8, self.layer_eff, size=(n, 4))
         present = reached & (rng.random((n, 4)) < self.chamber_eff) & (layers >= self.min_layers)
-        hit_phi = _wrap(pos + self.phi_res * rng.standard_normal((n, 4)))
+        endcap = _Z_STATION[None, :] < _R_STATION[None, :] * np.abs(np.sinh(eta))[:, None]
+        res = np.where(endcap, self.phi_res_endcap, self.phi_res)
+        hit_phi = _wrap(pos + res * rng.standard_normal((n, 4)))
         hit_theta = theta + self.theta_res * rng.standard_normal((n, 4))
         bend = _wrap(dirn - pos) + self.bend_res * rng.standard_normal((n, 4))
         zero = ~present

@@ -1,7 +1,11 @@
 """Minimum-bias pool, generated once and cached, and Poisson(mu) overlay at tower level.
 
 A pool entry is one inelastic pp interaction (Pythia ``SoftQCD:inelastic``) reduced to its
-tower deposits (before smearing), its muons above 2 GeV and its pTHat. A bunch crossing draws
+tower deposits (before smearing), its muons above 2 GeV, its pi+-, K+-, K0L and weakly decaying
+b and c hadrons above 2 GeV in |eta| < 2.5 (the muon sources: decays in flight, punch-through and
+semileptonic decays, :mod:`trigger.samples.muon_sources`; the muons of Pythia's heavy-flavour decays are
+not stored, the sources replace them)
+and its pTHat. A bunch crossing draws
 Poisson(mu) entries uniformly with replacement; their deposits are summed with the hard event's,
 then smeared once. Re-using entries across crossings is the price of >= 1 000 crossings/s: with a
 pool of P entries, two crossings at pile-up mu share on average mu^2 / P entries.
@@ -22,7 +26,7 @@ from trigger.samples.geometry import Deposits
 
 __all__ = ["MUON_MIN_PT", "POOL_VERSION", "MinBiasPool", "pool_path"]
 
-POOL_VERSION = 1
+POOL_VERSION = 3
 MUON_MIN_PT = 2.0
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -31,7 +35,7 @@ FloatArray = npt.NDArray[np.float64]
 def pool_path(cache_dir: Path, size: int, seed: int) -> Path:
     """Cache file of a pool; its name hashes everything the content depends on (format, Pythia
     version, tower geometry), so a changed model never reads a stale pool."""
-    from trigger.samples import geometry
+    from trigger.samples import geometry, muon_sources
     from trigger.samples.pythia import pythia_version
 
     key = repr(
@@ -47,6 +51,9 @@ def pool_path(cache_dir: Path, size: int, seed: int) -> Path:
             geometry._EM_IDS,
             geometry._INVISIBLE_IDS,
             MUON_MIN_PT,
+            muon_sources.CANDIDATE_IDS,
+            muon_sources.CANDIDATE_MIN_PT,
+            muon_sources.CANDIDATE_MAX_ETA,
         )
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:10]
@@ -74,6 +81,12 @@ class MinBiasPool:
     muon_eta: FloatArray
     muon_phi: FloatArray
     muon_charge: FloatArray
+    hadron_offsets: IntArray
+    hadron_pid: IntArray
+    hadron_pt: FloatArray
+    hadron_eta: FloatArray
+    hadron_phi: FloatArray
+    hadron_charge: FloatArray
     pthat: FloatArray
     sigma_mb: float
 
@@ -102,13 +115,21 @@ class MinBiasPool:
         except (OSError, KeyError, ValueError) as exc:
             raise SampleError(f"cannot read the pile-up pool {path}: {exc}; delete it to regenerate") from exc
 
+    def prompt_muons(self, min_pt: float, max_pthat: float | None) -> tuple[dict[str, FloatArray], int]:
+        """The muons above ``min_pt`` of the entries a crossing may draw, and how many entries it may draw."""
+        allowed = np.ones(self.size, bool) if max_pthat is None else self.pthat < max_pthat
+        owner = np.repeat(np.arange(self.size), np.diff(self.muon_offsets))
+        sel = allowed[owner] & (self.muon_pt > min_pt)
+        muons = {k: np.asarray(getattr(self, f"muon_{k}")[sel]) for k in ("pt", "eta", "phi", "charge")}
+        return muons, int(allowed.sum())
+
     def overlay(
         self, n_events: int, mu: float, rng: np.random.Generator, max_pthat: float | None = None
-    ) -> tuple[IntArray, Deposits, dict[str, npt.NDArray[np.generic]]]:
+    ) -> tuple[IntArray, Deposits, dict[str, npt.NDArray[np.generic]], dict[str, npt.NDArray[np.generic]]]:
         """Draw Poisson(mu) entries per crossing (only entries with pTHat < ``max_pthat`` if given).
 
-        Returns the number overlaid per crossing, their summed-up deposits and their muons
-        (flat, with ``event``).
+        Returns the number overlaid per crossing, their deposits, their muons and their candidate
+        hadrons (flat, with ``event``).
         """
         allowed = np.arange(self.size) if max_pthat is None else np.nonzero(self.pthat < max_pthat)[0]
         if allowed.size == 0:
@@ -129,21 +150,40 @@ class MinBiasPool:
             "phi": self.muon_phi[midx],
             "charge": self.muon_charge[midx],
         }
-        return n_pu, deposits, muons
+        hidx, hown = _csr_gather(self.hadron_offsets, rows)
+        hadrons: dict[str, npt.NDArray[np.generic]] = {
+            "event": crossing[hown],
+            **{k: getattr(self, f"hadron_{k}")[hidx] for k in ("pid", "pt", "eta", "phi", "charge")},
+        }
+        return n_pu, deposits, muons, hadrons
 
 
 _ARRAYS = [f for f in MinBiasPool.__dataclass_fields__ if f != "sigma_mb"]
+_HADRON = ("pid", "pt", "eta", "phi", "charge")
+
+
+def _csr(table: dict[str, npt.NDArray[np.generic]], n: int) -> tuple[IntArray, dict[str, npt.NDArray[np.generic]]]:
+    event = np.asarray(table["event"], dtype=np.int64)
+    order = np.argsort(event, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(event, minlength=n))]).astype(np.int64)
+    return offsets, {k: np.asarray(v)[order] for k, v in table.items() if k != "event"}
 
 
 def pool_part(
-    deposits: Deposits, n: int, muons: dict[str, npt.NDArray[np.generic]], pthat: FloatArray, sigma: float
+    deposits: Deposits,
+    n: int,
+    muons: dict[str, npt.NDArray[np.generic]],
+    hadrons: dict[str, npt.NDArray[np.generic]],
+    pthat: FloatArray,
+    sigma: float,
 ) -> MinBiasPool:
-    """A pool of ``n`` entries from their deposits (sorted by entry) and muons."""
+    """A pool of ``n`` entries from their deposits (sorted by entry), muons and candidate hadrons."""
     order = np.argsort(deposits.event, kind="stable")
     t_off = np.concatenate([[0], np.cumsum(np.bincount(deposits.event, minlength=n))]).astype(np.int64)
     m_event = np.asarray(muons["event"], dtype=np.int64)
     m_order = np.argsort(m_event, kind="stable")
     m_off = np.concatenate([[0], np.cumsum(np.bincount(m_event, minlength=n))]).astype(np.int64)
+    h_off, h = _csr(hadrons, n)
     return MinBiasPool(
         tower_offsets=t_off,
         tower_cell=deposits.cell[order].astype(np.int32).astype(np.int64),
@@ -153,6 +193,12 @@ def pool_part(
         muon_eta=np.asarray(muons["eta"], np.float64)[m_order],
         muon_phi=np.asarray(muons["phi"], np.float64)[m_order],
         muon_charge=np.asarray(muons["charge"], np.float64)[m_order],
+        hadron_offsets=h_off,
+        hadron_pid=np.asarray(h["pid"], np.int64),
+        hadron_pt=np.asarray(h["pt"], np.float64),
+        hadron_eta=np.asarray(h["eta"], np.float64),
+        hadron_phi=np.asarray(h["phi"], np.float64),
+        hadron_charge=np.asarray(h["charge"], np.float64),
         pthat=pthat.astype(np.float64),
         sigma_mb=sigma,
     )
@@ -180,6 +226,8 @@ def merge(parts: list[MinBiasPool]) -> MinBiasPool:
         muon_eta=np.concatenate([p.muon_eta for p in parts]),
         muon_phi=np.concatenate([p.muon_phi for p in parts]),
         muon_charge=np.concatenate([p.muon_charge for p in parts]),
+        hadron_offsets=offsets("hadron_offsets"),
+        **{f"hadron_{k}": np.concatenate([getattr(p, f"hadron_{k}") for p in parts]) for k in _HADRON},
         pthat=np.concatenate([p.pthat for p in parts]),
         sigma_mb=float(np.average([p.sigma_mb for p in parts], weights=sizes)),
     )

@@ -104,7 +104,7 @@ _LIST = [
         ("HardQCD:all = on",),
         zerobias=True,
     ),
-    Process("muon-gun", "one muon flat in 1/pT, 2-200 GeV, |eta| < 2.4", gun=True),
+    Process("muon-gun", "one muon flat in 1/pT, 2-1000 GeV, |eta| < 2.4", gun=True),
     Process(
         "wmunu",
         "W -> mu nu",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trigger.errors import SampleError
-from trigger.samples.events import Detector, build_branches
+from trigger.samples.events import SOURCE_FACTOR, Detector, build_branches
 from trigger.samples.pileup import MinBiasPool, merge, pool_part, pool_path
 from trigger.samples.processes import PROCESSES, Process, get_process
 from trigger.samples.provenance import provenance
@@ -56,12 +56,14 @@ class Request:
     pool_seed: int = 1
     pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
     hard_fraction: float = 0.5
+    forced_fraction: float = 0.3  # zero-bias: share of each stratum with one forced muon source
+    weighted: bool = True  # zero-bias: False = plain Poisson(mu) crossings of the whole pool, equal weights
 
 
 @dataclass(frozen=True)
 class _Task:
     index: int
-    kind: str  # pool | soft | hard | pythia | gun
+    kind: str  # pool | soft | hard | plain | pythia | gun
     n: int
     seed: np.random.SeedSequence
     process: str = ""
@@ -70,6 +72,7 @@ class _Task:
     pool: str = ""  # path of the pool file, loaded once per worker
     max_pthat: float | None = None
     label: int = -1  # pTHat bin of a hard task
+    forced: bool = False  # zero-bias: one muon source above the cut forced (trigger/samples/muon_sources.py)
 
 
 _POOLS: dict[str, MinBiasPool] = {}
@@ -99,13 +102,21 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
     detector = Detector()
     if task.kind == "pool":
         from trigger.samples.geometry import deposit
+        from trigger.samples.muon_sources import candidates, heavy_candidates
 
         gen = Generator(_MINBIAS, _pythia_seed(task.seed), cache_dir=cache_dir)
         mb = gen.generate(task.n)
         deps = deposit(mb.event, mb.pt, mb.eta, mb.phi, mb.pid, mb.charge)
-        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0)
+        mu_sel = (np.abs(mb.pid) == 13) & (mb.pt > 2.0) & ~mb.from_hf  # heavy flavour: through the sources
         muons = {k: getattr(mb, k)[mu_sel] for k in ("event", "pt", "eta", "phi", "charge")}
-        part = pool_part(deps, task.n, muons, mb.pthat, gen.sigma_mb())
+        had_sel = candidates(mb.pid, mb.pt, mb.eta)
+        hf_sel = heavy_candidates(mb.hf_pid, mb.hf_pt, mb.hf_eta)
+        hadrons = {
+            k: np.concatenate([getattr(mb, k)[had_sel], getattr(mb, f"hf_{k}")[hf_sel]])
+            for k in ("event", "pid", "pt", "eta", "phi")
+        }
+        hadrons["charge"] = np.concatenate([mb.charge[had_sel], np.zeros(int(hf_sel.sum()))])
+        part = pool_part(deps, task.n, muons, hadrons, mb.pthat, gen.sigma_mb())
         return task.index, {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
     process = get_process(task.process)
     hard: HardEvents | None = None
@@ -117,12 +128,13 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
         sigma = (gen.sigma_mb(), gen.sigma_err_mb())
     elif task.kind == "gun":
         gun = {
-            "pt": 1.0 / rng.uniform(1 / 200.0, 1 / 2.0, task.n),
+            "pt": 1.0 / rng.uniform(1 / 1000.0, 1 / 2.0, task.n),
             "eta": rng.uniform(-2.4, 2.4, task.n),
             "phi": rng.uniform(-np.pi, np.pi, task.n),
             "charge": rng.choice(np.array([-1.0, 1.0]), task.n),
         }
-    branches = build_branches(task.n, hard, gun, _pool(task.pool), task.mu, rng, detector, task.max_pthat)
+    mode = ("forced" if task.forced else "normal") if task.kind in ("soft", "hard") else "physical"
+    branches = build_branches(task.n, hard, gun, _pool(task.pool), task.mu, rng, detector, task.max_pthat, mode)
     if process.fatjet_label is not None and hard is not None:
         from trigger.samples.substructure import fatjets
 
@@ -199,7 +211,9 @@ def generate(request: Request, output: Path, progress: bool = True) -> dict[str,
     seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
     tasks = [_Task(index=i, seed=seqs[i], **spec) for i, spec in enumerate(plan)]
     results = _execute(tasks, request.workers, request.cache_dir, progress, request.process)
+    factors = [np.asarray(b.pop(SOURCE_FACTOR)) for b, _ in results]
     weights, stitching = _weights(process, request, tasks, results, pool)
+    weights = [w * f for w, f in zip(weights, factors, strict=True)]
     chunks = []
     first = 0
     for (branches, _), w in zip(results, weights, strict=True):
@@ -231,26 +245,39 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
             dict(kind="pythia", n=n, settings=(*process.settings, *scan.settings(m)), **common)
             for n, m in zip(chunks, masses, strict=True)
         ]
+    if not req.weighted:  # plain crossings: Poisson(mu) entries of the whole pool, every source physical
+        return [dict(kind="plain", n=n, **common) for n in _chunks(req.n, req.chunk)]
     bins = req.pthat_bins
     n_hard = round(req.n * req.hard_fraction)
-    plan = [dict(kind="soft", n=n, max_pthat=bins[0], **common) for n in _chunks(req.n - n_hard, req.chunk)]
+    plan: list[dict[str, Any]] = []
+    n_soft = req.n - n_hard
+    for forced, n_part in _split(n_soft, req.forced_fraction):
+        plan += [dict(kind="soft", n=n, max_pthat=bins[0], forced=forced, **common) for n in _chunks(n_part, req.chunk)]
     edges = [*bins, math.inf]
     per_bin = [n_hard // len(bins) + (1 if k < n_hard % len(bins) else 0) for k in range(len(bins))]
     for k, n_bin in enumerate(per_bin):
         lo, hi = edges[k], edges[k + 1]
         cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
-        for n in _chunks(n_bin, req.chunk):
-            plan.append(
-                dict(
-                    kind="hard",
-                    n=n,
-                    settings=(*process.settings, *cuts),
-                    max_pthat=bins[0],
-                    label=k,
-                    **common,
+        for forced, n_part in _split(n_bin, req.forced_fraction):
+            for n in _chunks(n_part, req.chunk):
+                plan.append(
+                    dict(
+                        kind="hard",
+                        n=n,
+                        settings=(*process.settings, *cuts),
+                        max_pthat=bins[0],
+                        label=k,
+                        forced=forced,
+                        **common,
+                    )
                 )
-            )
     return plan
+
+
+def _split(n: int, forced_fraction: float) -> list[tuple[bool, int]]:
+    """(forced, events) parts of one stratum of ``n`` crossings."""
+    n_forced = round(n * forced_fraction)
+    return [(False, n - n_forced), (True, n_forced)]
 
 
 def _weights(
@@ -262,10 +289,17 @@ def _weights(
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     if not process.zerobias:
         return [np.ones(t.n) for t in tasks], {}
+    if not req.weighted:
+        return [np.full(t.n, 1.0 / req.n) for t in tasks], {"unweighted": True}
     assert pool is not None
     n_soft = sum(t.n for t in tasks if t.kind == "soft")
     n_bins = len(req.pthat_bins)
     n_k = np.array([sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float)
+    # events per (stratum, forced): each half of a stratum estimates it on its own (muon_sources.py)
+    part: dict[tuple[int, bool], int] = {}
+    for t in tasks:
+        key = (t.label if t.kind == "hard" else -1, t.forced)
+        part[key] = part.get(key, 0) + t.n
     sig_k = np.zeros(n_bins)
     var_k = np.zeros(n_bins)
     for t, (_, (s, err)) in zip(tasks, results, strict=True):
@@ -280,10 +314,9 @@ def _weights(
     p_soft = 1.0 - p_hard
     weights = []
     for t in tasks:
-        if t.kind == "soft":
-            w = p_soft / n_soft if n_soft else 0.0
-        else:
-            w = p_hard * (p_k[t.label] / p_h) / n_k[t.label] if n_k[t.label] and p_h > 0 else 0.0
+        n_part = part[(t.label if t.kind == "hard" else -1, t.forced)]
+        share = p_soft if t.kind == "soft" else (p_hard * p_k[t.label] / p_h if p_h > 0 else 0.0)
+        w = share / n_part
         weights.append(np.full(t.n, w))
     stitching = {
         "pthat_bins": list(req.pthat_bins),
@@ -291,6 +324,7 @@ def _weights(
         "sigma_bins_err_mb": err_k.tolist(),
         "events_bins": n_k.astype(int).tolist(),
         "events_soft": n_soft,
+        "forced_fraction": req.forced_fraction,
         "sigma_inel_mb": pool.sigma_mb,
         "p_hard": p_hard,
         "pool_fraction_above_first_bin": float(np.mean(pool.pthat >= req.pthat_bins[0])),

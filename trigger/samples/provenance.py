@@ -68,6 +68,7 @@ def provenance(
         "stitching": stitching,
         "detector": {
             "calo": asdict(det.calo),
+            "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
             "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
         },
     }

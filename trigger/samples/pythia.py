@@ -22,7 +22,16 @@ import numpy.typing as npt
 from trigger.errors import SampleError
 from trigger.samples.processes import BEAM
 
-__all__ = ["BATCH", "Generator", "HardEvents", "mpi_init_file", "pythia_version", "silenced_stdout"]
+__all__ = [
+    "BATCH",
+    "HEAVY_FLAVOUR_IDS",
+    "Generator",
+    "HardEvents",
+    "mpi_init_file",
+    "open_heavy_flavour",
+    "pythia_version",
+    "silenced_stdout",
+]
 
 BATCH = 500
 FloatArray = npt.NDArray[np.float64]
@@ -79,6 +88,12 @@ class HardEvents:
     prong_cand: IntArray  # decay quarks of boson / top candidates: owning candidate (index into cand_*)
     prong_eta: FloatArray
     prong_phi: FloatArray
+    from_hf: npt.NDArray[np.bool_]  # per final-state particle: a decay product of an open heavy-flavour hadron
+    hf_event: IntArray  # open b and c hadrons (as they decay): the semileptonic muon sources
+    hf_pid: IntArray
+    hf_pt: FloatArray
+    hf_eta: FloatArray
+    hf_phi: FloatArray
 
 
 def _kinematics(px: FloatArray, py: FloatArray, pz: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -164,6 +179,16 @@ class Generator:
         mass = ak.to_numpy(ak.flatten(prt.m))
         fs = status > 0
         pt, eta, phi = _kinematics(px[fs], py[fs], pz[fs])
+        offsets0 = np.concatenate([[0], np.cumsum(counts)[:-1]])[event_all]
+        mother = offsets0 + ak.to_numpy(ak.flatten(prt.mother1)).astype(np.int64)
+        dau1 = offsets0 + ak.to_numpy(ak.flatten(prt.daughter1)).astype(np.int64)
+        dau2 = offsets0 + ak.to_numpy(ak.flatten(prt.daughter2)).astype(np.int64)
+        heavy = open_heavy_flavour(pid) & (status < 0)
+        # B0 / Bs mixing is recorded as a one-daughter "decay" into the antiparticle: count the hadron once
+        mixes = heavy & (dau1 == dau2) & open_heavy_flavour(pid[np.clip(dau1, 0, pid.size - 1)])
+        heavy &= ~mixes
+        from_hf = heavy[np.clip(mother, 0, pid.size - 1)][fs]
+        hpt, heta, hphi = _kinematics(px[heavy], py[heavy], pz[heavy])
         # matching candidates: outgoing hard partons, or last copies of the bosons / tops
         cand = np.zeros(pid.size, bool)
         prong_cand, prong_idx = np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -201,7 +226,22 @@ class Generator:
             prong_cand=prong_cand,
             prong_eta=peta,
             prong_phi=pphi,
+            from_hf=from_hf,
+            hf_event=event_all[heavy],
+            hf_pid=pid[heavy],
+            hf_pt=hpt,
+            hf_eta=heta,
+            hf_phi=hphi,
         )
+
+
+# weakly decaying open b and c hadrons: the sources of semileptonic muons (excited states decay to these)
+HEAVY_FLAVOUR_IDS = (511, 521, 531, 541, 5122, 5132, 5232, 5332, 411, 421, 431, 4122, 4132, 4232, 4332)
+
+
+def open_heavy_flavour(pid: IntArray) -> npt.NDArray[np.bool_]:
+    """Weakly decaying open b and c hadrons (:data:`HEAVY_FLAVOUR_IDS`, either charge)."""
+    return np.asarray(np.isin(np.abs(pid), HEAVY_FLAVOUR_IDS))
 
 
 def _decay_quarks(
@@ -239,7 +279,7 @@ def concat(parts: list[HardEvents]) -> HardEvents:
         if name == "n":
             continue
         arrays = [getattr(p, name) for p in parts]
-        if name in ("event", "cand_event"):
+        if name in ("event", "cand_event", "hf_event"):
             arrays = [a + s for a, s in zip(arrays, shift, strict=True)]
         elif name == "prong_cand":
             first_cand = np.cumsum([0] + [p.cand_event.size for p in parts[:-1]])

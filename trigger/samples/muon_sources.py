@@ -1,0 +1,257 @@
+"""Non-prompt muon sources of a crossing: decays in flight of pi, K, K0L and hadron punch-through.
+
+Pythia leaves pi+-, K+- and K0L stable; here each such hadron (pT > 2 GeV, |eta| < 2.5, from the hard
+event or an overlaid pool entry) may yield a muon:
+
+* **decay in flight** before it is absorbed: the path is the track length to the calorimeter face
+  (r = 1.29 m, |z| = 3.15 m) plus one interaction length (0.20 m) inside it, so
+  P = 1 - exp(-L m / (p c tau)) times the muonic branching ratio (pi 1.0, K+- 0.636 K -> mu nu,
+  K0L 0.270 K -> pi mu nu). The muon goes along the hadron with the fraction z of its momentum:
+  two-body decays give z uniform in [(m_mu / m)^2, 1] (pi 0.573, K 0.046); Kmu3 is taken uniform in
+  [0, 1] (an approximation; its true mean is about 0.4);
+* **heavy flavour**: each weakly decaying b or c hadron (Pythia decays them; its own muons are dropped
+  before the muon system and replaced by these) gives a muon with its inclusive semileptonic branching
+  ratio (b 0.105, D+ 0.176, D0 0.068, Ds 0.065, charm baryons 0.036), along the hadron with the
+  momentum fraction z = 0.9 u^2 (u uniform; mean 0.3, an approximation of the lepton spectrum);
+  the muon's charge follows the b or c quark; mixing and cascades through the tau are left out;
+* **punch-through** (assumed, not tuned to data): a charged hadron of momentum p leaves a muon-like
+  track in the stations with probability 2e-4 sqrt(p / 10 GeV) (at most 1e-2), carrying 0.3 p.
+
+Statistics. lambda_i is the probability that hadron i gives a muon with pT > ``cut``; per crossing
+Lambda = sum lambda_i. A *normal* crossing keeps only the muons below the cut (sampled physically)
+and its weight is multiplied by exp(-Lambda), the probability of no source above the cut. A
+*forced* crossing keeps exactly one source above the cut, chosen with q_i = lambda_i g_i / sum(lambda g)
+(g_i = pT_i^2 favours the hard hadrons that make high-pT muons) with its muon drawn above the cut; its
+weight is multiplied by lambda_i exp(-Lambda) / q_i. Both are unbiased for crossings with at most one
+source above the cut; crossings with two (probability ~ Lambda^2 / 2) are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "CANDIDATE_IDS",
+    "CANDIDATE_MAX_ETA",
+    "CANDIDATE_MIN_PT",
+    "MuonSources",
+    "Sourced",
+    "candidates",
+    "heavy_candidates",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CANDIDATE_IDS = (211, 321, 130)
+CANDIDATE_MIN_PT = 2.0
+CANDIDATE_MAX_ETA = 2.5
+_M_MU = 0.10566
+# pid: mass (GeV), c tau (m), muonic branching ratio, lower edge of z
+_DECAY = {
+    211: (0.13957, 7.8045, 0.99988, (0.10566 / 0.13957) ** 2),
+    321: (0.49368, 3.7112, 0.6356, (0.10566 / 0.49368) ** 2),
+    130: (0.49761, 15.34, 0.2704, 0.0),
+}
+# open heavy flavour (weak decays, prompt): inclusive semileptonic branching ratio to one muon (PDG, e/mu
+# universality): b hadrons 0.105; D+ 0.176, D0 0.068, Ds 0.065, charm baryons 0.036
+_SEMILEPTONIC = {
+    **{b: 0.105 for b in (511, 521, 531, 541, 5122, 5132, 5232, 5332)},
+    411: 0.176,
+    421: 0.068,
+    431: 0.065,
+    **{c: 0.036 for c in (4122, 4132, 4232, 4332)},
+}
+_SL_ZMAX = 0.9  # semileptonic muon momentum fraction z = 0.9 u^2 (u uniform): mean 0.3
+_R_FACE, _Z_FACE, _LAMBDA_I = 1.29, 3.15, 0.20
+
+
+def _semileptonic(pid: IntArray) -> npt.NDArray[np.bool_]:
+    return np.asarray(np.isin(np.abs(pid), tuple(_SEMILEPTONIC)))
+
+
+def _sl_br(pid: IntArray) -> FloatArray:
+    apid = np.abs(pid)
+    out = np.zeros(apid.size)
+    for code, br in _SEMILEPTONIC.items():
+        out[apid == code] = br
+    return out
+
+
+def _sl_charge(pid: IntArray) -> FloatArray:
+    """Charge of the muon of b -> c mu nu or c -> s mu nu: b mesons (q bbar for pid > 0) give mu+ for pid > 0,
+    b baryons (bqq) mu-, charm hadrons (c in them for pid > 0) mu+."""
+    apid = np.abs(pid)
+    b_baryon = (apid // 1000) % 10 == 5
+    return np.asarray(np.where(b_baryon, -np.sign(pid), np.sign(pid)).astype(np.float64))
+
+
+def heavy_candidates(pid: IntArray, pt: FloatArray, eta: FloatArray) -> npt.NDArray[np.bool_]:
+    """Heavy-flavour hadrons that may give a semileptonic muon in the acceptance."""
+    return np.asarray(_semileptonic(pid) & (pt > CANDIDATE_MIN_PT) & (np.abs(eta) < CANDIDATE_MAX_ETA))
+
+
+def candidates(pid: IntArray, pt: FloatArray, eta: FloatArray) -> npt.NDArray[np.bool_]:
+    """Final-state particles that may decay to (or punch through as) a muon."""
+    return np.asarray(np.isin(np.abs(pid), CANDIDATE_IDS) & (pt > CANDIDATE_MIN_PT) & (np.abs(eta) < CANDIDATE_MAX_ETA))
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """Muons made by the sources (flat, owner ``event``) and the per-crossing weight factor."""
+
+    event: IntArray
+    pt: FloatArray
+    eta: FloatArray
+    phi: FloatArray
+    charge: FloatArray
+    factor: FloatArray
+
+
+@dataclass(frozen=True)
+class MuonSources:
+    """See the module docstring; numbers are fields (stored in the provenance)."""
+
+    cut: float = 5.0  # GeV, muon pT above which sources are counted in Lambda / forced
+    punch_prob_10: float = 2e-4
+    punch_power: float = 0.5
+    punch_max: float = 1e-2
+    punch_fraction: float = 0.3
+    importance_power: float = 2.0
+
+    def _tables(self, pid: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        apid = np.abs(pid)
+        cols = [np.zeros(apid.size) for _ in range(4)]
+        for code, values in _DECAY.items():
+            sel = apid == code
+            for c, v in zip(cols, values, strict=True):
+                c[sel] = v
+        return cols[0], cols[1], cols[2], cols[3]
+
+    def decay_probability(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> FloatArray:
+        """P(the hadron decays to a muon before it is absorbed; heavy flavour: at all), any muon momentum."""
+        mass, ctau, br, _ = self._tables(pid)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            path = np.minimum(_R_FACE * np.cosh(eta), _Z_FACE / np.abs(np.tanh(eta))) + _LAMBDA_I
+            p = pt * np.cosh(eta)
+            in_flight = br * -np.expm1(-path * mass / (p * np.where(ctau > 0, ctau, 1.0)))
+        return np.asarray(np.where(_semileptonic(pid), _sl_br(pid), np.nan_to_num(in_flight)))
+
+    def punch_probability(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> FloatArray:
+        p = pt * np.cosh(eta)
+        prob = np.minimum(self.punch_prob_10 * (p / 10.0) ** self.punch_power, self.punch_max)
+        return np.asarray(np.where(np.isin(np.abs(pid), (211, 321)), prob, 0.0))
+
+    def _above(self, pid: IntArray, pt: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """P(z pT > cut | decay) and the z range's lower edge."""
+        _, _, _, zmin = self._tables(pid)
+        frac = np.clip((1.0 - np.maximum(zmin, self.cut / pt)) / (1.0 - zmin), 0.0, 1.0)
+        sl = np.clip(1.0 - np.sqrt(np.clip(self.cut / pt / _SL_ZMAX, 0.0, 1.0)), 0.0, 1.0)
+        return np.asarray(np.where(_semileptonic(pid), sl, frac)), zmin
+
+    def lambdas(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(decay, punch-through) probabilities of a muon above ``cut`` per hadron."""
+        frac, _ = self._above(pid, pt)
+        punch = self.punch_probability(pid, pt, eta) * (self.punch_fraction * pt > self.cut)
+        return np.asarray(self.decay_probability(pid, pt, eta) * frac), np.asarray(punch)
+
+    def sample(
+        self,
+        n: int,
+        event: IntArray,
+        pid: IntArray,
+        pt: FloatArray,
+        eta: FloatArray,
+        phi: FloatArray,
+        charge: FloatArray,
+        mode: str,
+        rng: np.random.Generator,
+        prompt: dict[str, FloatArray] | None = None,
+    ) -> Sourced:
+        """Muons of ``n`` crossings from their candidate hadrons (flat arrays, owner ``event``).
+
+        ``mode``: ``physical`` (every source sampled, factor 1: samples of weight 1), ``normal`` or
+        ``forced`` (the two kinds of zero-bias crossings of the module docstring). ``prompt``: muons
+        above the cut of the pile-up pool (``pt, eta, phi, charge, lam``: each is in a crossing with
+        probability ``lam``); they are sources like the hadrons, the same for every crossing.
+        """
+        lam_d, lam_p = self.lambdas(pid, pt, eta)
+        extra_lam = float(np.sum(prompt["lam"])) if prompt is not None and mode != "physical" else 0.0
+        big = np.asarray(np.bincount(event, weights=lam_d + lam_p, minlength=n), dtype=np.float64) + extra_lam
+        factor = np.ones(n) if mode == "physical" else np.exp(-big)
+        # physical decays / punch-through with the muon below the cut
+        _, zmin = self._above(pid, pt)
+        decays = rng.random(pid.size) < self.decay_probability(pid, pt, eta)
+        u = rng.random(pid.size)
+        z = np.where(_semileptonic(pid), _SL_ZMAX * u**2, zmin + (1.0 - zmin) * u)
+        mu_pt = np.where(decays, z * pt, 0.0)
+        punch = (rng.random(pid.size) < self.punch_probability(pid, pt, eta)) & ~decays
+        mu_pt = np.where(punch, self.punch_fraction * pt, mu_pt)
+        keep = (decays | punch) & ((mu_pt < self.cut) | (mode == "physical"))
+        k0l = np.abs(pid) == 130
+        mu_charge = np.where(k0l, rng.choice(np.array([-1.0, 1.0]), pid.size), charge)
+        mu_charge = np.where(_semileptonic(pid), _sl_charge(pid), mu_charge)
+        out = [event[keep], mu_pt[keep], eta[keep], phi[keep], mu_charge[keep]]
+        if mode == "forced":
+            cand = {"event": event, "pid": pid, "pt": pt, "eta": eta, "phi": phi, "charge": mu_charge}
+            cand_d, cand_p = lam_d, lam_p
+            if prompt is not None and prompt["lam"].size:
+                m = prompt["lam"].size
+                rows = {
+                    "event": np.repeat(np.arange(n), m),
+                    "pid": np.full(n * m, 13, np.int64),
+                    **{k: np.tile(prompt[k], n) for k in ("pt", "eta", "phi", "charge")},
+                }
+                cand = {k: np.concatenate([cand[k], rows[k]]) for k in cand}
+                cand_d = np.concatenate([lam_d, np.tile(prompt["lam"], n)])
+                cand_p = np.concatenate([lam_p, np.zeros(n * m)])
+            chosen, weight, fpt = self._force(n, cand["event"], cand["pid"], cand["pt"], cand_d, cand_p, rng)
+            factor = np.where(weight > 0, weight * factor, 0.0)
+            has = chosen >= 0
+            c = chosen[has]
+            extra = [np.flatnonzero(has), fpt[has], cand["eta"][c], cand["phi"][c], cand["charge"][c]]
+            out = [np.concatenate([a, b]) for a, b in zip(out, extra, strict=True)]
+        return Sourced(out[0].astype(np.int64), out[1], out[2], out[3], out[4], factor)
+
+    def _force(
+        self,
+        n: int,
+        event: IntArray,
+        pid: IntArray,
+        pt: FloatArray,
+        lam_d: FloatArray,
+        lam_p: FloatArray,
+        rng: np.random.Generator,
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Per crossing: the forced hadron (-1 if none), lambda_i / q_i and the muon pT."""
+        lam = lam_d + lam_p
+        score = lam * pt**self.importance_power
+        order = np.argsort(event, kind="stable")
+        ev_sorted, score_sorted = event[order], score[order]
+        cum = np.cumsum(score_sorted)
+        start = np.searchsorted(ev_sorted, np.arange(n), side="left")
+        stop = np.searchsorted(ev_sorted, np.arange(n), side="right")
+        base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+        total = np.where(stop > start, cum[np.maximum(stop - 1, 0)] - base, 0.0)
+        target = base + rng.random(n) * total
+        pick = np.clip(np.searchsorted(cum, target, side="right"), start, np.maximum(stop - 1, start))
+        ok = total > 0
+        chosen = np.where(ok, order[np.minimum(pick, order.size - 1)] if order.size else -1, -1)
+        weight = np.zeros(n)
+        fpt = np.zeros(n)
+        c = chosen[ok]
+        weight[ok] = lam[c] * total[ok] / score[c]  # lambda_i / q_i
+        # decay or punch-through, in proportion; the muon above the cut
+        is_decay = rng.random(c.size) * lam[c] < lam_d[c]
+        _, zmin = self._above(pid[c], pt[c])
+        lo = np.maximum(zmin, self.cut / pt[c])
+        u = rng.random(c.size)
+        z = lo + (1.0 - lo) * u
+        # semileptonic: z = z_max v^2 with v uniform above sqrt(cut / (pT z_max))
+        v_lo = np.sqrt(np.clip(self.cut / pt[c] / _SL_ZMAX, 0.0, 1.0))
+        z = np.where(_semileptonic(pid[c]), _SL_ZMAX * (v_lo + (1.0 - v_lo) * u) ** 2, z)
+        fpt[ok] = np.where(is_decay, z * pt[c], self.punch_fraction * pt[c])
+        fpt[ok] = np.where(np.abs(pid[c]) == 13, pt[c], fpt[ok])  # a prompt pool muon: as it is
+        return chosen, weight, fpt
