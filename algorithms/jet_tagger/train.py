@@ -38,6 +38,7 @@ class TrainingOptions:
     seed: int = 42
     learning_rate: float = 2e-3
     sparsity: float = 0.75
+    prune_epochs: int = 10  # the sparsity schedule's length; early stopping waits for its end
     validation: float = 0.2
 
 
@@ -63,7 +64,14 @@ def _float_model(seed: int) -> Any:
     return keras.Sequential(layers, name="jet_tagger_float")
 
 
-def _fit(model: Any, x: NDArray[np.float64], y: NDArray[np.int64], opts: TrainingOptions, callbacks: list[Any]) -> Any:
+def _fit(
+    model: Any,
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    opts: TrainingOptions,
+    callbacks: list[Any],
+    start: int = 0,
+) -> Any:
     import keras
 
     model.compile(
@@ -71,7 +79,7 @@ def _fit(model: Any, x: NDArray[np.float64], y: NDArray[np.int64], opts: Trainin
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    stop = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=not callbacks)
+    stop = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=not callbacks, start_from_epoch=start)
     history = model.fit(
         x.astype(np.float32),
         y,
@@ -115,14 +123,15 @@ def train(
             qat = qat_mlp(len(FEATURES), HIDDEN, len(CLASSES), input_precision=str(RESULT_T), seed=opts.seed,
                           name=f"jet_tagger_{variant}")  # fmt: skip
             steps = int(np.ceil(len(y) * (1 - opts.validation) / opts.batch_size))
-            callbacks = []
-            if target:
-                end = max(steps * max(opts.epochs // 2, 1), 1)
+            callbacks, start = [], 0
+            if target:  # the schedule ends after prune_epochs (or half the epochs): never cut short by early stopping
+                epochs = min(opts.prune_epochs, max(opts.epochs // 2, 1))
+                end, start = steps * epochs, epochs
                 schedule = PolynomialDecay(
                     final_sparsity=target, begin_step=0, end_step=end, frequency=max(steps // 4, 1)
                 )
                 callbacks.append(Pruning(schedule))
-            summary[f"{variant}_history"] = _fit(qat, xs, y, opts, callbacks)
+            summary[f"{variant}_history"] = _fit(qat, xs, y, opts, callbacks, start)
             summary[f"{variant}_sparsity"] = float(sparsity(qat))
             qat.save(out / f"{variant}.keras")
             save_description(
