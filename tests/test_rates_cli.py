@@ -157,6 +157,19 @@ def test_cli_pool_executor_same_json_and_progress(
     assert (tmp_path / "a" / "rates.json").read_text() == (tmp_path / "b" / "rates.json").read_text()
 
 
+def _aligned_rows(text: list[str], n_seeds: int) -> list[str]:
+    """The seed rows of rates.txt, checking every column starts where its header does."""
+    head = next(i for i, line in enumerate(text) if line.startswith("seed "))
+    rows = text[head + 1 : text.index("", head)]
+    assert len(rows) == n_seeds
+    for title in ("N_eff", "rate [kHz]", "after PS [kHz]"):
+        col = text[head].index(title)
+        assert all(r[col - 2 : col] == "  " and r[col] != " " for r in rows if title != "N_eff"), title
+        end = col + len(title)
+        assert all(r[end - 1] != " " and r[end] == " " for r in rows if title == "N_eff"), title
+    return rows
+
+
 def test_rates_text_columns_n_eff_and_prescale_options(
     toy_sample: Path, toy_sample_unweighted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -165,14 +178,9 @@ def test_rates_text_columns_n_eff_and_prescale_options(
     capsys.readouterr()
     text = (out / "rates.txt").read_text().splitlines()
     assert any("prescales as expected values" in line for line in text)
-    head = next(i for i, line in enumerate(text) if line.startswith("seed "))
-    rows = text[head + 1 : text.index("", head)]
+    assert any(line.startswith("note: effective sample size below 10") for line in text)
     report = json.loads((out / "rates.json").read_text())
-    assert len(rows) == len(report["seeds"])
-    # every column starts where its header does, whatever the error bars look like
-    for title in ("rate [kHz]", "after PS [kHz]"):
-        col = text[head].index(title)
-        assert all(r[col - 2 : col] == "  " and r[col] != " " for r in rows), title
+    rows = _aligned_rows(text, len(report["seeds"]))
     off = next(r for r in rows if r.startswith("L1_SingleMu0_BMTF_test "))
     assert "0 (off)" in off and off.count("±") + off.count(" +") == 1  # the raw rate's error bar only
     for s in report["seeds"]:
@@ -187,6 +195,8 @@ def test_rates_text_columns_n_eff_and_prescale_options(
     assert main([*args, "--random-prescale-counters", "3"]) == 0
     text_u = capsys.readouterr().out
     assert "prescales with the uGT counter (initial counters random (seed 3))" in text_u
+    rows_u = _aligned_rows(text_u.splitlines(), len(report["seeds"]))
+    assert any(" -" in r and " +" in r for r in rows_u)  # Clopper-Pearson: asymmetric error bars
     unweighted = json.loads((out / "rates.json").read_text())
     for s in unweighted["seeds"]:
         assert s["n_eff"] == s["raw"]["count"]  # unit weights: N_eff is the count
