@@ -155,3 +155,50 @@ def test_cli_pool_executor_same_json_and_progress(
     err = capsys.readouterr().err
     assert "ev/s" in err and "executor pool" in err  # tqdm bar with events/s, then the summary line
     assert (tmp_path / "a" / "rates.json").read_text() == (tmp_path / "b" / "rates.json").read_text()
+
+
+def _aligned_rows(text: list[str], n_seeds: int) -> list[str]:
+    """The seed rows of rates.txt, checking every column starts where its header does."""
+    head = next(i for i, line in enumerate(text) if line.startswith("seed "))
+    rows = text[head + 1 : text.index("", head)]
+    assert len(rows) == n_seeds
+    for title in ("N_eff", "rate [kHz]", "after PS [kHz]"):
+        col = text[head].index(title)
+        assert all(r[col - 2 : col] == "  " and r[col] != " " for r in rows if title != "N_eff"), title
+        end = col + len(title)
+        assert all(r[end - 1] != " " and r[end] == " " for r in rows if title == "N_eff"), title
+    return rows
+
+
+def test_rates_text_columns_n_eff_and_prescale_options(
+    toy_sample: Path, toy_sample_unweighted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    assert main(["rates", str(DEFAULT_MENU), "-i", str(toy_sample), "-o", str(out), "--max-events", "4000"]) == 0
+    capsys.readouterr()
+    text = (out / "rates.txt").read_text().splitlines()
+    assert any("prescales as expected values" in line for line in text)
+    assert any(line.startswith("note: effective sample size below 10") for line in text)
+    report = json.loads((out / "rates.json").read_text())
+    rows = _aligned_rows(text, len(report["seeds"]))
+    off = next(r for r in rows if r.startswith("L1_SingleMu0_BMTF_test "))
+    assert "0 (off)" in off and off.count("±") + off.count(" +") == 1  # the raw rate's error bar only
+    for s in report["seeds"]:
+        assert 0 <= s["n_eff"] <= s["raw"]["count"] + 1e-9
+    mu = next(s for s in report["seeds"] if s["name"] == "L1_SingleMu22")
+    assert 0 < mu["n_eff"] <= mu["raw"]["count"]
+    csv_rows = {r["seed"]: r for r in csv.DictReader((out / "rates.csv").read_text().splitlines())}
+    assert float(csv_rows["L1_SingleMu22"]["n_eff"]) == pytest.approx(mu["n_eff"], rel=1e-5)
+    assert csv_rows["L1_SingleMu0_BMTF_test"]["err_ps_khz"] == ""
+
+    args = ["rates", str(DEFAULT_MENU), "-i", str(toy_sample_unweighted), "-o", str(out)]
+    assert main([*args, "--random-prescale-counters", "3"]) == 0
+    text_u = capsys.readouterr().out
+    assert "prescales with the uGT counter (initial counters random (seed 3))" in text_u
+    rows_u = _aligned_rows(text_u.splitlines(), len(report["seeds"]))
+    assert any(" -" in r and " +" in r for r in rows_u)  # Clopper-Pearson: asymmetric error bars
+    unweighted = json.loads((out / "rates.json").read_text())
+    for s in unweighted["seeds"]:
+        assert s["n_eff"] == s["raw"]["count"]  # unit weights: N_eff is the count
+    assert main([*args, "--prescale-mode", "expected"]) == 0
+    assert json.loads((out / "rates.json").read_text())["prescale_mode"] == "expected"

@@ -45,3 +45,34 @@ def test_closed_form_equals_counter(prescale: float, n: int) -> None:
 def test_prescale_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="prescale must be 0 or >= 1"):
         PrescaleCounter(0.5)
+
+
+@given(
+    st.integers(min_value=100, max_value=100_000).map(lambda u: u / 100),
+    st.integers(0, 3000),
+    st.integers(0, 10**6),
+)
+def test_closed_form_with_initial_counter_equals_counter(prescale: float, n: int, start: int) -> None:
+    units = round(prescale * 100)
+    initial = start % units
+    c = PrescaleCounter(prescale, initial)
+    expected = np.array([c.accept() for _ in range(n)], dtype=bool)
+    np.testing.assert_array_equal(prescaled(n, prescale, initial), expected)
+
+
+def test_initial_counter_by_hand() -> None:
+    # prescale 2.5 from 200: 300 >= 250 accept (50), 150, 250 accept (0), 100, 200, 300 accept (50)
+    c = PrescaleCounter(2.5, initial=200)
+    assert "".join("1" if c.accept() else "0" for _ in range(6)) == "101001"
+
+
+def test_random_initial_counters_reproducible_and_in_range() -> None:
+    from trigger.rates.prescale import initial_counters
+
+    units = (100, 150, 0, 20_000, 250)
+    assert initial_counters(units, None) == (0, 0, 0, 0, 0)
+    a = initial_counters(units, 5)
+    assert a == initial_counters(units, 5) and a != initial_counters(units, 6)
+    assert all(0 <= c < u for c, u in zip(a, units, strict=True) if u) and a[2] == 0
+    with pytest.raises(ValueError, match="initial counter"):
+        PrescaleCounter(2.0, initial=200)

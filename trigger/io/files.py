@@ -1,6 +1,9 @@
 """Open the inputs: expand globs, find the tree, check the branches, count entries, cut work items.
 
 Every problem is found here, before any event is processed, so a run fails early and writes nothing.
+A "tree" is a TTree or an RNTuple (uproot 5.7 writes RNTuple by default): both give entry counts,
+chunk boundaries (baskets, clusters) and names; an RNTuple's record subfields ``Jet.pt`` are also
+reachable as ``Jet_pt``, the name uproot gives the same data in a TTree.
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from trigger.errors import BadInputFileError, EmptyInputError, MissingBranchErro
 from trigger.io.schema import Schema
 from trigger.names import nearest
 
-__all__ = ["Dataset", "FileInfo", "WorkItem", "branch_map", "expand_inputs", "open_dataset", "open_tree"]
+__all__ = [
+    "Dataset",
+    "FileInfo",
+    "WorkItem",
+    "branch_map",
+    "entry_boundaries",
+    "expand_inputs",
+    "is_rntuple",
+    "open_dataset",
+    "open_tree",
+]
 
 
 @dataclass(frozen=True)
@@ -113,11 +126,26 @@ def expand_inputs(inputs: Iterable[str]) -> list[str]:
     return out
 
 
+def is_rntuple(tree: Any) -> bool:
+    return hasattr(tree, "cluster_summaries")
+
+
+def entry_boundaries(tree: Any) -> tuple[int, ...]:
+    """Entries where every branch starts a new basket (TTree) or a new cluster starts (RNTuple)."""
+    if is_rntuple(tree):
+        return tuple(int(c.num_first_entry) for c in tree.cluster_summaries)
+    return tuple(int(x) for x in tree.common_entry_offsets())
+
+
 def branch_map(tree: Any) -> dict[str, str]:
-    """Name -> full branch path, for full paths and for the last path component (nested L1Ntuple branches)."""
+    """Name -> full branch path, for full paths and for the last path component (nested L1Ntuple branches);
+    for an RNTuple, ``Record_field`` for each subfield ``Record.field``."""
     out: dict[str, str] = {}
+    rntuple = is_rntuple(tree)
     for key in tree.keys(recursive=True):
         out.setdefault(key.rsplit("/", 1)[-1], key)
+        if rntuple and key.count(".") == 1 and not key.startswith("_"):
+            out.setdefault(key.replace(".", "_"), key)
         out[key] = key
     return out
 
@@ -140,7 +168,7 @@ def open_tree(path: str, trees: Sequence[str]) -> tuple[Any, str]:
             except Exception as exc:
                 raise BadInputFileError(f"{path!r}: cannot read tree {name!r}: {type(exc).__name__}: {exc}") from None
             if not hasattr(obj, "num_entries") or not hasattr(obj, "keys"):
-                raise BadInputFileError(f"{path!r}: {name!r} is a {type(obj).__name__}, not a TTree")
+                raise BadInputFileError(f"{path!r}: {name!r} is a {type(obj).__name__}, not a TTree or RNTuple")
             return obj, name
     near = nearest(trees[0], keys)
     raise BadInputFileError(
@@ -167,7 +195,7 @@ def open_dataset(
             ttree, name = open_tree(path, trees)
             available = branch_map(ttree)
             entries = int(ttree.num_entries)
-            boundaries = tuple(int(x) for x in ttree.common_entry_offsets())
+            boundaries = entry_boundaries(ttree)
         except BadInputFileError as exc:
             if not skip_bad_files:
                 raise

@@ -159,9 +159,9 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     raw: dict[str, ak.Array] = {}
     try:
         wanted = sorted(needs.branches(schema))
-        # nested branches (L1Ntuple "L1Upgrade/jetEt") are read one by one: a "/" in an uproot
-        # expression could be taken for a division
-        flat = [names[b] for b in wanted if "/" not in names[b]]
+        # nested branches (L1Ntuple "L1Upgrade/jetEt", RNTuple "Jet.pt") are read one by one: a "/" or
+        # "." in an uproot expression could be taken for a division or an attribute
+        flat = [names[b] for b in wanted if "/" not in names[b] and "." not in names[b]]
         got = ttree.arrays(flat, entry_start=item.start, entry_stop=item.stop, library="ak", how=dict) if flat else {}
         for b in wanted:
             full = names[b]

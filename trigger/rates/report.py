@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from trigger.outputs import write_set
-from trigger.rates.table import RateTable
+from trigger.rates.table import RateTable, SeedRate
 
 __all__ = ["to_csv", "to_json", "to_markdown", "to_text", "write_atomic"]
 
@@ -30,7 +30,10 @@ _HEAD = (
     "fixed_khz",
     "float_fixed_differ",
     "truncated_events",
+    "n_eff",
 )
+#: below this effective sample size a seed's rate and error are flagged in the notes
+MIN_N_EFF = 10.0
 
 
 def _ps(p: float) -> str:
@@ -39,6 +42,17 @@ def _ps(p: float) -> str:
 
 def _opt(x: float | int | None, fmt: str = ".3f") -> str:
     return "" if x is None else format(x, fmt)
+
+
+def _after(s: SeedRate) -> str:
+    """The rate after prescales; a disabled seed has none, so no error bar."""
+    return "0 (off)" if s.prescale == 0 else s.prescaled.text()
+
+
+def _prescale_line(t: RateTable) -> str:
+    if t.prescale_mode == "expected":
+        return "prescales as expected values: a fire of a seed with prescale p counts w/p (weighted sample)"
+    return f"prescales with the uGT counter (initial counters {t.prescale_counters})"
 
 
 def _budget_line(t: RateTable) -> str:
@@ -63,6 +77,24 @@ def _notes(t: RateTable) -> list[str]:
                 f"{s.name}: {s.truncated_events} events had more objects than the algorithm's slots "
                 "(lowest-pt objects dropped)"
             )
+    low = [s for s in t.seeds if s.n_eff < MIN_N_EFF]
+    if low:
+        out.append(
+            f"effective sample size below {MIN_N_EFF:g} (rate and error unreliable) for {len(low)} seed"
+            f"{'s' if len(low) > 1 else ''}: " + ", ".join(f"{s.name} ({s.n_eff:.1f})" for s in low)
+        )
+    return out
+
+
+def _align(rows: list[list[str]], right: set[int]) -> list[str]:
+    """Columns as wide as their widest cell (two spaces apart), numbers right-aligned."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = (
+            cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        out.append("  ".join(cells).rstrip())
     return out
 
 
@@ -72,23 +104,33 @@ def to_text(t: RateTable) -> str:
         + (f", sum of weights {t.sumw:.6g}" if t.weighted else ""),
         f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz (colliding bunches x 11245.6 Hz) "
         f"vs {t.crossing_mhz:g} MHz crossing rate",
+        _prescale_line(t),
         "",
-        f"{'seed':<36}{'prescale':>9}{'count':>9}  {'rate [kHz]':<22}{'after PS [kHz]':<22}{'pure':>9}{'prop.':>9}",
     ]
+    rows = [["seed", "prescale", "count", "N_eff", "rate [kHz]", "after PS [kHz]", "pure", "prop.", ""]]
     for s in t.seeds:
-        line = (
-            f"{s.name:<36}{_ps(s.prescale):>9}{s.raw.count:>9}  {s.raw.text():<22}{s.prescaled.text():<22}"
-            f"{s.pure.khz:>9.3f}{s.proportional_khz:>9.3f}"
-        )
+        algo = ""
         if s.float_khz is not None:
-            line += f"  float {s.float_khz:.3f} fixed {s.fixed_khz:.3f} differ {s.float_fixed_differ}"
-        lines.append(line)
-    lines += [
-        "",
-        f"{'total (OR) before prescales':<54}{t.total_raw.text()} kHz",
-        f"{'total (OR) after prescales':<54}{t.total_prescaled.text()} kHz",
-        _budget_line(t),
+            algo = f"float {s.float_khz:.3f} fixed {s.fixed_khz:.3f} differ {s.float_fixed_differ}"
+        rows.append(
+            [
+                s.name,
+                _ps(s.prescale),
+                str(s.raw.count),
+                f"{s.n_eff:.1f}",
+                s.raw.text(),
+                _after(s),
+                f"{s.pure.khz:.3f}",
+                f"{s.proportional_khz:.3f}",
+                algo,
+            ]
+        )
+    lines += _align(rows, {1, 2, 3, 6, 7})
+    totals = [
+        ["total (OR) before prescales", f"{t.total_raw.text()} kHz"],
+        ["total (OR) after prescales", f"{t.total_prescaled.text()} kHz"],
     ]
+    lines += ["", *_align(totals, set()), _budget_line(t)]
     lines += [f"note: {n}" for n in _notes(t)]
     return "\n".join(lines) + "\n"
 
@@ -106,13 +148,14 @@ def _rows(t: RateTable) -> list[list[str]]:
                 f"{s.raw.err_up:.6g}",
                 str(s.prescaled.count),
                 f"{s.prescaled.khz:.6g}",
-                f"{s.prescaled.err_up:.6g}",
+                "" if s.prescale == 0 else f"{s.prescaled.err_up:.6g}",
                 f"{s.pure.khz:.6g}",
                 f"{s.proportional_khz:.6g}",
                 _opt(s.float_khz, ".6g"),
                 _opt(s.fixed_khz, ".6g"),
                 _opt(s.float_fixed_differ, "d"),
                 str(s.truncated_events),
+                f"{s.n_eff:.6g}",
             ]
         )
     for name, r in (("TOTAL_before_prescales", t.total_raw), ("TOTAL_after_prescales", t.total_prescaled)):
@@ -124,6 +167,7 @@ def _rows(t: RateTable) -> list[list[str]]:
                 f"{r.khz:.6g}",
                 f"{r.err_down:.6g}",
                 f"{r.err_up:.6g}",
+                "",
                 "",
                 "",
                 "",
@@ -164,6 +208,7 @@ def to_markdown(t: RateTable) -> str:
         "seed",
         "prescale",
         "count",
+        "N_eff",
         "rate [kHz]",
         "after prescale [kHz]",
         "pure [kHz]",
@@ -174,12 +219,14 @@ def to_markdown(t: RateTable) -> str:
         "",
         f"{t.events} events; zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz; budget {t.budget_khz:g} kHz",
         "",
+        _prescale_line(t),
+        "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
     for s in t.seeds:
         lines.append(
-            f"| {s.name} | {_ps(s.prescale)} | {s.raw.count} | {s.raw.text()} | {s.prescaled.text()} | "
+            f"| {s.name} | {_ps(s.prescale)} | {s.raw.count} | {s.n_eff:.1f} | {s.raw.text()} | {_after(s)} | "
             f"{s.pure.khz:.3f} | {s.proportional_khz:.3f} |"
         )
     lines += [

@@ -4,7 +4,9 @@ the total OR before and after prescales, and the budget line.
 Rate = zero-bias rate x (sum of weights passing) / (sum of all weights), with the zero-bias rate
 = colliding bunches x revolution frequency (2760 x 11245.6 Hz = 31.04 MHz by default).
 The total before prescales is the OR of every seed's raw decision (disabled seeds included); after
-prescales it is the OR of the prescaled decisions (disabled seeds never fire).
+prescales it is the OR of the prescaled decisions (disabled seeds never fire). Prescales are applied
+with the uGT counter on unweighted samples and as expected values on weighted ones (or as the
+:class:`~trigger.rates.tally.PrescalePlan` says; see :mod:`trigger.rates.acceptance`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 
 from trigger.errors import L1EmuError
 from trigger.menu.model import Menu
+from trigger.rates.prescale import PrescaleMode
 from trigger.rates.stats import rate_interval
-from trigger.rates.tally import RateAccumulator, Sums
+from trigger.rates.tally import AfterPrescale, PrescalePlan, RateAccumulator, Sums
 
 __all__ = ["Rate", "RateTable", "SeedRate", "build_table"]
 
@@ -46,6 +49,8 @@ class SeedRate:
     fixed_khz: float | None = None
     float_fixed_differ: int | None = None
     truncated_events: int = 0
+    #: effective number of events behind the raw rate, (sum w)^2 / sum w^2
+    n_eff: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class RateTable:
     total_raw: Rate
     total_prescaled: Rate
     nonfinite: dict[str, int] = field(default_factory=dict)
+    #: how prescales were applied: "counter" (uGT) or "expected" (weighted samples), and the initial counters
+    prescale_mode: str = "counter"
+    prescale_counters: str = "zero"
     #: unreadable files and chunks (``--skip-bad-files``), with the reason; filled by the event loop
     skipped: tuple[tuple[str, str], ...] = ()
     empty_files: tuple[str, ...] = ()
@@ -78,16 +86,21 @@ class RateTable:
         return d
 
 
-def build_table(menu: Menu, acc: RateAccumulator) -> RateTable:
+def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = None) -> RateTable:
     """The table of the folded accumulator; the event loop adds the skipped files, the CLI the empty ones."""
     s = acc.summary
     if s is None or acc.pending:
         missing = "no summary" if s is None else f"chunk {s.next_index} never arrived"
         raise L1EmuError(f"incomplete rate accumulator ({missing}); was every work item processed?")
+    plan = plan or acc.plan
     zb = menu.zero_bias_khz
+    use_expected = plan.mode is PrescaleMode.EXPECTED or (plan.mode is PrescaleMode.AUTO and s.weighted)
+    after: AfterPrescale | None = s.expected if use_expected else s.counter
+    assert after is not None, "the summary lacks the prescale convention its plan asks for"
 
-    def rate(x: Sums) -> Rate:
-        r, lo, hi = rate_interval(x.count, s.n, x.sumw, x.sumw2, s.sumw, s.weighted, zb)
+    def rate(x: Sums, expected: bool = False) -> Rate:
+        # expected values are weighted sums whatever the sample: their error is sqrt(sum w^2 f)
+        r, lo, hi = rate_interval(x.count, s.n, x.sumw, x.sumw2, s.sumw, s.weighted or expected, zb)
         return Rate(x.count, x.sumw, r, lo, hi)
 
     pairs = {seed_j: (f, x) for seed_j, f, x in acc.pairs}
@@ -101,16 +114,17 @@ def build_table(menu: Menu, acc: RateAccumulator) -> RateTable:
                 "fixed_khz": rate(s.columns[x]).khz,
                 "float_fixed_differ": s.differ.get(j, 0),
             }
-        prop = s.proportional[j] / s.sumw * zb if s.sumw else 0.0
+        prop = after.share[j] / s.sumw * zb if s.sumw else 0.0
         rows.append(
             SeedRate(
                 seed.name,
                 seed.prescale,
                 rate(s.raw[j]),
-                rate(s.prescaled[j]),
-                rate(s.pure[j]),
+                rate(after.seed[j], use_expected),
+                rate(after.pure[j], use_expected),
                 prop,
                 truncated_events=s.truncated.get(seed.name, 0),
+                n_eff=s.raw[j].n_eff,
                 **extra,
             )
         )
@@ -125,7 +139,9 @@ def build_table(menu: Menu, acc: RateAccumulator) -> RateTable:
         budget_khz=menu.budget_khz,
         seeds=tuple(rows),
         total_raw=rate(s.total_raw),
-        total_prescaled=rate(s.total_prescaled),
+        total_prescaled=rate(after.total, use_expected),
         nonfinite=dict(s.nonfinite),
+        prescale_mode="expected" if use_expected else "counter",
+        prescale_counters=plan.describe_counters() if not use_expected else "n/a",
         skipped=tuple(s.skipped),
     )

@@ -5,6 +5,9 @@ weights). The accumulator folds chunks **in chunk order** into running sums as s
 in order is present: prescale counters run in event order (exact uGT semantics, identical on every
 executor) and memory holds only the chunks that arrived ahead of their turn -- none with the iterative
 executor, a few with a pool or Dask -- so peak memory does not grow with the input.
+
+Sums after prescales are kept in the conventions the :class:`PrescalePlan` asks for (the counter, the
+expected value, or both when the table decides from the weights, see :mod:`trigger.rates.acceptance`).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from trigger.io.schema import Schema
 from trigger.menu.algorithm import Mode
 from trigger.menu.evaluate import SeedEvaluator
 from trigger.menu.model import Menu
-from trigger.rates.prescale import SCALE
+from trigger.rates.acceptance import Acceptance, counter_acceptance, expected_acceptance
+from trigger.rates.prescale import SCALE, PrescaleMode, acceptance_probability, accepted, initial_counters
 
-__all__ = ["ChunkTally", "RateAccumulator", "RateProcessor", "Summary", "Sums"]
+__all__ = ["AfterPrescale", "ChunkTally", "PrescalePlan", "RateAccumulator", "RateProcessor", "Summary", "Sums"]
 
 
 @dataclass
@@ -46,11 +50,62 @@ class Sums:
     sumw: float = 0.0
     sumw2: float = 0.0
 
-    def add(self, mask: NDArray[np.bool_], w: NDArray[np.float64]) -> None:
-        sel = w[mask]
-        self.count += int(mask.sum())
-        self.sumw += float(sel.sum())
-        self.sumw2 += float((sel * sel).sum())
+    def add(self, factor: NDArray[np.bool_] | NDArray[np.float64], w: NDArray[np.float64]) -> None:
+        """Events count ``w * factor`` (a mask, or acceptance factors in [0, 1]); ``sumw2`` adds ``(w factor)^2``."""
+        if factor.dtype == np.bool_:
+            sel = w[factor]
+            self.count += len(sel)
+            self.sumw += float(sel.sum())
+            self.sumw2 += float((sel * sel).sum())
+            return
+        self.count += int(np.count_nonzero(factor))
+        self.sumw += float((w * factor).sum())
+        self.sumw2 += float(((w * factor) ** 2).sum())
+
+    @property
+    def n_eff(self) -> float:
+        """Effective number of events, ``(sum w)^2 / sum w^2`` (the count for unit weights)."""
+        return self.sumw**2 / self.sumw2 if self.sumw2 > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class PrescalePlan:
+    """Prescales as counter units (prescale x 100, 0 = disabled), initial counters, and the convention."""
+
+    units: tuple[int, ...]
+    initial: tuple[int, ...]
+    mode: PrescaleMode = PrescaleMode.AUTO
+    #: seed of the random initial counters (None: every counter starts at 0)
+    counter_seed: int | None = None
+
+    @staticmethod
+    def for_menu(menu: Menu, mode: PrescaleMode = PrescaleMode.AUTO, counter_seed: int | None = None) -> PrescalePlan:
+        units = tuple(round(s.prescale * SCALE) for s in menu.seeds)
+        return PrescalePlan(units, initial_counters(units, counter_seed), mode, counter_seed)
+
+    def describe_counters(self) -> str:
+        return "zero" if self.counter_seed is None else f"random (seed {self.counter_seed})"
+
+
+@dataclass
+class AfterPrescale:
+    """Sums after prescales in one convention: per seed, pure per seed, proportional per seed, the OR."""
+
+    seed: list[Sums]
+    pure: list[Sums]
+    share: list[float]
+    total: Sums = field(default_factory=Sums)
+
+    @staticmethod
+    def empty(n_seeds: int) -> AfterPrescale:
+        return AfterPrescale([Sums() for _ in range(n_seeds)], [Sums() for _ in range(n_seeds)], [0.0] * n_seeds)
+
+    def add(self, acc: Acceptance, w: NDArray[np.float64]) -> None:
+        for j in range(len(self.seed)):
+            self.seed[j].add(acc.seed[:, j], w)
+            self.pure[j].add(acc.pure[:, j], w)
+            self.share[j] += float((w * acc.share[:, j]).sum())
+        self.total.add(acc.total, w)
 
 
 @dataclass
@@ -63,15 +118,15 @@ class Summary:
     n: int = 0
     sumw: float = 0.0
     weighted: bool = False
+    mode: PrescaleMode = PrescaleMode.AUTO
     fires: list[int] = field(default_factory=list)
     raw: list[Sums] = field(default_factory=list)
-    prescaled: list[Sums] = field(default_factory=list)
-    pure: list[Sums] = field(default_factory=list)
-    proportional: list[float] = field(default_factory=list)
+    #: after prescales with the uGT counter / as expected values (None: not asked for)
+    counter: AfterPrescale | None = None
+    expected: AfterPrescale | None = None
     columns: list[Sums] = field(default_factory=list)
     differ: dict[int, int] = field(default_factory=dict)
     total_raw: Sums = field(default_factory=Sums)
-    total_prescaled: Sums = field(default_factory=Sums)
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -80,13 +135,14 @@ class Summary:
         s = self.n_seeds
         self.fires = self.fires or [0] * s
         self.raw = self.raw or [Sums() for _ in range(s)]
-        self.prescaled = self.prescaled or [Sums() for _ in range(s)]
-        self.pure = self.pure or [Sums() for _ in range(s)]
-        self.proportional = self.proportional or [0.0] * s
+        if self.counter is None and self.mode is not PrescaleMode.EXPECTED:
+            self.counter = AfterPrescale.empty(s)
+        if self.expected is None and self.mode is not PrescaleMode.COUNTER:
+            self.expected = AfterPrescale.empty(s)
         self.columns = self.columns or [Sums() for _ in range(self.n_columns)]
 
-    def fold(self, t: ChunkTally, units: tuple[int, ...], pairs: tuple[tuple[int, int, int], ...]) -> None:
-        """Add the next chunk in order; ``units[j]`` is seed j's prescale x 100 (0: disabled)."""
+    def fold(self, t: ChunkTally, plan: PrescalePlan, pairs: tuple[tuple[int, int, int], ...]) -> None:
+        """Add the next chunk in order, the counters continuing from the previous chunk."""
         self.next_index += 1
         self.n += t.n
         self.sumw += t.sumw
@@ -98,38 +154,35 @@ class Summary:
         dec = np.unpackbits(t.fired_bits, axis=1, count=self.n_columns).astype(bool)
         w = t.fired_w
         raw = dec[:, : self.n_seeds]
-        ps = np.zeros_like(raw)
-        for j, p in enumerate(units):
-            where = np.flatnonzero(raw[:, j])
-            if p and len(where):
-                nth = self.fires[j] + np.arange(1, len(where) + 1, dtype=np.int64)
-                ps[where, j] = (nth * SCALE) // p > ((nth - 1) * SCALE) // p
-            self.fires[j] += len(where)
-        n_accept = ps.sum(axis=1)
-        share = w / np.maximum(n_accept, 1)
+        if self.counter is not None:
+            ps = np.zeros_like(raw)
+            for j, (p, c0) in enumerate(zip(plan.units, plan.initial, strict=True)):
+                where = np.flatnonzero(raw[:, j])
+                if p and len(where):
+                    ps[where, j] = accepted(self.fires[j] + np.arange(1, len(where) + 1, dtype=np.int64), p, c0)
+                self.fires[j] += len(where)
+            self.counter.add(counter_acceptance(ps), w)
+        if self.expected is not None:
+            self.expected.add(expected_acceptance(raw, acceptance_probability(plan.units)), w)
         for j in range(self.n_seeds):
             self.raw[j].add(raw[:, j], w)
-            self.prescaled[j].add(ps[:, j], w)
-            self.pure[j].add(ps[:, j] & (n_accept == 1), w)
-            self.proportional[j] += float(share[ps[:, j]].sum())
         for c in range(self.n_columns):
             self.columns[c].add(dec[:, c], w)
         for seed_j, f, x in pairs:
             self.differ[seed_j] = self.differ.get(seed_j, 0) + int(np.count_nonzero(dec[:, f] != dec[:, x]))
         self.total_raw.add(np.asarray(raw.any(axis=1)), w)
-        self.total_prescaled.add(np.asarray(ps.any(axis=1)), w)
 
 
 @dataclass
 class RateAccumulator:
     columns: tuple[str, ...]
-    units: tuple[int, ...]
+    plan: PrescalePlan
     pairs: tuple[tuple[int, int, int], ...] = ()
     summary: Summary | None = None
     pending: dict[int, ChunkTally] = field(default_factory=dict)
 
     def __add__(self, other: RateAccumulator) -> RateAccumulator:
-        if other.columns != self.columns or other.units != self.units:
+        if other.columns != self.columns or other.plan != self.plan:
             raise ValueError("cannot merge rate accumulators of different menus")
         overlap = self.pending.keys() & other.pending.keys()
         for s in (self.summary, other.summary):
@@ -139,7 +192,7 @@ class RateAccumulator:
             raise ValueError(f"chunks {sorted(overlap)[:5]} were processed twice")
         out = RateAccumulator(
             self.columns,
-            self.units,
+            self.plan,
             self.pairs,
             self.summary or other.summary,
             {**self.pending, **other.pending},
@@ -152,7 +205,7 @@ class RateAccumulator:
         if s is None:
             return
         while s.next_index in self.pending:
-            s.fold(self.pending.pop(s.next_index), self.units, self.pairs)
+            s.fold(self.pending.pop(s.next_index), self.plan, self.pairs)
 
 
 def columns_for(menu: Menu) -> tuple[tuple[str, ...], tuple[tuple[int, int, int], ...]]:
@@ -169,18 +222,19 @@ def columns_for(menu: Menu) -> tuple[tuple[str, ...], tuple[tuple[int, int, int]
 class RateProcessor:
     """Seed decisions per chunk -> :class:`RateAccumulator`; ``postprocess`` -> :class:`RateTable`."""
 
-    def __init__(self, menu: Menu, schema: Schema) -> None:
+    def __init__(self, menu: Menu, schema: Schema, plan: PrescalePlan | None = None) -> None:
         self.menu = menu
         self.schema = schema
         self.evaluator = SeedEvaluator(menu, schema)
         self.columns, self.pairs = columns_for(menu)
-        self.units = tuple(round(s.prescale * SCALE) for s in menu.seeds)
+        self.plan = plan or PrescalePlan.for_menu(menu)
 
     def needs(self) -> Needs:
         return self.evaluator.needs()
 
     def empty(self) -> RateAccumulator:
-        return RateAccumulator(self.columns, self.units, self.pairs, Summary(len(self.menu.seeds), len(self.columns)))
+        summary = Summary(len(self.menu.seeds), len(self.columns), mode=self.plan.mode)
+        return RateAccumulator(self.columns, self.plan, self.pairs, summary)
 
     def process(self, chunk: Chunk) -> RateAccumulator:
         ev = self.evaluator
@@ -208,7 +262,7 @@ class RateProcessor:
             nonfinite=dict(chunk.nonfinite),
             truncated=truncated,
         )
-        return RateAccumulator(self.columns, self.units, self.pairs, None, {chunk.item.index: tally})
+        return RateAccumulator(self.columns, self.plan, self.pairs, None, {chunk.item.index: tally})
 
     def skipped(self, item: WorkItem, reason: str) -> RateAccumulator:
         nbytes = (len(self.columns) + 7) // 8
@@ -221,9 +275,9 @@ class RateProcessor:
             False,
             skipped=[(item.describe(), reason)],
         )
-        return RateAccumulator(self.columns, self.units, self.pairs, None, {item.index: tally})
+        return RateAccumulator(self.columns, self.plan, self.pairs, None, {item.index: tally})
 
     def postprocess(self, acc: RateAccumulator) -> object:
         from trigger.rates.table import build_table
 
-        return build_table(self.menu, acc)
+        return build_table(self.menu, acc, self.plan)
