@@ -1,4 +1,4 @@
-"""The untraced fixed-point forward pass: float64 raw integers, fused layers, cache-sized row blocks.
+"""The untraced fixed-point forward pass: exact float raw integers, fused layers, cache-sized row blocks.
 
 Same values as :func:`trigger.nn.emulate.forward_fixed` layer after layer (the tests compare every
 bit on every shipped model), in fewer passes over the data:
@@ -9,7 +9,8 @@ bit on every shipped model), in fewer passes over the data:
   proves every partial sum exact in float32 (it is 3-4x faster than float64 on one core), float64
   otherwise;
 - a scale layer whose input type is its scale type is one subtraction, one clamp, one floor of a
-  power-of-two scaling and one cast.
+  power-of-two scaling and one cast;
+- a table softmax reduces over its few columns one column at a time (numpy's row reductions are slow).
 
 Anything else falls back to the layer's own executor.
 """
@@ -109,7 +110,7 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Raw) -> _Ra
     ``y = x @ (W * 2**(F_r - F_xw)) + b * 2**(F_r - F_b)`` is the exact sum in units of the dense
     result's LSB (power-of-two scalings of integers below 2**53 are exact), so rounding and clamping
     ``y`` is the cast exact -> result; ``max(0)`` and the activation's cast follow on the same array.
-    The sum runs in float32 where :func:`_f32_exact` proves it exact for the block, else in float64.
+    The sum runs in float32 where :func:`_sum_reach` proves it exact for the block, else in float64.
     """
     exact, res_t = dense.exact_t, dense.result_t
     out_t = act.result_t if act is not None else res_t
@@ -182,10 +183,8 @@ def _columns_reduce(fn: np.ufunc, v: F64) -> F64:
 
 
 def _table_lookup(table: LookupTable, v: F64) -> F64:
-    """``table.values_raw[table.index(v)]`` on exact float raws (the integer steps of ``LookupTable.index``)."""
-    idx = np.floor((v - float(table.lo_raw)) * 2.0**-table.shift)  # (raw - lo) >> shift, exact
-    np.clip(idx, 0.0, float(table.size - 1), out=idx)
-    return _table_f64(table)[idx.astype(np.intp)]
+    """The table entries at exact float raws ``v``, indexed by :meth:`LookupTable.index` (the C++'s steps)."""
+    return _table_f64(table)[table.index(v)]
 
 
 @functools.lru_cache(maxsize=64)
