@@ -7,6 +7,12 @@ import pytest
 
 
 @pytest.fixture(scope="session")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One generation cache (pools, Pythia MPI initialisation) for every sample test of the session."""
+    return tmp_path_factory.mktemp("l1emu-cache")
+
+
+@pytest.fixture(scope="session")
 def toy_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20 000 weighted toy events in the project's sample schema."""
     from trigger.io.synthetic import write_sample

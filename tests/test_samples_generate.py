@@ -17,11 +17,6 @@ from trigger.samples.writer import read_provenance
 POOL = 300
 
 
-@pytest.fixture(scope="session")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("l1emu-cache")
-
-
 def _make(cache: Path, out: Path, process: str, n: int, seed: int = 1, mu: float = 0.0, workers: int = 1) -> Path:
     req = Request(process, n, seed=seed, mu=mu, workers=workers, chunk=60, cache_dir=cache, pool_size=POOL)
     generate(req, out, progress=False)

@@ -29,8 +29,15 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("-j", "--workers", type=count(1, MAX_WORKERS), default=min(2, os.cpu_count() or 1))
     parser.add_argument("--chunk", type=count(1), default=500, help="events per chunk (one derived seed each)")
-    parser.add_argument("--pool-size", type=count(1, 10_000_000), default=5000, help="minimum-bias pool entries")
+    parser.add_argument(
+        "--pool-size", type=count(1, 10_000_000), default=None, help="minimum-bias pool entries (default 30000)"
+    )
     parser.add_argument("--pool-seed", type=count(0), default=1)
+    parser.add_argument(
+        "--unweighted",
+        action="store_true",
+        help="zerobias: plain Poisson(mu) crossings of equal weight (thresholds, anomaly training)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help="pool and MPI cache ($L1EMU_CACHE)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true", help="list the processes and exit")
@@ -45,7 +52,7 @@ def register(sub: Any) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from trigger.errors import SampleError
     from trigger.samples.processes import get_process
-    from trigger.samples.production import Request, default_cache_dir, describe, generate
+    from trigger.samples.production import DEFAULT_POOL_SIZE, Request, default_cache_dir, describe, generate
 
     if args.info is not None:
         return _info(args.info)
@@ -59,7 +66,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.all is None:  # a typo in the process or an unwritable -o costs nothing, even without the extra
         if args.process is None or args.output is None:
             raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
-        get_process(args.process)
+        if not get_process(args.process).zerobias and args.unweighted:
+            raise SampleError(f"--unweighted applies to zerobias only; {args.process} events all weigh 1 already")
         _check_output(args.output)
     else:
         if not args.all.is_file():
@@ -88,8 +96,9 @@ def _generate(args: argparse.Namespace) -> int:
         workers=max(1, args.workers),
         chunk=args.chunk,
         cache_dir=cache,
-        pool_size=args.pool_size,
+        pool_size=args.pool_size or DEFAULT_POOL_SIZE,
         pool_seed=args.pool_seed,
+        weighted=not args.unweighted,
     )
     start = time.perf_counter()
     generate(req, args.output, progress=progress)

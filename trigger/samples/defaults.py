@@ -1,12 +1,14 @@
 """A list of samples in YAML (``configs/samples.yaml``), produced once and reused.
 
-A sample is regenerated only when its file is missing or its stored request differs from the
-configured one, so ``make run`` pays for generation once. The list is validated by
+A sample is regenerated only when its file is missing, its stored recipe (request, process settings,
+detector model, versions) differs from the configured one, or its content digest no longer matches
+(truncated, corrupt), so ``make run`` pays for generation once and never reuses a damaged file. The list is validated by
 :class:`trigger.config.Validator`, like menus and HLS configs.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,12 @@ from typing import Any
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError
 from trigger.samples.processes import PROCESSES
+from trigger.samples.provenance import recipe, stored_recipe
 
 __all__ = ["load_sample_list", "produce_all"]
 
 _KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted")
-_DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_size": 5000, "pool_seed": 1, "weighted": True}
+_DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_seed": 1, "weighted": True}  # + DEFAULT_POOL_SIZE
 
 
 def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
 
 def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any]:
     """Name -> :class:`~trigger.samples.production.Request`, validated (errors: file, key path, expected)."""
-    from trigger.samples.production import Request
+    from trigger.samples.production import DEFAULT_POOL_SIZE, Request
 
     doc, source = load_yaml(path)
     v = Validator(source)
@@ -47,7 +50,8 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
     v.keys(top, "", ("version", "defaults", "samples"), ("samples",))
     if v.integer(top, "version", "", 1) != 1:
         raise v.fail("version", "1 (the only version this l1emu reads)", top["version"])
-    defaults = {**_DEFAULTS, **_settings(v, v.mapping(top.get("defaults") or {}, "defaults"), "defaults")}
+    given = _settings(v, v.mapping(top.get("defaults") or {}, "defaults"), "defaults")
+    defaults = {**_DEFAULTS, "pool_size": DEFAULT_POOL_SIZE, **given}
     samples = v.mapping(top["samples"], "samples")
     if not samples:
         raise v.fail("samples", "at least one sample", {})
@@ -77,23 +81,32 @@ def produce_all(
     path: Path, outdir: Path, cache_dir: Path, workers: int, progress: bool
 ) -> list[tuple[str, Path, bool]]:
     """Generate every sample of the list that is missing or stale; (name, file, generated)."""
-    from trigger.samples.production import generate, request_dict
-    from trigger.samples.writer import read_provenance
+    from trigger.samples.processes import get_process
+    from trigger.samples.production import generate
 
     done = []
     for name, req in load_sample_list(path, cache_dir, workers).items():
         out = outdir / f"{name}.root"
-        wanted = request_dict(req)
-        wanted.pop("cache_dir")
-        wanted.pop("workers")
-        if out.exists():
-            try:
-                fresh = read_provenance(out).get("request") == wanted
-            except Exception:  # unreadable or foreign file: regenerate
-                fresh = False
-            if fresh:
-                done.append((name, out, False))
-                continue
+        why = stale(out, recipe(req, get_process(req.process))) if out.exists() else None
+        if out.exists() and why is None:
+            done.append((name, out, False))
+            continue
+        if why is not None:
+            print(f"l1emu generate: {out}: {why}; regenerating it", file=sys.stderr)
         generate(req, out, progress=progress)
         done.append((name, out, True))
     return done
+
+
+def stale(path: Path, wanted: dict[str, Any]) -> str | None:
+    """Why the cached sample at ``path`` cannot stand for ``wanted`` (a :func:`recipe`), or None if it can."""
+    from trigger.samples.writer import read_provenance, verify
+
+    try:
+        stored = stored_recipe(read_provenance(path))
+    except Exception as exc:  # unreadable or foreign file
+        return f"it has no readable provenance ({type(exc).__name__}: {exc})"
+    changed = sorted(k for k in wanted if stored.get(k) != wanted[k])
+    if changed:
+        return f"it was made with other {', '.join(changed)}"
+    return verify(path)

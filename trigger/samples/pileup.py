@@ -26,7 +26,7 @@ from trigger.samples.geometry import Deposits
 
 __all__ = ["MUON_MIN_PT", "POOL_VERSION", "MinBiasPool", "pool_path"]
 
-POOL_VERSION = 3
+POOL_VERSION = 4  # 4: the digest is stored and checked on load
 MUON_MIN_PT = 2.0
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -95,25 +95,39 @@ class MinBiasPool:
         return int(self.pthat.size)
 
     def digest(self) -> str:
-        h = hashlib.sha256()
-        for a in (self.tower_cell, self.tower_et, self.muon_pt, self.pthat):
-            h.update(np.ascontiguousarray(a).tobytes())
+        """SHA-256 (16 hex digits) of every array and the cross-section: stored with the pool, checked on load."""
+        h = hashlib.sha256(repr(float(self.sigma_mb)).encode())
+        for name in _ARRAYS:
+            a = np.ascontiguousarray(getattr(self, name))
+            h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+            h.update(a.tobytes())
         return h.hexdigest()[:16]
 
     def save(self, path: Path) -> None:
         """Atomic write: a crash never leaves a half-written pool in the cache."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, sigma_mb=np.array(self.sigma_mb), **{k: getattr(self, k) for k in _ARRAYS})
+        arrays = {k: getattr(self, k) for k in _ARRAYS}
+        np.savez(tmp, sigma_mb=np.array(self.sigma_mb), digest=np.array(self.digest()), **arrays)
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> MinBiasPool:
+        """The pool at ``path``; a file that is unreadable or whose digest differs is refused, named."""
         try:
-            with np.load(path) as f:
-                return cls(sigma_mb=float(f["sigma_mb"]), **{k: f[k] for k in _ARRAYS})
-        except (OSError, KeyError, ValueError) as exc:
-            raise SampleError(f"cannot read the pile-up pool {path}: {exc}; delete it to regenerate") from exc
+            with open(path, "rb") as fh, np.load(fh) as f:  # our handle: closed even when np.load fails
+                pool = cls(sigma_mb=float(f["sigma_mb"]), **{k: f[k] for k in _ARRAYS})
+                stored = str(f["digest"])
+        except Exception as exc:  # truncated zip, bad CRC, missing member, foreign file: all unusable
+            raise SampleError(
+                f"cannot read the pile-up pool {path} ({type(exc).__name__}: {exc}); delete it to regenerate"
+            ) from exc
+        if pool.digest() != stored:
+            raise SampleError(
+                f"the pile-up pool {path} is corrupt (digest {pool.digest()} differs from the recorded {stored}); "
+                "delete it to regenerate"
+            )
+        return pool
 
     def prompt_muons(self, min_pt: float, max_pthat: float | None) -> tuple[dict[str, FloatArray], int]:
         """The muons above ``min_pt`` of the entries a crossing may draw, and how many entries it may draw."""

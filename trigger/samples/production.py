@@ -41,6 +41,9 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "l1emu"
 
 
+DEFAULT_POOL_SIZE = 30_000  # entries; each reused ~mu x crossings / size times (README: statistics)
+
+
 @dataclass(frozen=True)
 class Request:
     """What to produce. ``mu`` is the mean number of pile-up interactions per crossing."""
@@ -52,7 +55,7 @@ class Request:
     workers: int = 1
     chunk: int = 500
     cache_dir: Path = field(default_factory=lambda: default_cache_dir())
-    pool_size: int = 5000
+    pool_size: int = DEFAULT_POOL_SIZE
     pool_seed: int = 1
     pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
     hard_fraction: float = 0.5
@@ -185,7 +188,11 @@ def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progres
     """Path of the cached minimum-bias pool, generating it first if needed."""
     path = pool_path(cache_dir, size, seed)
     if path.exists():
-        return path
+        try:
+            MinBiasPool.load(path)  # verifies the digest: a damaged cache is remade, not used
+            return path
+        except SampleError as exc:
+            print(f"l1emu: {exc}; regenerating it", file=sys.stderr)
     _warm_mpi_cache(_MINBIAS, cache_dir)
     seqs = np.random.SeedSequence([seed, 0x9001]).spawn(math.ceil(size / 500))
     tasks = [_Task(i, "pool", n, seqs[i]) for i, n in enumerate(_chunks(size, 500))]
