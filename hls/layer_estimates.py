@@ -7,14 +7,20 @@ The numbers follow the structure of the l1emu C++ layer library (``hls/cpp``), n
   rest share ``ceil(nonzero / RF)`` multipliers (the ALLOCATION limit the writer emits).  With the
   Resource strategy the weights sit in a ROM: the kernel instantiates exactly
   ``block_factor = ceil(n_in * n_out / RF)`` multipliers, zeros included (the ROM cannot be
-  constant-folded).  A product is put in LUTs instead of DSPs when one operand is at most
-  :data:`LUT_MULT_BITS` bits wide (Vivado maps such products to LUTs); a product wider than one
-  DSP48E2 (27 x 18 signed) takes ``ceil(a / 27) * ceil(b / 18)`` DSPs.
+  constant-folded).  **DSP or LUT**: a dense product goes to LUTs when its weight is at most
+  :data:`LUT_MULT_BITS` = 8 bits wide, the rule of hls4ml 1.3's own DSP model
+  (``hls4ml/optimization/dsp_aware_pruning/objectives/vivado_objectives.py``, ``VivadoDSPEstimator``:
+  no DSP for weight precision below 9 bits, "Vivado doesn't use DSP when precision < 9"); a product
+  with no weight (the softmax's exp x 1/sum) uses its narrower operand.  A product wider than one
+  DSP48E2 (27 x 18 signed; Xilinx UG579) takes ``ceil(a / 27) * ceil(b / 18)`` DSPs.
 * **Latency** of a layer, the tutorial's ``L = L_mult + (R - 1) * II_mult + L_activ`` with
-  ``II_mult = 1``: :data:`L_MULT_DSP` (or :data:`L_MULT_LUT`) cycles for the multiplier, plus one
-  cycle per :data:`ADDS_PER_CYCLE` levels of the adder tree for the Latency strategy, plus
-  ``R - 1`` cycles of reuse; activations add their own ``L_activ``.  The model's initiation
-  interval is its largest reuse factor.
+  ``II_mult = 1``: :data:`L_MULT_DSP` cycles for a DSP product (the DSP48E2's A/B, M and P
+  registers plus the input register) or :data:`L_MULT_LUT` for a LUT one, plus ``R - 1`` cycles of
+  reuse, plus for the Latency strategy the adder tree: ``ceil(log2(n_in + 1))`` levels (the bias is
+  one more addend) and one more level when the result type rounds or saturates (the cast's
+  increment or comparison), :data:`ADDS_PER_CYCLE` levels per cycle.  No separate output register
+  is counted: the cast's level is the only step after the sum.  Activations add their own
+  ``L_activ``.  The model's initiation interval is its largest reuse factor.
 * **LUT/FF** are rough: adders of the accumulator width, LUT multipliers as ``a * b / 2`` LUT6,
   tables as distributed ROM (64 x 1 bit per LUT6, one copy per parallel lookup), a pipeline
   register per multiplier and per accumulator.  Resource-strategy weights go to BRAM18 used as
@@ -31,7 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from trigger.fixed import minus_type
+from trigger.fixed import FixedType, Overflow, Quantization, minus_type
 from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ScaleLayer, Strategy, SumLayer
 
 __all__ = [
@@ -46,7 +52,7 @@ __all__ = [
     "estimate_sum",
 ]
 
-LUT_MULT_BITS = 4
+LUT_MULT_BITS = 8  # weights this wide or narrower multiply in LUTs (hls4ml's VivadoDSPEstimator)
 L_MULT_DSP = 4
 L_MULT_LUT = 2
 ADDS_PER_CYCLE = 3  # adder-tree levels that fit in one 5 ns cycle
@@ -68,6 +74,11 @@ class LayerEstimate:
     bram18: int = 0
 
 
+def _cast_has_logic(t: FixedType) -> bool:
+    """A cast that rounds (an increment) or saturates (a comparison) is one more adder level."""
+    return t.rounding is not Quantization.AP_TRN or t.overflow is not Overflow.AP_WRAP
+
+
 def _dsp_per_mult(a: int, b: int) -> int:
     wide, narrow = max(a, b), min(a, b)
     return math.ceil(wide / 27) * math.ceil(narrow / 18)
@@ -85,8 +96,9 @@ def estimate_dense(layer: DenseLayer) -> LayerEstimate:
     else:
         mults = math.ceil((n - layer.n_zero_weights) / rf)
         bram = 0
-        tree = math.ceil(math.ceil(math.log2(max(layer.n_in, 1) + 1)) / ADDS_PER_CYCLE)
-    narrow = min(a, b) <= LUT_MULT_BITS
+        levels = math.ceil(math.log2(layer.n_in + 1)) + (1 if _cast_has_logic(layer.result_t) else 0)
+        tree = math.ceil(levels / ADDS_PER_CYCLE)
+    narrow = b <= LUT_MULT_BITS
     dsp = 0 if narrow else mults * _dsp_per_mult(a, b)
     l_mult = L_MULT_LUT if narrow else L_MULT_DSP
     acc_w = layer.accum_t.width if layer.accumulation.value == "hls4ml" else layer.exact_t.width
@@ -98,7 +110,7 @@ def estimate_dense(layer: DenseLayer) -> LayerEstimate:
         multipliers=mults,
         lut_multipliers=mults if narrow else 0,
         dsp=dsp,
-        latency=l_mult + tree + (rf - 1) + 1,
+        latency=l_mult + tree + (rf - 1),
         reuse_factor=rf,
         lut=lut,
         ff=ff,
@@ -127,7 +139,7 @@ def estimate_activation(layer: ActivationLayer) -> LayerEstimate:
             multipliers=n,
             lut_multipliers=n if narrow else 0,
             dsp=0 if narrow else n * _dsp_per_mult(a, b),
-            latency=2 + tree + 2 + L_MULT_DSP - 1,
+            latency=2 + tree + 2 + (L_MULT_LUT if narrow else L_MULT_DSP) - 1,
             lut=lut,
             ff=n * (a + out_w) + sm.sum_t.width,
         )

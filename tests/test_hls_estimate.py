@@ -81,3 +81,31 @@ def test_latency_grows_with_reuse_factor() -> None:
     l2 = estimate(build_model(spec, {**base, "Model": {**base["Model"], "ReuseFactor": 128}}))
     # L = L_mult + (R - 1) * II_mult + L_activ: 64 more cycles per dense layer
     assert l2.latency - l1.latency == 4 * (128 - 64)
+
+
+def test_dsp_or_lut_follows_hls4ml_own_dsp_model() -> None:
+    """hls4ml 1.3's VivadoDSPEstimator (optimization/dsp_aware_pruning/objectives/vivado_objectives.py, not
+    importable here: it needs QKeras): ``[0]`` for weights under 9 bits, else ``[n_in * n_out // RF]``."""
+    rng = np.random.default_rng(1)
+    spec = NetworkSpec("one", "x", 12, (DenseSpec("fc", rng.uniform(0.1, 0.9, (12, 8)), np.zeros(8)),))
+    for width, rf, strategy in itertools.product((6, 8, 9, 16), (1, 2, 4), ("Latency", "Resource")):
+        precision = {"weight": f"ap_fixed<{width},2>", "bias": "ap_fixed<16,6>", "result": "ap_fixed<16,6>"}
+        config = {"Model": {"Precision": precision, "ReuseFactor": rf, "Strategy": strategy}}
+        hls4ml_dsp = 0 if width < 9 else 12 * 8 // rf
+        assert estimate(build_model(spec, config)).dsp == hls4ml_dsp, (width, rf, strategy)
+
+
+def test_dense_latency_counts_multiplier_adder_levels_and_the_cast() -> None:
+    """4 inputs + bias: ceil(log2 5) = 3 adder levels = 1 cycle; a rounding cast is a 4th level (2 cycles)."""
+    rng = np.random.default_rng(2)
+    spec = NetworkSpec("one", "x", 4, (DenseSpec("fc", rng.uniform(0.1, 0.9, (4, 3)), np.zeros(3)),))
+
+    def cycles(weight: str, result: str, rf: int = 1) -> int:
+        precision = {"weight": weight, "bias": "ap_fixed<16,6>", "result": result}
+        return estimate(build_model(spec, {"Model": {"Precision": precision, "ReuseFactor": rf}})).latency
+
+    assert cycles("ap_fixed<16,6>", "ap_fixed<16,6>") == 4 + 1  # DSP product + one cycle of adders
+    assert cycles("ap_fixed<16,6>", "ap_fixed<16,6,AP_RND>") == 4 + 2
+    assert cycles("ap_fixed<16,6>", "ap_fixed<16,6,AP_TRN,AP_SAT>") == 4 + 2
+    assert cycles("ap_fixed<6,2>", "ap_fixed<16,6>") == 2 + 1  # LUT product
+    assert cycles("ap_fixed<16,6>", "ap_fixed<16,6>", rf=3) == 4 + 1 + 2  # R - 1 more
