@@ -197,6 +197,7 @@ def render_project(
         "firmware/parameters.h": _render("firmware/parameters.h.j2", **ctx),
         f"{name}_test.cpp": _render("tb.cpp.j2", **ctx),
         "build_prj.tcl": _render("build_prj.tcl.j2", **ctx),
+        "vivado_synth.tcl": _render("vivado_synth.tcl.j2", **ctx),
         "README.md": _render("README.md.j2", header_dir=HEADER_DIR, manifest_file=MANIFEST_FILE, **ctx),
     }
     for view in views:

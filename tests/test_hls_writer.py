@@ -28,6 +28,7 @@ def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped
     expected = {
         "README.md",
         "build_prj.tcl",
+        "vivado_synth.tcl",
         "muon_pt_test.cpp",
         PROJECT_FILE,
         ARRAYS_FILE,
@@ -45,8 +46,10 @@ def test_project_files(tmp_path: Path, muon) -> None:  # type: ignore[no-untyped
     assert files == expected
     tcl = (project / "build_prj.tcl").read_text()
     assert 'set part "xcvu9p-flga2104-2L-e"' in tcl and "set clock_ns 5.0" in tcl
-    for switch in ("csim", "synth", "cosim", "export"):
+    for switch in ("csim", "synth", "cosim", "export", "vsynth"):
         assert re.search(rf"^\s*{switch}\s+[01]$", tcl, re.M)
+    assert "set_clock_uncertainty $clock_uncertainty default" in tcl and "set clock_uncertainty 27%" in tcl
+    assert "synth_design -top muon_pt" in (project / "vivado_synth.tcl").read_text()
     params = (project / "firmware" / "parameters.h").read_text()
     assert "reuse_factor = 4;" in params and "l1t::resource" in params
     # 30x25 with RF 4: ceil(750 / 4) = 188 multipliers

@@ -81,6 +81,10 @@ Result:
 // the block_factor multipliers is used reuse_factor times. The last chunk may be short (any
 // reuse factor of valid_reuse_factors works, e.g. 30x25 with RF 4: chunks of 188, last 186).
 // The weights are reshaped cyclically by block_factor: chunk r reads word r of every bank.
+// Multiplier m of chunk r computes product k = r * block_factor + m, i.e. input k / n_out into
+// output k % n_out: indices are functions of the loop variables (fixed wiring: an RF-to-1 input
+// multiplexer per multiplier, as in hls4ml's kernel), never counters carried between iterations
+// (which would make every multiplier reach every input and accumulator through a crossbar).
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_resource(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
                     const typename CONFIG_T::weight_word_t weights[CONFIG_T::n_in * CONFIG_T::n_out],
@@ -99,7 +103,6 @@ InitAccum:
 #pragma HLS UNROLL
     acc[j] = from_raw<typename CONFIG_T::bias_t>(biases[j]);
   }
-  unsigned in_index = 0, out_index = 0;  // (input, output) of the first product of the chunk
 ReuseLoop:
   for (unsigned r = 0; r < CONFIG_T::reuse_factor; r++) {
 #pragma HLS PIPELINE II = 1 rewind
@@ -107,11 +110,7 @@ ReuseLoop:
     for (unsigned m = 0; m < block_factor; m++) {
 #pragma HLS UNROLL
       const unsigned k = r * block_factor + m;
-      if (k < n_mult) policy::mac(acc[out_index], data[in_index], weights[k]);
-      if (++out_index == CONFIG_T::n_out) {
-        out_index = 0;
-        ++in_index;
-      }
+      if (k < n_mult) policy::mac(acc[k % CONFIG_T::n_out], data[k / CONFIG_T::n_out], weights[k]);
     }
   }
 Result:
@@ -143,10 +142,16 @@ void dense(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = res complete
   const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) data[i] = in[i];
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
+#pragma HLS UNROLL
+    data[i] = in[i];
+  }
   dense<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res, weights, biases);
   res_T out;
-  for (unsigned j = 0; j < CONFIG_T::n_out; j++) out[j] = res[j];
+  for (unsigned j = 0; j < CONFIG_T::n_out; j++) {  // wires, not a loop
+#pragma HLS UNROLL
+    out[j] = res[j];
+  }
   res_stream.write(out);
 }
 

@@ -33,10 +33,16 @@ void scale(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = res complete
   const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) data[i] = in[i];
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
+#pragma HLS UNROLL
+    data[i] = in[i];
+  }
   scale<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res, offsets, shifts);
   res_T out;
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) out[i] = res[i];
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
+#pragma HLS UNROLL
+    out[i] = res[i];
+  }
   res_stream.write(out);
 }
 

@@ -23,7 +23,10 @@ void sum(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
   typename res_T::value_type res[1];
 #pragma HLS ARRAY_PARTITION variable = data complete
   const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) data[i] = in[i];
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
+#pragma HLS UNROLL
+    data[i] = in[i];
+  }
   sum<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res);
   res_T out;
   out[0] = res[0];
