@@ -44,7 +44,7 @@ def _rates(args: argparse.Namespace) -> int:
     processor = RateProcessor(job.menu, job.inputs.schema, plan)
     dataset = dataset_for(args, processor, job.inputs)
     result = run_processor(args, processor, dataset)
-    table = replace(result.result, empty_files=dataset.empty)
+    table = replace(result.result, empty_files=dataset.empty, input_notes=job.notes)
     check_weights(table.sumw, table.events, table.weighted, f"menu {job.menu.name}")
     for s in table.seeds:
         if s.raw.khz < 0:  # allowed (NLO weights) but never a physical rate: said, not hidden

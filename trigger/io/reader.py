@@ -79,8 +79,10 @@ def _collection(
         if "eta" in fields:
             arrays["eta"] = np.arcsinh(raw[spec.fields["pz"]] / pt)
     for f in fields:
-        if f not in arrays and f in spec.fields and f not in ("px", "py", "pz"):
-            arrays[f] = raw[spec.fields[f]]
+        branch = spec.branch(f)
+        if f not in arrays and branch is not None and f not in ("px", "py", "pz"):
+            # a uGMT charge bit: charge = 1 - 2 * bit (schema field charge_bit, see trigger/io/schemas/l1nano.yaml)
+            arrays[f] = 1 - 2 * raw[branch] if f == "charge" and "charge" not in spec.fields else raw[branch]
     arrays.setdefault("pt", raw[spec.fields["pt"]] if not spec.cartesian else arrays["pt"])
     keep = None
     for f in ("pt", "eta", "phi"):
@@ -88,7 +90,7 @@ def _collection(
             ok = np.isfinite(arrays[f])
             bad = int(len(_flat(ok)) - np.count_nonzero(_flat(ok)))
             if bad:
-                nonfinite[spec.fields.get(f, f"{spec.name}.{f}")] = bad
+                nonfinite[spec.branch(f) or f"{spec.name}.{f}"] = bad
                 keep = ok if keep is None else keep & ok
     coll = ak.zip(arrays, depth_limit=None) if len(arrays) > 1 else ak.zip(arrays)
     return coll[keep] if keep is not None else coll

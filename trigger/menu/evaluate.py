@@ -87,7 +87,7 @@ class SeedEvaluator:
                     "eta",
                     "phi",
                 }
-                missing = sorted(f for f in wanted if f not in spec.fields)
+                missing = sorted(f for f in wanted if not spec.provides(f))
                 if missing:
                     raise UnknownNameError(
                         f"seed {seed.name} cuts on {', '.join(missing)} of {leg.collection!r}, which schema "
@@ -110,8 +110,8 @@ class SeedEvaluator:
                 if seed.cross is not None:
                     cols[leg.collection] |= seed.cross.fields()
             for c, f in cols.items():
-                have = set(self.schema.collections[c].fields) | {"pt", "eta", "phi"}
-                cols[c] = {x for x in f if x in have}
+                spec = self.schema.collections[c]
+                cols[c] = {x for x in f if x in ("pt", "eta", "phi") or spec.provides(x)}
             out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums))
             if seed.algorithm is not None:
                 out = out | self._algos[seed.algorithm.instance].needs()
@@ -266,6 +266,8 @@ def _cross_flat(
         return ok
     if cross.opposite_charge:
         ok &= fa["charge"][ia] * fb["charge"][ib] < 0
+    if cross.same_charge:
+        ok &= fa["charge"][ia] * fb["charge"][ib] > 0
     if cross.fields() - {"charge"}:
         deta = fa["eta"][ia].astype(np.float64) - fb["eta"][ib]
         dphi = (fa["phi"][ia].astype(np.float64) - fb["phi"][ib] + np.pi) % (2 * np.pi) - np.pi

@@ -120,14 +120,17 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     if "cross" in d:
         p = join(path, "cross")
         c = v.mapping(d["cross"], p)
-        v.keys(c, p, ("min_dr", "max_dr", "min_mass", "max_mass", "opposite_charge"))
+        v.keys(c, p, ("min_dr", "max_dr", "min_mass", "max_mass", "opposite_charge", "same_charge"))
         cross = Cross(
             v.number(c, "min_dr", p, 0.0, 0.0),
             v.number(c, "max_dr", p, math.inf, 0.0),
             v.number(c, "min_mass", p, 0.0, 0.0),
             v.number(c, "max_mass", p, math.inf, 0.0),
             v.boolean(c, "opposite_charge", p, False),
+            v.boolean(c, "same_charge", p, False),
         )
+        if cross.opposite_charge and cross.same_charge:
+            raise v.fail(join(p, "same_charge"), "not both opposite_charge and same_charge (no pair passes)", True)
         for low, high in (("min_dr", "max_dr"), ("min_mass", "max_mass")):
             lo, hi = getattr(cross, low), getattr(cross, high)
             if lo > hi:

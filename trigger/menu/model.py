@@ -68,13 +68,15 @@ class Cross:
     max_dr: float = INF
     min_mass: float = 0.0
     max_mass: float = INF
+    #: charge correlation as uGT's ``os``/``ls``: q1 * q2 < 0, or > 0 (a charge 0, not valid, passes neither)
     opposite_charge: bool = False
+    same_charge: bool = False
 
     def fields(self) -> set[str]:
         out = set()
         if self.min_dr > 0 or self.max_dr < INF or self.min_mass > 0 or self.max_mass < INF:
             out |= {"eta", "phi"}
-        if self.opposite_charge:
+        if self.opposite_charge or self.same_charge:
             out.add("charge")
         return out
 

@@ -64,7 +64,7 @@ def _budget_line(t: RateTable) -> str:
 
 
 def _notes(t: RateTable) -> list[str]:
-    out = []
+    out = list(t.input_notes)
     for path, why in t.skipped:
         out.append(f"skipped file {path}: {why}")
     for path in t.empty_files:

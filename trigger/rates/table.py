@@ -73,6 +73,8 @@ class RateTable:
     #: unreadable files and chunks (``--skip-bad-files``), with the reason; filled by the event loop
     skipped: tuple[tuple[str, str], ...] = ()
     empty_files: tuple[str, ...] = ()
+    #: about the inputs, filled by the command: coordinates read, seeds below the file's stored cuts
+    input_notes: tuple[str, ...] = ()
 
     @property
     def headroom_khz(self) -> float:
