@@ -69,6 +69,8 @@ def _notes(t: RateTable) -> list[str]:
         out.append(f"skipped file {path}: {why}")
     for path in t.empty_files:
         out.append(f"empty tree in {path}")
+    for name, k in sorted(t.dropped.items()):
+        out.append(f"{k} {name} objects with a non-finite pt, eta or phi dropped before any seed")
     for branch, k in sorted(t.nonfinite.items()):
         out.append(f"{k} non-finite values in {branch} (objects dropped, sums fail every cut, weights set to 0)")
     for s in t.seeds:

@@ -67,6 +67,8 @@ class RateTable:
     total_raw: Rate
     total_prescaled: Rate
     nonfinite: dict[str, int] = field(default_factory=dict)
+    #: collection -> objects with a non-finite pt, eta or phi, dropped before any seed
+    dropped: dict[str, int] = field(default_factory=dict)
     #: how prescales were applied: "counter" (uGT) or "expected" (weighted samples), and the initial counters
     prescale_mode: str = "counter"
     prescale_counters: str = "zero"
@@ -143,6 +145,7 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
         total_raw=rate(s.total_raw),
         total_prescaled=rate(after.total, use_expected),
         nonfinite=dict(s.nonfinite),
+        dropped=dict(s.dropped),
         prescale_mode="expected" if use_expected else "counter",
         prescale_counters=plan.describe_counters() if not use_expected else "n/a",
         skipped=tuple(s.skipped),

@@ -40,6 +40,7 @@ class ChunkTally:
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,6 +131,8 @@ class Summary:
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: collection -> objects dropped for a non-finite pt, eta or phi (for every seed)
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.n_seeds
@@ -148,7 +151,7 @@ class Summary:
         self.sumw += t.sumw
         self.weighted |= t.weighted
         self.skipped += t.skipped
-        for src, dst in ((t.nonfinite, self.nonfinite), (t.truncated, self.truncated)):
+        for src, dst in ((t.nonfinite, self.nonfinite), (t.truncated, self.truncated), (t.dropped, self.dropped)):
             for k, v in src.items():
                 dst[k] = dst.get(k, 0) + v
         dec = np.unpackbits(t.fired_bits, axis=1, count=self.n_columns).astype(bool)
@@ -261,6 +264,7 @@ class RateProcessor:
             weighted=chunk.weighted,
             nonfinite=dict(chunk.nonfinite),
             truncated=truncated,
+            dropped=dict(chunk.dropped),
         )
         return RateAccumulator(self.columns, self.plan, self.pairs, None, {chunk.item.index: tally})
 
