@@ -18,7 +18,7 @@ from typing import Any
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError
 from trigger.menu.algorithm import Mode
-from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut
+from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut, prescale_problem
 
 __all__ = ["MAX_BUNCHES", "MENU_VERSION", "load_menu", "parse_menu"]
 
@@ -72,10 +72,9 @@ def _leg(v: Validator, d: Any, path: str) -> Leg:
 
 def _prescale(v: Validator, d: Any, path: str) -> float:
     p = v.number(d, "prescale", path, 1.0, minimum=0.0)
-    if 0 < p < 1:
-        raise v.fail(join(path, "prescale"), "0 (disabled) or a number >= 1", p)
-    if abs(p * 100 - round(p * 100)) > 1e-9:
-        raise v.fail(join(path, "prescale"), "at most two decimals (the uGT prescale precision)", p)
+    problem = prescale_problem(p)
+    if problem is not None:
+        raise v.fail(join(path, "prescale"), problem, p)
     return p
 
 

@@ -14,9 +14,21 @@ from typing import Any
 
 from trigger.menu.algorithm import Mode, options_key
 
-__all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Seed", "SumCut"]
+__all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Seed", "SumCut", "prescale_problem"]
 
 INF = math.inf
+
+
+def prescale_problem(p: float) -> str | None:
+    """What a prescale must be, if ``p`` is not that: 0 (disabled) or a finite number >= 1 with at most
+    two decimals (the uGT counter works in hundredths). Menus and prescale tables share this rule."""
+    if not math.isfinite(p):
+        return "0 (disabled) or a finite number >= 1"
+    if p < 0 or 0 < p < 1:
+        return "0 (disabled) or a number >= 1"
+    if abs(p * 100 - round(p * 100)) > 1e-9:
+        return "at most two decimals (the uGT prescale precision)"
+    return None
 
 
 @dataclass(frozen=True)

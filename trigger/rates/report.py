@@ -50,9 +50,16 @@ def _after(s: SeedRate) -> str:
 
 
 def _prescale_line(t: RateTable) -> str:
+    source = "" if t.prescales_from == "menu" else f", from {t.prescales_from}"
     if t.prescale_mode == "expected":
-        return "prescales as expected values: a fire of a seed with prescale p counts w/p (weighted sample)"
-    return f"prescales with the uGT counter (initial counters {t.prescale_counters})"
+        return f"prescales as expected values: a fire of a seed with prescale p counts w/p (weighted sample){source}"
+    return f"prescales with the uGT counter (initial counters {t.prescale_counters}){source}"
+
+
+def _column_rows(t: RateTable) -> list[list[str]]:
+    rows = [["prescale column", "total after prescales [kHz]", "headroom [kHz]"]]
+    rows += [[c.name, c.total.text(), f"{c.headroom_khz:.3f}"] for c in t.prescale_columns]
+    return rows
 
 
 def _budget_line(t: RateTable) -> str:
@@ -133,6 +140,8 @@ def to_text(t: RateTable) -> str:
         ["total (OR) after prescales", f"{t.total_prescaled.text()} kHz"],
     ]
     lines += ["", *_align(totals, set()), _budget_line(t)]
+    if t.prescale_columns:
+        lines += ["", *_align(_column_rows(t), {2})]
     lines += [f"note: {n}" for n in _notes(t)]
     return "\n".join(lines) + "\n"
 
@@ -160,7 +169,9 @@ def _rows(t: RateTable) -> list[list[str]]:
                 f"{s.n_eff:.6g}",
             ]
         )
-    for name, r in (("TOTAL_before_prescales", t.total_raw), ("TOTAL_after_prescales", t.total_prescaled)):
+    totals = [("TOTAL_before_prescales", t.total_raw), ("TOTAL_after_prescales", t.total_prescaled)]
+    totals += [(f"TOTAL_after_prescales:{c.name}", c.total) for c in t.prescale_columns]
+    for name, r in totals:
         rows.append(
             [
                 name,
@@ -237,6 +248,10 @@ def to_markdown(t: RateTable) -> str:
         f"- total (OR) after prescales: {t.total_prescaled.text()} kHz",
         f"- {_budget_line(t)}",
     ]
+    if t.prescale_columns:
+        head_c, *rows_c = _column_rows(t)
+        lines += ["", "| " + " | ".join(head_c) + " |", "|---|---|---|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows_c]
     algo = [s for s in t.seeds if s.float_khz is not None]
     if algo:
         lines += [

@@ -20,7 +20,7 @@ from trigger.rates.prescale import PrescaleMode
 from trigger.rates.stats import rate_interval
 from trigger.rates.tally import AfterPrescale, PrescalePlan, RateAccumulator, Sums
 
-__all__ = ["Rate", "RateTable", "SeedRate", "build_table"]
+__all__ = ["ColumnRate", "Rate", "RateTable", "SeedRate", "build_table"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,16 @@ class SeedRate:
 
 
 @dataclass(frozen=True)
+class ColumnRate:
+    """One prescale column of a table: the total after its prescales, and each seed's rate after them."""
+
+    name: str
+    total: Rate
+    headroom_khz: float
+    seed_khz: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class RateTable:
     menu: str
     menu_source: str
@@ -77,6 +87,9 @@ class RateTable:
     empty_files: tuple[str, ...] = ()
     #: about the inputs, filled by the command: coordinates read, seeds below the file's stored cuts
     input_notes: tuple[str, ...] = ()
+    #: the columns of a prescale table (``--prescale-table``), and where the seeds' prescales come from
+    prescale_columns: tuple[ColumnRate, ...] = ()
+    prescales_from: str = "menu"
 
     @property
     def headroom_khz(self) -> float:
@@ -132,6 +145,13 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
                 **extra,
             )
         )
+    columns = []
+    for (name, _), (counter, expected) in zip(plan.columns, s.prescale_columns, strict=True):
+        col = expected if use_expected else counter
+        assert col is not None, "the summary lacks the prescale convention its plan asks for"
+        total = rate(col.total, use_expected)
+        seed_khz = tuple(rate(x, use_expected).khz for x in col.seed)
+        columns.append(ColumnRate(name, total, menu.budget_khz - total.khz, seed_khz))
     return RateTable(
         menu=menu.name,
         menu_source=menu.source,
@@ -149,4 +169,5 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
         prescale_mode="expected" if use_expected else "counter",
         prescale_counters=plan.describe_counters() if not use_expected else "n/a",
         skipped=tuple(s.skipped),
+        prescale_columns=tuple(columns),
     )
