@@ -18,7 +18,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.errors import AlgorithmError, L1EmuError, UnknownNameError
+from trigger.errors import AlgorithmError, ConfigError, L1EmuError, UnknownNameError
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.algorithm import Algorithm, AlgorithmOutput, Mode, make_algorithm
@@ -43,6 +43,8 @@ class ScanTarget:
             return ScanTarget("leg", 0)
         if seed.sums:
             return ScanTarget("sum", 0)
+        if seed.algorithm is None:
+            raise ConfigError(f"seed {seed.name} has only a stored decision bit ({seed.bit}): no threshold to scan")
         return ScanTarget("algorithm", 0)
 
     def threshold(self, seed: Seed) -> float:
@@ -112,7 +114,8 @@ class SeedEvaluator:
             for c, f in cols.items():
                 spec = self.schema.collections[c]
                 cols[c] = {x for x in f if x in ("pt", "eta", "phi") or spec.provides(x)}
-            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums))
+            bits = frozenset({seed.bit} if seed.bit else ())
+            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums), bits)
             if seed.algorithm is not None:
                 out = out | self._algos[seed.algorithm.instance].needs()
         return out
@@ -145,6 +148,8 @@ class SeedEvaluator:
     ) -> NDArray[np.bool_]:
         """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
         ok = np.ones(chunk.n, dtype=bool)
+        if seed.bit is not None:
+            ok &= chunk.event[seed.bit].astype(bool)
         for s in seed.sums:
             v = chunk.sums[s.sum]
             ok &= (v >= s.min) & (v < s.max)

@@ -99,7 +99,7 @@ def _algorithm(v: Validator, d: Any, path: str) -> AlgoCut:
 
 def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     d = v.mapping(d, path)
-    v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description"))
+    v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description", "bit"))
     legs = (
         tuple(_leg(v, x, join(join(path, "legs"), i)) for i, x in enumerate(v.items(d["legs"], join(path, "legs"))))
         if "legs" in d
@@ -138,11 +138,12 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
         if n_obj != 2:
             raise v.fail(p, "cross conditions on a seed that takes exactly two objects", f"{n_obj} objects")
     algorithm = _algorithm(v, d["algorithm"], join(path, "algorithm")) if "algorithm" in d else None
-    if not legs and not sums and algorithm is None:
-        raise ConfigError(f"{v.source}: {path}: a seed needs at least one of legs, sums, algorithm")
+    bit = v.string(d, "bit", path) if "bit" in d else None
+    if not legs and not sums and algorithm is None and bit is None:
+        raise ConfigError(f"{v.source}: {path}: a seed needs at least one of legs, sums, algorithm, bit")
     if sum(leg.multiplicity for leg in legs) > 4:
         raise v.fail(join(path, "legs"), "at most 4 objects per seed", sum(leg.multiplicity for leg in legs))
-    return Seed(name, legs, tuple(sums), cross, algorithm, _prescale(v, d, path))
+    return Seed(name, legs, tuple(sums), cross, algorithm, _prescale(v, d, path), bit)
 
 
 def parse_menu(data: Any, source: str) -> Menu:

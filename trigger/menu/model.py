@@ -3,7 +3,8 @@
 Cut conventions (the checks against plain awkward use the same): an object passes a leg when
 ``pt >= min_pt``, ``min_abs_eta <= |eta| <= max_abs_eta``, its quality (and isolation) is in the
 allowed set, and its bx equals the leg's bx (when the collection has a bx). A sum passes when
-``min <= value < max``. Legs of one seed take distinct objects.
+``min <= value < max``. Legs of one seed take distinct objects. A seed's ``bit`` (a stored ``L1_*``
+decision branch) must be true as well.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ class Seed:
     cross: Cross | None = None
     algorithm: AlgoCut | None = None
     prescale: float = 1.0
+    #: a decision bit stored in the file (a ``L1_*`` branch), required with the other conditions
+    bit: str | None = None
 
     def expanded_legs(self) -> tuple[Leg, ...]:
         """Legs repeated by their multiplicity: one entry per object taken."""
