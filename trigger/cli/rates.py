@@ -8,11 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 from trigger.cli._common import add_common, check_weights, dataset_for, prepare, run_processor
+from trigger.cli._inputs import digest
 from trigger.errors import ConfigError
 from trigger.menu import Menu
 from trigger.menu.prescales import PrescaleTable, load_prescale_table
 from trigger.rates import RateProcessor, to_csv, to_json, to_markdown, to_text, write_atomic
 from trigger.rates.prescale import PrescaleMode
+from trigger.rates.table import InputRecord
 from trigger.rates.tally import PrescalePlan
 
 __all__ = ["register"]
@@ -90,6 +92,8 @@ def _rates(args: argparse.Namespace) -> int:
         empty_files=dataset.empty,
         input_notes=job.notes + ps_notes,
         prescales_from=source,
+        schema=f"{job.inputs.schema.name} ({job.inputs.schema.source})",
+        inputs=tuple(InputRecord(f.path, f.tree, f.entries, digest(f.path)) for f in dataset.files),
     )
     check_weights(table.sumw, table.events, table.weighted, f"menu {job.menu.name}")
     for s in table.seeds:

@@ -107,12 +107,32 @@ def _align(rows: list[list[str]], right: set[int]) -> list[str]:
     return out
 
 
+#: input files listed one per line in the text and Markdown reports (all of them in the JSON)
+_LISTED = 10
+
+
+def _zero_bias_line(t: RateTable) -> str:
+    return (
+        f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz ({t.colliding_bunches} colliding bunches x "
+        f"{t.revolution_hz:g} Hz) vs {t.crossing_mhz:g} MHz crossing rate"
+    )
+
+
+def _input_lines(t: RateTable) -> list[str]:
+    out = [f"input {r.path} ({r.tree}, {r.entries} entries, sha256 {r.sha256[:16]}...)" for r in t.inputs[:_LISTED]]
+    if len(t.inputs) > _LISTED:
+        out.append(f"... and {len(t.inputs) - _LISTED} more input files (all in rates.json)")
+    if t.schema:
+        out.insert(0, f"schema {t.schema}")
+    return out
+
+
 def to_text(t: RateTable) -> str:
     lines = [
         f"menu {t.menu} ({t.menu_source}): {t.events} events"
         + (f", sum of weights {t.sumw:.6g}" if t.weighted else ""),
-        f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz (colliding bunches x 11245.6 Hz) "
-        f"vs {t.crossing_mhz:g} MHz crossing rate",
+        _zero_bias_line(t),
+        *_input_lines(t),
         _prescale_line(t),
         "",
     ]
@@ -230,7 +250,9 @@ def to_markdown(t: RateTable) -> str:
     lines = [
         f"# Rates: {t.menu}",
         "",
-        f"{t.events} events; zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz; budget {t.budget_khz:g} kHz",
+        f"{t.events} events; {_zero_bias_line(t)}; budget {t.budget_khz:g} kHz",
+        "",
+        *(f"- {line}" for line in _input_lines(t)),
         "",
         _prescale_line(t),
         "",

@@ -20,7 +20,7 @@ from trigger.rates.prescale import PrescaleMode
 from trigger.rates.stats import rate_interval
 from trigger.rates.tally import AfterPrescale, PrescalePlan, RateAccumulator, Sums
 
-__all__ = ["ColumnRate", "Rate", "RateTable", "SeedRate", "build_table"]
+__all__ = ["ColumnRate", "InputRecord", "Rate", "RateTable", "SeedRate", "build_table"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,16 @@ class SeedRate:
     truncated_events: int = 0
     #: effective number of events behind the raw rate, (sum w)^2 / sum w^2
     n_eff: float = 0.0
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input file as the report records it."""
+
+    path: str
+    tree: str
+    entries: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,11 @@ class RateTable:
     #: the columns of a prescale table (``--prescale-table``), and where the seeds' prescales come from
     prescale_columns: tuple[ColumnRate, ...] = ()
     prescales_from: str = "menu"
+    #: what the rates were computed from: the schema, the files (entries, sha256), the LHC filling
+    schema: str = ""
+    inputs: tuple[InputRecord, ...] = ()
+    colliding_bunches: int = 0
+    revolution_hz: float = 0.0
 
     @property
     def headroom_khz(self) -> float:
@@ -159,6 +174,8 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
         sumw=s.sumw,
         weighted=s.weighted,
         zero_bias_khz=zb,
+        colliding_bunches=menu.colliding_bunches,
+        revolution_hz=menu.revolution_hz,
         crossing_mhz=menu.crossing_mhz,
         budget_khz=menu.budget_khz,
         seeds=tuple(rows),
