@@ -124,7 +124,27 @@ def test_nonfinite_values_are_counted_and_fail_cuts(tmp_path: Path, capsys: pyte
     report = json.loads((tmp_path / "out" / "rates.json").read_text())
     assert report["nonfinite"] == {"L1Mu_pt": 2, "L1EtSum_HT": 2}
     assert [s["raw"]["count"] for s in report["seeds"]] == [1, 1]
-    assert "2 non-finite values in L1Mu_pt" in capsys.readouterr().out
+    assert report["dropped"] == {"muons": 2}
+    out = capsys.readouterr().out
+    assert "2 non-finite values in L1Mu_pt" in out
+    assert "2 muons objects with a non-finite pt, eta or phi dropped before any seed" in out
+
+
+def test_nonfinite_objects_are_dropped_for_every_seed_whatever_the_menu_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ev0: a 6 GeV muon with eta NaN (dropped) -> SingleMu5 does not fire; ev2: the 7 GeV muon has phi inf
+    # (dropped), the 3 GeV one is below 5 -> does not fire; ev1: no muon. By hand: SingleMu5 fires on no event.
+    f = _tiny(tmp_path / "nan.root", L1Mu_eta=[[float("nan")], [], [0.2, -1.0]], L1Mu_phi=[[0.0], [], [1.0, np.inf]])
+    counts = []
+    for seeds in (ONE_SEED, ONE_SEED + "  Mu1_Mu1_dR: {legs: [" + MU + ", " + MU + "], cross: {max_dr: 9}}\n"):
+        assert _rates(tmp_path, [str(f)], menu_yaml(tmp_path / "m.yaml", seeds)) == 0
+        report = json.loads((tmp_path / "out" / "rates.json").read_text())
+        counts.append(report["seeds"][0]["raw"]["count"])
+        assert report["dropped"] == {"muons": 2}
+        assert report["nonfinite"] == {"L1Mu_eta": 1, "L1Mu_phi": 1}
+    assert counts == [0, 0]  # the pt-only seed does not depend on the dR seed beside it
+    capsys.readouterr()
 
 
 S = "seeds.L1_DoubleMu_15_7"

@@ -41,7 +41,7 @@ def events(toy_sample: Path) -> tuple[Any, list[list[dict[str, float]]]]:
     probe = SeedEvaluator(
         Menu(
             "p",
-            (Seed("x", (Leg("muons", 0.0, quality=(1,)),), cross=Cross(opposite_charge=True, max_dr=1.0)),),
+            (Seed("x", (Leg("muons", 0.0, quality=(1,)),), crosses=(Cross(opposite_charge=True, max_dr=1.0),)),),
         ),
         schema,
     )
@@ -89,7 +89,7 @@ def test_random_seeds_match_brute_force(
         if len(expanded) > 4:
             return
     chunk, objs = events
-    seed = Seed("s", tuple(legs), cross=cross)
+    seed = Seed("s", tuple(legs), crosses=() if cross is None else (cross,))
     ev = SeedEvaluator(Menu("m", (seed,)), builtin_schema("l1emu"))
     chunk.cache.clear()
     got = ev.decision(seed, chunk, {})

@@ -41,6 +41,8 @@ NANO_SEEDS = """\
     cross: {min_dr: 0.4}
   SingleEG25: {legs: [{collection: egamma, min_pt: 25, max_abs_eta: 2.5}]}
   Mu5_HT100: {legs: [{collection: muons, min_pt: 5}], sums: [{sum: HT, min: 100}]}
+  DoubleMu3_SS: {legs: [{collection: muons, min_pt: 3, multiplicity: 2}], cross: {same_charge: true}}
+  SingleTau20er2p1: {legs: [{collection: taus, min_pt: 20, max_abs_eta: 2.1}]}
 """
 
 
@@ -79,6 +81,8 @@ def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
             "Electron_eta",
             "Electron_phi",
             "Electron_charge",
+            "Tau_pt",
+            "Tau_eta",
         ]
     )
     mu = ak.zip({"pt": a.Muon_pt, "eta": a.Muon_eta, "phi": a.Muon_phi, "q": a.Muon_charge})
@@ -111,6 +115,8 @@ def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
     expected["Mu5_Jet30_dRmin0p4"] = _pairs_any((mj["0"].pt >= 5) & (mj["1"].pt >= 30) & (dr >= 0.4))
     expected["SingleEG25"] = _pairs_any((a.Electron_pt >= 25) & (abs(a.Electron_eta) <= 2.5))
     expected["Mu5_HT100"] = _pairs_any(mu.pt >= 5) & np.asarray(ht >= 100)
+    expected["DoubleMu3_SS"] = _pairs_any(distinct & (m1.pt >= 3) & (m2.pt >= 3) & (m1.q * m2.q > 0))
+    expected["SingleTau20er2p1"] = _pairs_any((a.Tau_pt >= 20) & (abs(a.Tau_eta) <= 2.1))
 
     got = {s.name: s.raw.count for s in table.seeds}
     assert got == {k: int(v.sum()) for k, v in expected.items()}

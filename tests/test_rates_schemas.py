@@ -25,6 +25,8 @@ def test_l1upgrade_typed_sums_take_bx0_entry(tmp_path: Path) -> None:
             "muonEt": [[], [12.0]],
             "muonEta": [[], [1.0]],
             "muonPhi": [[], [0.5]],
+            "muonEtaAtVtx": [[], [1.1]],
+            "muonPhiAtVtx": [[], [0.4]],
             "muonChg": [[], [1]],
             "muonQual": [[], [12]],
             "muonBx": [[], [0]],
@@ -49,6 +51,7 @@ def test_l1upgrade_typed_sums_take_bx0_entry(tmp_path: Path) -> None:
     np.testing.assert_array_equal(chunk.sums["MET"], [30.0, 40.0])
     assert np.isnan(chunk.sums["ETT"]).all()  # no type-0 entry: NaN fails every cut
     assert chunk.collections["muons"].quality.tolist() == [[], [12]]
+    assert chunk.collections["muons"].eta.tolist() == [[], [1.1]]  # at the vertex (muonEtaAtVtx), as uGT cuts
 
 
 def test_l1nano_schema_names() -> None:

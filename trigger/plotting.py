@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from trigger.rates.efficiency import Efficiency
     from trigger.rates.scan import Scan
 
-__all__ = ["figure_files", "plot_efficiency", "plot_scan", "pyplot"]
+__all__ = ["figure_files", "plot_efficiency", "plot_pileup", "plot_scan", "pyplot"]
 
 
 def _setup() -> tuple[Any, Any]:
@@ -85,6 +85,46 @@ def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
         ax.set_xlabel(f"{eff.reference.label()} [GeV]")
         ax.set_ylabel("efficiency")
         ax.legend(loc="lower right")
+        hep.cms.text("L1 emulation", ax=ax)
+        return _save(fig, stem)
+    finally:
+        plt.close(fig)
+
+
+def plot_pileup(curve: Any, stem: Path, bin_width: float) -> dict[str, bytes]:
+    """Rate vs pile-up of one seed (a :class:`trigger.rates.pileup.PileupCurve`): the bins, the fit and,
+    if asked, the extrapolation; returns {file name: bytes} for an atomic write."""
+    plt, hep = _setup()
+    fig, ax = plt.subplots()
+    try:
+        x = np.array(curve.mean_pileup)
+        ok = np.array(curve.events) > 0
+        ax.errorbar(
+            x[ok],
+            np.array(curve.rate_khz)[ok],
+            yerr=[np.array(curve.err_down)[ok], np.array(curve.err_up)[ok]],
+            fmt="o",
+            ms=3,
+            label=f"{curve.seed} (bins of {bin_width:g})",
+        )
+        top = max(float(x[ok].max()) if ok.any() else 1.0, curve.target_pileup or 0.0)
+        grid = np.linspace(0.0, top * 1.05, 200)
+        kind = "linear" if curve.degree == 1 else "quadratic"
+        if curve.fitted:
+            fit = np.polyval(curve.coefficients, grid)
+            ax.plot(grid, fit, "-", label=f"{kind} fit, chi2/ndf {curve.chi2:.1f}/{curve.ndf}")
+        if curve.target_khz is not None:
+            ax.errorbar(
+                [curve.target_pileup],
+                [curve.target_khz],
+                yerr=[[curve.target_err_khz]],
+                fmt="s",
+                color="red",
+                label=f"pile-up {curve.target_pileup:.1f}: {curve.target_khz:.3g} kHz",
+            )
+        ax.set_xlabel("pile-up")
+        ax.set_ylabel("rate [kHz]")
+        ax.legend()
         hep.cms.text("L1 emulation", ax=ax)
         return _save(fig, stem)
     finally:

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from trigger import __version__
-from trigger.cli import efficiency, fixed, generate, hls, nn, rates, scan, workflows
+from trigger.cli import compare, efficiency, fixed, generate, hls, nn, pileup, rates, scan, workflows
 from trigger.errors import L1EmuError
 from trigger.workers import Terminated, install_sigterm
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (fixed, nn, hls, generate, rates, scan, efficiency, workflows)
+_GROUPS = (fixed, nn, hls, generate, rates, compare, pileup, scan, efficiency, workflows)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -21,8 +21,10 @@ from typing import Any
 from trigger.cli._args import MAX_WORKERS, count
 from trigger.cli._inputs import Inputs, check_inputs
 from trigger.errors import ConfigError, EmptyInputError, WeightError
-from trigger.io import Dataset, open_dataset
+from trigger.io import Dataset, Schema, open_dataset
+from trigger.io.schema import COORDINATES
 from trigger.menu import Menu, load_menu
+from trigger.menu.coverage import below_stored_cuts
 from trigger.outputs import check_outdir
 
 __all__ = [
@@ -64,6 +66,13 @@ def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> 
         help="built-in schema (l1emu, l1upgrade, l1nano, nanoaod) or a YAML file; default: detect",
     )
     parser.add_argument("--tree", default=None, help="tree name (default: the schema's)")
+    parser.add_argument(
+        "--muon-coordinates",
+        choices=COORDINATES,
+        default="vertex",
+        help="eta/phi of muons extrapolated to the vertex, where uGT cuts them (default; L1Nano etaAtVtx, "
+        "L1Ntuple muonEtaAtVtx), or at the muon station; schemas without vertex coordinates read eta/phi as stored",
+    )
     parser.add_argument("--executor", default="iterative", choices=("iterative", "pool", "dask"))
     parser.add_argument(
         "--workers", type=count(1, MAX_WORKERS), default=2, help=f"pool/dask workers, 1..{MAX_WORKERS} (default 2)"
@@ -141,6 +150,20 @@ class Prepared:
     menu: Menu
     inputs: Inputs
     outdir: Path
+    #: for the report: the coordinates read and the warnings printed (seeds below the file's stored cuts)
+    notes: tuple[str, ...] = ()
+
+
+def _schema_notes(menu: Menu, schema: Schema) -> tuple[str, ...]:
+    notes = [
+        f"{c.name}: eta/phi at the {c.coordinates} ({c.branch('eta')}, {c.branch('phi')})"
+        for c in schema.collections.values()
+        if c.coordinates != "as stored"
+    ]
+    warnings = below_stored_cuts(menu, schema)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return (*notes, *warnings)
 
 
 def prepare(args: argparse.Namespace, specs: Sequence[str], names: Callable[[Menu], Iterable[str]]) -> Prepared:
@@ -156,7 +179,8 @@ def prepare(args: argparse.Namespace, specs: Sequence[str], names: Callable[[Men
         skip_bad_files=args.skip_bad_files,
         allow_duplicates=args.allow_duplicates,
     )
-    return Prepared(menu, inputs, out)
+    inputs = replace(inputs, schema=inputs.schema.with_coordinates(args.muon_coordinates))
+    return Prepared(menu, inputs, out, _schema_notes(menu, inputs.schema))
 
 
 def dataset_for(args: argparse.Namespace, processor: Any, inputs: Inputs) -> Dataset:

@@ -20,7 +20,7 @@ from pathlib import Path
 from trigger.errors import BadInputFileError, EmptyInputError
 from trigger.io import Schema, detect_schema, expand_inputs, load_schema
 
-__all__ = ["Inputs", "check_inputs", "file_problem"]
+__all__ = ["Inputs", "check_inputs", "digest", "file_problem"]
 
 _HEADER = 64
 _BEGIN = 100  # ROOT's kBEGIN: the first record of every ROOT file starts there
@@ -61,7 +61,8 @@ def file_problem(path: str) -> str | None:
     return None
 
 
-def _digest(path: str) -> str:
+def digest(path: str) -> str:
+    """The sha256 of a file's content, hex (the reports record it; duplicates are found by it)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
@@ -88,7 +89,7 @@ def _duplicates(files: Sequence[str]) -> None:
             continue
         digests: dict[str, str] = {}
         for path in group:
-            d = _digest(path)
+            d = digest(path)
             if d in digests:
                 raise BadInputFileError(
                     f"input files {digests[d]!r} and {path!r} have the same content (sha256 {d[:12]}...): "

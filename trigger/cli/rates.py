@@ -8,8 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 from trigger.cli._common import add_common, check_weights, dataset_for, prepare, run_processor
+from trigger.cli._inputs import digest
+from trigger.errors import ConfigError
+from trigger.menu import Menu
+from trigger.menu.prescales import PrescaleTable, load_prescale_table
 from trigger.rates import RateProcessor, to_csv, to_json, to_markdown, to_text, write_atomic
 from trigger.rates.prescale import PrescaleMode
+from trigger.rates.table import InputRecord
 from trigger.rates.tally import PrescalePlan
 
 __all__ = ["register"]
@@ -35,16 +40,61 @@ def register(sub: Any) -> None:
         help="start each uGT prescale counter at a random value in [0, 100 x prescale) drawn with SEED "
         "(CMS semiRandomInitialPSCounters); default: every counter starts at 0",
     )
+    parser.add_argument(
+        "--prescale-table",
+        default=None,
+        metavar="FILE",
+        help="prescale columns in the CMS CSV form Index,Name,<column>,...: the report gives the total after "
+        "prescales of every column (seeds missing from the table keep the menu's prescale)",
+    )
+    parser.add_argument(
+        "--column",
+        default=None,
+        metavar="NAME",
+        help="the column of --prescale-table whose prescales the seed table uses (default: the menu's)",
+    )
     parser.set_defaults(func=_rates)
+
+
+def _prescale_columns(args: argparse.Namespace, menu: Menu) -> tuple[Menu, PrescaleTable | None, tuple[str, ...]]:
+    """The menu with the prescales the table uses, the prescale table, and notes on what it lacks."""
+    if args.prescale_table is None:
+        if args.column is not None:
+            raise ConfigError(f"--column {args.column!r} needs --prescale-table FILE (the CSV the column is in)")
+        return menu, None, ()
+    table = load_prescale_table(args.prescale_table)
+    missing, extra = table.coverage(menu)
+    notes = []
+    if missing:
+        notes.append(
+            f"{len(missing)} seeds of the menu are not in prescale table {table.source} (they keep the menu's "
+            f"prescale): {', '.join(missing)}"
+        )
+    if extra:
+        notes.append(f"{len(extra)} rows of prescale table {table.source} are not in the menu: {', '.join(extra)}")
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    return (table.apply(menu, args.column) if args.column is not None else menu), table, tuple(notes)
 
 
 def _rates(args: argparse.Namespace) -> int:
     job = prepare(args, args.input, lambda menu: _FILES)
-    plan = PrescalePlan.for_menu(job.menu, PrescaleMode(args.prescale_mode), args.random_prescale_counters)
-    processor = RateProcessor(job.menu, job.inputs.schema, plan)
+    menu, ps_table, ps_notes = _prescale_columns(args, job.menu)
+    plan = PrescalePlan.for_menu(menu, PrescaleMode(args.prescale_mode), args.random_prescale_counters)
+    if ps_table is not None:
+        plan = plan.with_columns(tuple((c, ps_table.apply(menu, c)) for c in ps_table.columns))
+    processor = RateProcessor(menu, job.inputs.schema, plan)
     dataset = dataset_for(args, processor, job.inputs)
     result = run_processor(args, processor, dataset)
-    table = replace(result.result, empty_files=dataset.empty)
+    source = "menu" if args.column is None or ps_table is None else f"column {args.column!r} of {ps_table.source}"
+    table = replace(
+        result.result,
+        empty_files=dataset.empty,
+        input_notes=job.notes + ps_notes,
+        prescales_from=source,
+        schema=f"{job.inputs.schema.name} ({job.inputs.schema.source})",
+        inputs=tuple(InputRecord(f.path, f.tree, f.entries, digest(f.path)) for f in dataset.files),
+    )
     check_weights(table.sumw, table.events, table.weighted, f"menu {job.menu.name}")
     for s in table.seeds:
         if s.raw.khz < 0:  # allowed (NLO weights) but never a physical rate: said, not hidden

@@ -204,9 +204,20 @@ def open_dataset(
         missing = sorted(wanted - available.keys())
         if missing:
             hints = "; ".join(f"{b!r} (nearest: {', '.join(map(repr, nearest(b, available)))})" for b in missing)
-            raise MissingBranchError(
-                f"{path}:{name}: missing branch{'es' if len(missing) > 1 else ''} {hints} (schema {schema.name!r})"
+            vertex = {
+                c.fields[k]
+                for c in schema.collections.values()
+                if c.at_vertex
+                for k in ("eta_vtx", "phi_vtx")
+                if k in c.fields
+            }
+            hint = (
+                "; without coordinates at the vertex, read the muon station's: --muon-coordinates station"
+                if vertex & set(missing)
+                else ""
             )
+            plural = "es" if len(missing) > 1 else ""
+            raise MissingBranchError(f"{path}:{name}: missing branch{plural} {hints} (schema {schema.name!r}){hint}")
         if entries == 0:
             empty.append(path)
         files.append(FileInfo(path, name, entries, boundaries))

@@ -3,8 +3,10 @@
 Sums derived from objects (HT from jets) are not computed here: the features stage
 (:func:`trigger.features.read_events`) adds them with the framework's one cut convention.
 
-Non-finite values are counted per branch, never silently kept: objects with a non-finite pt, eta or
-phi are dropped from their collection, and a non-finite energy sum becomes NaN (it passes no cut).
+Non-finite values are counted per branch, never silently kept: an object with a non-finite pt, eta or
+phi is dropped from its collection once, here, whichever fields the menu reads (pt, eta and phi of every
+collection read are always read), so it is gone for every seed and counted per collection
+(``Chunk.dropped``); a non-finite energy sum becomes NaN (it passes no cut).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from trigger.io.schema import CollectionSpec, Schema, SumSpec
 
 __all__ = ["Chunk", "Needs", "read_chunk"]
 
+#: the fields an object is dropped on when one is not finite
+_KINEMATICS = ("pt", "eta", "phi")
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -40,7 +45,10 @@ class Needs:
         return Needs(cols, self.sums | other.sums, self.event | other.event)
 
     def branches(self, schema: Schema) -> set[str]:
-        out = schema.branches_for(self.collections, self.sums)
+        """The branches to read: pt, eta and phi of every collection (non-finite objects are dropped on
+        all three, whatever the menu reads), the other fields asked for, the sums and the event scalars."""
+        cols = {name: set(fields) | set(_KINEMATICS) for name, fields in self.collections.items()}
+        out = schema.branches_for(cols, self.sums)
         for name in self.event:
             out.add(schema.event.get(name, name))
         return out
@@ -58,6 +66,8 @@ class Chunk:
     event: dict[str, NDArray[Any]]
     nonfinite: dict[str, int]
     weighted: bool
+    #: collection -> objects dropped for a non-finite pt, eta or phi
+    dropped: dict[str, int] = field(default_factory=dict)
     #: per-chunk scratch space for derived views (flat object arrays), filled by the evaluator
     cache: dict[Any, Any] = field(default_factory=dict)
 
@@ -68,7 +78,8 @@ def _flat(a: ak.Array) -> NDArray[Any]:
 
 def _collection(
     spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, ak.Array], nonfinite: dict[str, int]
-) -> ak.Array:
+) -> tuple[ak.Array, int]:
+    """The collection's record array without its non-finite objects, and how many were dropped."""
     arrays: dict[str, ak.Array] = {}
     if spec.cartesian:
         px, py = raw[spec.fields["px"]], raw[spec.fields["py"]]
@@ -77,21 +88,25 @@ def _collection(
         if "phi" in fields:
             arrays["phi"] = np.arctan2(py, px)
         if "eta" in fields:
-            arrays["eta"] = np.arcsinh(raw[spec.fields["pz"]] / pt)
+            with np.errstate(divide="ignore", invalid="ignore"):  # pt 0: eta +-inf, the object is dropped
+                arrays["eta"] = np.arcsinh(raw[spec.fields["pz"]] / pt)
     for f in fields:
-        if f not in arrays and f in spec.fields and f not in ("px", "py", "pz"):
-            arrays[f] = raw[spec.fields[f]]
+        branch = spec.branch(f)
+        if f not in arrays and branch is not None and f not in ("px", "py", "pz"):
+            # a uGMT charge bit: charge = 1 - 2 * bit (schema field charge_bit, see trigger/io/schemas/l1nano.yaml)
+            arrays[f] = 1 - 2 * raw[branch] if f == "charge" and "charge" not in spec.fields else raw[branch]
     arrays.setdefault("pt", raw[spec.fields["pt"]] if not spec.cartesian else arrays["pt"])
     keep = None
-    for f in ("pt", "eta", "phi"):
-        if f in arrays:
-            ok = np.isfinite(arrays[f])
-            bad = int(len(_flat(ok)) - np.count_nonzero(_flat(ok)))
-            if bad:
-                nonfinite[spec.fields.get(f, f"{spec.name}.{f}")] = bad
-                keep = ok if keep is None else keep & ok
-    coll = ak.zip(arrays, depth_limit=None) if len(arrays) > 1 else ak.zip(arrays)
-    return coll[keep] if keep is not None else coll
+    for f in _KINEMATICS:
+        ok = np.isfinite(arrays[f])
+        bad = int(len(_flat(ok)) - np.count_nonzero(_flat(ok)))
+        if bad:
+            nonfinite[spec.branch(f) or f"{spec.name}.{f}"] = bad
+            keep = ok if keep is None else keep & ok
+    coll = ak.zip(arrays, depth_limit=None)
+    if keep is None:
+        return coll, 0
+    return coll[keep], int(len(_flat(keep)) - np.count_nonzero(_flat(keep)))
 
 
 def _sum(spec: SumSpec, raw: Mapping[str, ak.Array], n: int, nonfinite: dict[str, int]) -> NDArray[np.float64]:
@@ -182,20 +197,22 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
             weight = np.where(bad, 0.0, weight)
     else:
         weight = np.ones(n, dtype=np.float64)
-    wanted_fields = {name: set(fields) | {"pt"} for name, fields in needs.collections.items()}
+    wanted_fields = {name: set(fields) | set(_KINEMATICS) for name, fields in needs.collections.items()}
     stored = {}
     for name in needs.sums:
         spec = schema.sums[name]
         if spec.from_collection is None:
             stored[name] = spec
         else:  # derived by the features stage (trigger.features.sums) from the collection's pt and eta
-            wanted_fields.setdefault(spec.from_collection, {"pt"}).add("eta")
-    colls = {
-        name: _collection(schema.collections[name], frozenset(fields), raw, nonfinite)
-        for name, fields in wanted_fields.items()
-    }
+            wanted_fields.setdefault(spec.from_collection, set(_KINEMATICS))
+    colls: dict[str, ak.Array] = {}
+    dropped: dict[str, int] = {}
+    for name, fields in wanted_fields.items():
+        colls[name], n_bad = _collection(schema.collections[name], frozenset(fields), raw, nonfinite)
+        if n_bad:
+            dropped[name] = n_bad
     sums = {name: _sum(spec, raw, n, nonfinite) for name, spec in stored.items()}
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
     # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
     weighted = schema.weight is not None and bool(np.any(weight != 1.0))
-    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted)
+    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted, dropped=dropped)

@@ -13,7 +13,7 @@ A schema is data, written in YAML (``schema_version: 1``) or taken from the buil
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,11 @@ from trigger.errors import ConfigError, UnknownNameError
 from trigger.names import suggest
 
 __all__ = [
+    "COORDINATES",
     "SCHEMA_VERSION",
     "CollectionSpec",
     "Schema",
+    "StoredCut",
     "SumSpec",
     "builtin_schema",
     "load_schema",
@@ -33,7 +35,25 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 #: fields with a meaning the menu knows; any other field is an extra (per-object feature).
-STANDARD_FIELDS = ("pt", "eta", "phi", "charge", "quality", "bx", "iso", "px", "py", "pz")
+#: ``charge_bit`` is a hardware charge bit (uGMT ``hwCharge``: charge = 1 - 2 * bit), read as ``charge``;
+#: ``eta_vtx``/``phi_vtx`` are coordinates extrapolated to the vertex, read as ``eta``/``phi`` when the
+#: collection is read at the vertex (uGT cuts muons there; :meth:`Schema.with_coordinates`).
+STANDARD_FIELDS = (
+    "pt",
+    "eta",
+    "phi",
+    "charge",
+    "charge_bit",
+    "quality",
+    "bx",
+    "iso",
+    "px",
+    "py",
+    "pz",
+    "eta_vtx",
+    "phi_vtx",
+)
+COORDINATES = ("vertex", "station")
 
 
 @dataclass(frozen=True)
@@ -42,19 +62,47 @@ class CollectionSpec:
 
     name: str
     fields: Mapping[str, str]
+    #: eta and phi from ``eta_vtx``/``phi_vtx`` when the collection has them (else as stored)
+    at_vertex: bool = True
 
     @property
     def cartesian(self) -> bool:
         return "pt" not in self.fields
+
+    @property
+    def coordinates(self) -> str:
+        """Where eta and phi are taken: ``vertex``, ``station`` (both exist) or ``as stored``."""
+        if "eta_vtx" not in self.fields:
+            return "as stored"
+        return "vertex" if self.at_vertex else "station"
+
+    def branch(self, f: str) -> str | None:
+        """The branch that gives standard field ``f`` (None: not provided; cartesian pt/eta/phi: see ``branches``)."""
+        if f in ("eta", "phi") and self.at_vertex and f"{f}_vtx" in self.fields:
+            return self.fields[f"{f}_vtx"]
+        if f == "charge" and "charge" not in self.fields:
+            return self.fields.get("charge_bit")
+        return self.fields.get(f)
+
+    def provides(self, f: str) -> bool:
+        return self.branch(f) is not None or (f in ("pt", "eta", "phi") and self.cartesian)
 
     def branches(self, wanted: Iterable[str]) -> set[str]:
         out: set[str] = set()
         for f in wanted:
             if f in ("pt", "eta", "phi") and self.cartesian:
                 out |= {self.fields["px"], self.fields["py"]} | ({self.fields["pz"]} if f == "eta" else set())
-            elif f in self.fields:
-                out.add(self.fields[f])
+            elif (b := self.branch(f)) is not None:
+                out.add(b)
         return out
+
+
+@dataclass(frozen=True)
+class StoredCut:
+    """The cut a file's writer applied to a collection: objects below it are not in the file."""
+
+    min_pt: float = 0.0
+    min_quality: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +140,14 @@ class Schema:
     weight: str | None = None
     event: Mapping[str, str] = field(default_factory=dict)
     source: str = "<built-in>"
+    stored_cuts: Mapping[str, StoredCut] = field(default_factory=dict)
+
+    def with_coordinates(self, where: str) -> Schema:
+        """The schema reading eta/phi at the ``vertex`` (where they are given) or at the muon ``station``."""
+        if where not in COORDINATES:
+            raise ValueError(f"coordinates must be one of {COORDINATES}, got {where!r}")
+        cols = {n: replace(c, at_vertex=where == "vertex") for n, c in self.collections.items()}
+        return replace(self, collections=cols)
 
     def collection(self, name: str, where: str = "") -> CollectionSpec:
         if name not in self.collections:
@@ -130,7 +186,7 @@ def parse_schema(data: Any, source: str) -> Schema:
     v.keys(
         top,
         "",
-        ("schema_version", "name", "tree", "weight", "collections", "sums", "event"),
+        ("schema_version", "name", "tree", "weight", "collections", "sums", "event", "stored_cuts"),
         ("schema_version", "name", "tree", "collections"),
     )
     version = v.integer(top, "schema_version", "")
@@ -153,6 +209,12 @@ def parse_schema(data: Any, source: str) -> Schema:
                 raise v.fail(join(path, key), "a branch name", branch)
         if not ({"pt", "eta", "phi"} <= fields.keys() or {"px", "py", "pz"} <= fields.keys()):
             raise ConfigError(f"{source}: {path}: needs pt, eta, phi (or px, py, pz) branches, got {sorted(fields)}")
+        if ("eta_vtx" in fields) != ("phi_vtx" in fields):
+            raise ConfigError(
+                f"{source}: {path}: give both eta_vtx and phi_vtx (coordinates at the vertex), or neither"
+            )
+        if "charge" in fields and "charge_bit" in fields:
+            raise ConfigError(f"{source}: {path}: give charge or charge_bit (charge = 1 - 2 * bit), not both")
         collections[cname] = CollectionSpec(cname, fields)
     sums: dict[str, SumSpec] = {}
     for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
@@ -185,7 +247,16 @@ def parse_schema(data: Any, source: str) -> Schema:
                 bx_branch=v.string(d, "bx_branch", path) if "bx_branch" in d else None,
             )
     event = dict(v.mapping(top.get("event", {}), "event"))
-    return Schema(name, tuple(trees), collections, sums, weight, event, source)
+    stored: dict[str, StoredCut] = {}
+    for cname, spec in v.mapping(top.get("stored_cuts", {}), "stored_cuts").items():
+        path = join("stored_cuts", cname)
+        if cname not in collections:
+            raise v.fail(path, f"one of the collections {sorted(collections)}", cname)
+        d = v.mapping(spec, path)
+        v.keys(d, path, ("min_pt", "min_quality"))
+        quality = v.integer(d, "min_quality", path, minimum=0) if "min_quality" in d else None
+        stored[cname] = StoredCut(v.number(d, "min_pt", path, 0.0, minimum=0.0), quality)
+    return Schema(name, tuple(trees), collections, sums, weight, event, source, stored)
 
 
 def load_schema(spec: str | Path) -> Schema:

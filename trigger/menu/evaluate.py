@@ -4,6 +4,8 @@ Legs of one seed take distinct objects. For legs on one collection whose cuts ar
 implies the next, e.g. DoubleMu_15_7 with equal eta and quality), counting is exact (Hall's theorem):
 the j-th tightest leg needs at least j passing objects. Otherwise, and for cross conditions,
 every combination of objects and every assignment to legs is tried (at most 4 objects per seed).
+Cross conditions on a pair of three or four objects, or several of them, go through every
+assignment of candidate objects to the seed's object slots (:func:`_slots_value`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.errors import AlgorithmError, L1EmuError, UnknownNameError
+from trigger.errors import AlgorithmError, ConfigError, L1EmuError, UnknownNameError
 from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.algorithm import Algorithm, AlgorithmOutput, Mode, make_algorithm
@@ -43,6 +45,8 @@ class ScanTarget:
             return ScanTarget("leg", 0)
         if seed.sums:
             return ScanTarget("sum", 0)
+        if seed.algorithm is None:
+            raise ConfigError(f"seed {seed.name} has only a stored decision bit ({seed.bit}): no threshold to scan")
         return ScanTarget("algorithm", 0)
 
     def threshold(self, seed: Seed) -> float:
@@ -56,6 +60,8 @@ class ScanTarget:
 
 def leg_mask(leg: Leg, coll: ak.Array) -> ak.Array:
     """Jagged boolean: which objects of ``coll`` pass ``leg``'s single-object cuts."""
+    if leg.overlap is not None:
+        raise ValueError("overlap removal needs the reference collection: use flat.cached_mask on the chunk")
     counts = np.asarray(ak.num(coll, axis=1))
     fields = {f: np.asarray(ak.flatten(coll[f], axis=1)) for f in coll.fields}
     flat = Flat(len(counts), counts, np.repeat(np.arange(len(counts)), counts), fields)
@@ -79,15 +85,15 @@ class SeedEvaluator:
         self._modes: dict[tuple[str, str], Mode] = {}
         for seed in menu.seeds:
             where = f" (seed {seed.name})"
-            for leg in seed.legs:
+            for leg in _all_legs(seed):
                 spec = schema.collection(leg.collection, where)
-                wanted = (leg.fields() | (seed.cross.fields() if seed.cross else set())) - {
+                wanted = (leg.fields() | _cross_fields(seed)) - {
                     "bx",
                     "pt",
                     "eta",
                     "phi",
                 }
-                missing = sorted(f for f in wanted if f not in spec.fields)
+                missing = sorted(f for f in wanted if not spec.provides(f))
                 if missing:
                     raise UnknownNameError(
                         f"seed {seed.name} cuts on {', '.join(missing)} of {leg.collection!r}, which schema "
@@ -105,14 +111,13 @@ class SeedEvaluator:
         out = Needs()
         for seed in seeds or self.menu.seeds:
             cols: dict[str, set[str]] = {}
-            for leg in seed.legs:
-                cols.setdefault(leg.collection, set()).update(leg.fields())
-                if seed.cross is not None:
-                    cols[leg.collection] |= seed.cross.fields()
+            for leg in _all_legs(seed):
+                cols.setdefault(leg.collection, set()).update(leg.fields() | _cross_fields(seed))
             for c, f in cols.items():
-                have = set(self.schema.collections[c].fields) | {"pt", "eta", "phi"}
-                cols[c] = {x for x in f if x in have}
-            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums))
+                spec = self.schema.collections[c]
+                cols[c] = {x for x in f if x in ("pt", "eta", "phi") or spec.provides(x)}
+            bits = frozenset({seed.bit} if seed.bit else ())
+            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums), bits)
             if seed.algorithm is not None:
                 out = out | self._algos[seed.algorithm.instance].needs()
         return out
@@ -145,6 +150,8 @@ class SeedEvaluator:
     ) -> NDArray[np.bool_]:
         """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
         ok = np.ones(chunk.n, dtype=bool)
+        if seed.bit is not None:
+            ok &= chunk.event[seed.bit].astype(bool)
         for s in seed.sums:
             v = chunk.sums[s.sum]
             ok &= (v >= s.min) & (v < s.max)
@@ -186,6 +193,8 @@ class SeedEvaluator:
             for _ in range(leg.multiplicity):
                 groups.setdefault(leg.collection, []).append((i, leg))
         n = chunk.n
+        if seed.crosses and seed.cross is None:  # several conditions, or on a pair of 3-4 objects
+            return _slots_value(chunk, legs, seed.crosses, target)
         flats = {c: flat_view(chunk, c) for c in groups}
         masks = {c: [cached_mask(chunk, leg) for _, leg in members] for c, members in groups.items()}
         if seed.cross is not None and len(groups) == 2:
@@ -234,6 +243,50 @@ class SeedEvaluator:
         return out
 
 
+def _all_legs(seed: Seed) -> list[Leg]:
+    """The seed's legs and the reference legs of their overlap removal."""
+    return [*seed.legs, *(leg.overlap.reference for leg in seed.legs if leg.overlap is not None)]
+
+
+def _cross_fields(seed: Seed) -> set[str]:
+    return set().union(*(c.fields() for c in seed.crosses))
+
+
+def _slots_value(
+    chunk: Chunk, legs: Sequence[Leg], crosses: Sequence[Cross], target: int | None
+) -> NDArray[np.float64]:
+    """Every assignment of candidate objects to the object slots (legs repeated by multiplicity), distinct
+    objects within a collection, every cross condition on its pair: +inf per event where one passes (or,
+    with ``target``, the highest lowest-pt among the target leg's slots), -inf where none does."""
+    n = chunk.n
+    slots = [(i, leg) for i, leg in enumerate(legs) for _ in range(leg.multiplicity)]
+    lists = []
+    for _, leg in slots:
+        flat = flat_view(chunk, leg.collection)
+        idx = np.flatnonzero(cached_mask(chunk, leg))
+        lists.append(ak.unflatten(idx, np.bincount(flat.event[idx], minlength=n)))
+    combos = ak.cartesian(lists, axis=1)
+    event = np.repeat(np.arange(n), np.asarray(ak.num(combos, axis=1)))
+    parts = [np.asarray(ak.flatten(combos[str(k)]), dtype=np.int64) for k in range(len(slots))]
+    ok = np.ones(len(event), dtype=bool)
+    for a, b in itertools.combinations(range(len(slots)), 2):
+        if slots[a][1].collection == slots[b][1].collection:
+            ok &= parts[a] != parts[b]
+    for c in crosses:
+        a, b = c.pair
+        fa, fb = flat_view(chunk, slots[a][1].collection).fields, flat_view(chunk, slots[b][1].collection).fields
+        ok &= _cross_flat(c, fa, parts[a], fb, parts[b])
+    if target is None:
+        val = np.where(ok, np.inf, NEG)
+    else:
+        mine = [k for k, (i, _) in enumerate(slots) if i == target]
+        pts = [flat_view(chunk, slots[k][1].collection).fields["pt"][parts[k]] for k in mine]
+        val = np.where(ok, np.min(np.stack(pts), axis=0).astype(np.float64), NEG)
+    out = np.full(n, NEG)
+    np.maximum.at(out, event, val)
+    return out
+
+
 def _local(counts: NDArray[np.int64]) -> ak.Array:
     return ak.unflatten(np.arange(int(counts.sum()), dtype=np.int64), counts)
 
@@ -266,16 +319,23 @@ def _cross_flat(
         return ok
     if cross.opposite_charge:
         ok &= fa["charge"][ia] * fb["charge"][ib] < 0
-    if cross.fields() - {"charge"}:
+    if cross.same_charge:
+        ok &= fa["charge"][ia] * fb["charge"][ib] > 0
+    windows = cross.windows()
+    if windows:
         deta = fa["eta"][ia].astype(np.float64) - fb["eta"][ib]
         dphi = (fa["phi"][ia].astype(np.float64) - fb["phi"][ib] + np.pi) % (2 * np.pi) - np.pi
-        if cross.min_dr > 0 or cross.max_dr < math.inf:
-            dr = np.sqrt(deta**2 + dphi**2)
-            ok &= (dr >= cross.min_dr) & (dr <= cross.max_dr)
-        if cross.min_mass > 0 or cross.max_mass < math.inf:
-            pt_a, pt_b = fa["pt"][ia].astype(np.float64), fb["pt"][ib].astype(np.float64)
-            mass = np.sqrt(np.maximum(2 * pt_a * pt_b * (np.cosh(deta) - np.cos(dphi)), 0.0))
-            ok &= (mass >= cross.min_mass) & (mass <= cross.max_mass)
+        pt2 = 2 * fa["pt"][ia].astype(np.float64) * fb["pt"][ib]
+        quantity = {
+            "dr": lambda: np.sqrt(deta**2 + dphi**2),
+            "mass": lambda: np.sqrt(np.maximum(pt2 * (np.cosh(deta) - np.cos(dphi)), 0.0)),
+            "deta": lambda: np.abs(deta),
+            "dphi": lambda: np.abs(dphi),
+            "mt": lambda: np.sqrt(np.maximum(pt2 * (1.0 - np.cos(dphi)), 0.0)),
+        }
+        for name, (lo, hi) in windows.items():
+            x = quantity[name]()
+            ok &= (x >= lo) & (x <= hi)
     return ok
 
 

@@ -58,9 +58,32 @@ def leg_mask_flat(leg: Leg, flat: Flat) -> NDArray[np.bool_]:
     for name, allowed in (("quality", leg.quality), ("iso", leg.iso)):
         if allowed is not None:
             m &= _allowed(f[name], allowed)
+    if leg.eta_windows is not None:
+        eta = f["eta"]
+        m &= np.logical_or.reduce([(eta >= lo) & (eta <= hi) for lo, hi in leg.eta_windows])
     if "bx" in f:
         m &= f["bx"] == leg.bx
     return np.asarray(m, dtype=bool)
+
+
+def _near(flat: Flat, ref: Flat, ref_mask: NDArray[np.bool_], max_dr: float) -> NDArray[np.bool_]:
+    """Which objects of ``flat`` lie within ``max_dr`` of a selected object of ``ref`` in the same event."""
+    near = np.zeros(len(flat.event), dtype=bool)
+    ri = np.flatnonzero(ref_mask)
+    if not len(ri) or not len(near):
+        return near
+    # every (object, reference) pair of an event: objects are grouped by event in both flat views
+    n_ref = np.bincount(ref.event[ri], minlength=flat.n)
+    start = np.concatenate([[0], np.cumsum(n_ref)[:-1]])
+    reps = n_ref[flat.event]
+    obj = np.repeat(np.arange(len(flat.event)), reps)
+    offset = np.arange(len(obj)) - np.repeat(np.cumsum(reps) - reps, reps)
+    r = ri[start[flat.event[obj]] + offset]
+    deta = flat.fields["eta"][obj].astype(np.float64) - ref.fields["eta"][r]
+    dphi = (flat.fields["phi"][obj].astype(np.float64) - ref.fields["phi"][r] + np.pi) % (2 * np.pi) - np.pi
+    close = deta**2 + dphi**2 < max_dr**2
+    near[obj[close]] = True
+    return near
 
 
 def _allowed(values: NDArray[Any], allowed: tuple[int, ...]) -> NDArray[np.bool_]:
@@ -73,25 +96,22 @@ def _allowed(values: NDArray[Any], allowed: tuple[int, ...]) -> NDArray[np.bool_
 
 
 def cached_mask(chunk: Chunk, leg: Leg) -> NDArray[np.bool_]:
-    """``leg_mask_flat`` memoised per chunk: seeds sharing a leg (same cuts) share the mask."""
-    key = ("mask", leg.collection, leg.min_pt, leg.min_abs_eta, leg.max_abs_eta, leg.quality, leg.iso, leg.bx)
+    """``leg_mask_flat`` memoised per chunk: seeds sharing a leg (same cuts) share the mask. With overlap
+    removal, objects within ``max_dr`` (delta R < max_dr) of a reference object are taken out."""
+    key = ("mask", leg.cuts)
     if key not in chunk.cache:
-        chunk.cache[key] = leg_mask_flat(leg, flat_view(chunk, leg.collection))
-    mask: NDArray[np.bool_] = chunk.cache[key]
-    return mask
+        flat = flat_view(chunk, leg.collection)
+        mask = leg_mask_flat(leg, flat)
+        if leg.overlap is not None:
+            ref = leg.overlap.reference
+            mask &= ~_near(flat, flat_view(chunk, ref.collection), cached_mask(chunk, ref), leg.overlap.max_dr)
+        chunk.cache[key] = mask
+    out: NDArray[np.bool_] = chunk.cache[key]
+    return out
 
 
 def cached_count(chunk: Chunk, leg: Leg) -> NDArray[np.int64]:
-    key = (
-        "count",
-        leg.collection,
-        leg.min_pt,
-        leg.min_abs_eta,
-        leg.max_abs_eta,
-        leg.quality,
-        leg.iso,
-        leg.bx,
-    )
+    key = ("count", leg.cuts)
     if key not in chunk.cache:
         chunk.cache[key] = per_event_count(flat_view(chunk, leg.collection), cached_mask(chunk, leg))
     count: NDArray[np.int64] = chunk.cache[key]

@@ -18,7 +18,7 @@ from typing import Any
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError
 from trigger.menu.algorithm import Mode
-from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCut
+from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Overlap, Seed, SumCut, prescale_problem
 
 __all__ = ["MAX_BUNCHES", "MENU_VERSION", "load_menu", "parse_menu"]
 
@@ -36,6 +36,25 @@ _LEG_KEYS = (
     "iso_mask",
     "bx",
     "multiplicity",
+    "eta_windows",
+    "remove_overlap",
+)
+#: uGT's object templates take at most five eta windows
+MAX_ETA_WINDOWS = 5
+_CROSS_KEYS = (
+    "min_dr",
+    "max_dr",
+    "min_mass",
+    "max_mass",
+    "min_deta",
+    "max_deta",
+    "min_dphi",
+    "max_dphi",
+    "min_mt",
+    "max_mt",
+    "opposite_charge",
+    "same_charge",
+    "legs",
 )
 
 
@@ -52,6 +71,42 @@ def _allowed(v: Validator, d: Any, key: str, path: str) -> tuple[int, ...] | Non
     return listed
 
 
+def _eta_windows(v: Validator, d: Any, path: str) -> tuple[tuple[float, float], ...] | None:
+    if "eta_windows" not in d:
+        return None
+    p = join(path, "eta_windows")
+    items = v.items(d["eta_windows"], p)
+    if len(items) > MAX_ETA_WINDOWS:
+        raise v.fail(p, f"at most {MAX_ETA_WINDOWS} windows (uGT's object templates)", len(items))
+    out = []
+    for i, w in enumerate(items):
+        ok = isinstance(w, list) and len(w) == 2
+        ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in w)
+        if not ok or w[0] > w[1]:
+            raise v.fail(join(p, i), "a window [lo, hi] of two finite numbers, lo <= hi (signed eta)", w)
+        out.append((float(w[0]), float(w[1])))
+    return tuple(out)
+
+
+def _overlap(v: Validator, d: Any, path: str) -> Overlap | None:
+    if "remove_overlap" not in d:
+        return None
+    p = join(path, "remove_overlap")
+    o = dict(v.mapping(d["remove_overlap"], p))
+    if "remove_overlap" in o:
+        raise v.fail(join(p, "remove_overlap"), "no nested overlap removal", o["remove_overlap"])
+    if "max_dr" not in o:
+        raise ConfigError(f"{v.source}: {join(p, 'max_dr')}: required key is missing")
+    max_dr = v.number(o, "max_dr", p, minimum=0.0, finite=True)
+    del o["max_dr"]
+    o.setdefault("min_pt", 0.0)
+    if o.get("collection") == d.get("collection"):
+        raise v.fail(join(p, "collection"), "a collection other than the leg's own", o.get("collection"))
+    if "multiplicity" in o:
+        raise v.fail(join(p, "multiplicity"), "no multiplicity (every matching reference object removes)", o)
+    return Overlap(_leg(v, o, p), max_dr)
+
+
 def _leg(v: Validator, d: Any, path: str) -> Leg:
     d = v.mapping(d, path)
     v.keys(d, path, _LEG_KEYS, ("collection", "min_pt"))
@@ -64,6 +119,8 @@ def _leg(v: Validator, d: Any, path: str) -> Leg:
         iso=_allowed(v, d, "iso", path),
         bx=v.integer(d, "bx", path, 0),
         multiplicity=v.integer(d, "multiplicity", path, 1, minimum=1),
+        eta_windows=_eta_windows(v, d, path),
+        overlap=_overlap(v, d, path),
     )
     if leg.min_abs_eta > leg.max_abs_eta:
         raise v.fail(join(path, "max_abs_eta"), f"a number >= min_abs_eta ({leg.min_abs_eta:g})", leg.max_abs_eta)
@@ -72,10 +129,9 @@ def _leg(v: Validator, d: Any, path: str) -> Leg:
 
 def _prescale(v: Validator, d: Any, path: str) -> float:
     p = v.number(d, "prescale", path, 1.0, minimum=0.0)
-    if 0 < p < 1:
-        raise v.fail(join(path, "prescale"), "0 (disabled) or a number >= 1", p)
-    if abs(p * 100 - round(p * 100)) > 1e-9:
-        raise v.fail(join(path, "prescale"), "at most two decimals (the uGT prescale precision)", p)
+    problem = prescale_problem(p)
+    if problem is not None:
+        raise v.fail(join(path, "prescale"), problem, p)
     return p
 
 
@@ -98,9 +154,51 @@ def _algorithm(v: Validator, d: Any, path: str) -> AlgoCut:
     return AlgoCut(name, output, v.number(d, "min", path), mode, tuple(sorted(options.items())))
 
 
+def _cross(v: Validator, c: Any, p: str, n_obj: int) -> Cross:
+    """One cross condition; ``legs: [i, j]`` names its pair of objects (required beyond two objects)."""
+    c = v.mapping(c, p)
+    v.keys(c, p, _CROSS_KEYS)
+    if "legs" in c:
+        pair = c["legs"]
+        ok = (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in pair)
+        )
+        if not ok or not all(0 <= i < n_obj for i in pair) or pair[0] == pair[1]:
+            raise v.fail(
+                join(p, "legs"), f"two distinct object indices in 0..{n_obj - 1} (legs repeated by multiplicity)", pair
+            )
+        pair_t = (pair[0], pair[1])
+    elif n_obj == 2:
+        pair_t = (0, 1)
+    else:
+        raise v.fail(
+            p,
+            "cross conditions on a seed that takes exactly two objects, or legs: [i, j] naming the pair",
+            f"{n_obj} objects",
+        )
+    windows = {}
+    for q in ("dr", "mass", "deta", "dphi", "mt"):
+        lo = v.number(c, f"min_{q}", p, 0.0, 0.0)
+        hi = v.number(c, f"max_{q}", p, math.inf, 0.0)
+        if lo > hi:
+            raise v.fail(join(p, f"max_{q}"), f"a number >= min_{q} ({lo:g}): no pair can pass", hi)
+        windows[f"min_{q}"], windows[f"max_{q}"] = lo, hi
+    cross = Cross(
+        **windows,
+        opposite_charge=v.boolean(c, "opposite_charge", p, False),
+        same_charge=v.boolean(c, "same_charge", p, False),
+        pair=pair_t,
+    )
+    if cross.opposite_charge and cross.same_charge:
+        raise v.fail(join(p, "same_charge"), "not both opposite_charge and same_charge (no pair passes)", True)
+    return cross
+
+
 def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     d = v.mapping(d, path)
-    v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description"))
+    v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description", "bit"))
     legs = (
         tuple(_leg(v, x, join(join(path, "legs"), i)) for i, x in enumerate(v.items(d["legs"], join(path, "legs"))))
         if "legs" in d
@@ -116,31 +214,21 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
             if cut.min >= cut.max:  # the window is min <= value < max
                 raise v.fail(join(p, "max"), f"a number > min ({cut.min:g}): min <= value < max is empty", cut.max)
             sums.append(cut)
-    cross = None
+    crosses: tuple[Cross, ...] = ()
     if "cross" in d:
-        p = join(path, "cross")
-        c = v.mapping(d["cross"], p)
-        v.keys(c, p, ("min_dr", "max_dr", "min_mass", "max_mass", "opposite_charge"))
-        cross = Cross(
-            v.number(c, "min_dr", p, 0.0, 0.0),
-            v.number(c, "max_dr", p, math.inf, 0.0),
-            v.number(c, "min_mass", p, 0.0, 0.0),
-            v.number(c, "max_mass", p, math.inf, 0.0),
-            v.boolean(c, "opposite_charge", p, False),
-        )
-        for low, high in (("min_dr", "max_dr"), ("min_mass", "max_mass")):
-            lo, hi = getattr(cross, low), getattr(cross, high)
-            if lo > hi:
-                raise v.fail(join(p, high), f"a number >= {low} ({lo:g}): no pair can pass", hi)
         n_obj = sum(leg.multiplicity for leg in legs)
-        if n_obj != 2:
-            raise v.fail(p, "cross conditions on a seed that takes exactly two objects", f"{n_obj} objects")
+        p = join(path, "cross")
+        if isinstance(d["cross"], list):
+            crosses = tuple(_cross(v, c, join(p, i), n_obj) for i, c in enumerate(v.items(d["cross"], p)))
+        else:
+            crosses = (_cross(v, d["cross"], p, n_obj),)
     algorithm = _algorithm(v, d["algorithm"], join(path, "algorithm")) if "algorithm" in d else None
-    if not legs and not sums and algorithm is None:
-        raise ConfigError(f"{v.source}: {path}: a seed needs at least one of legs, sums, algorithm")
+    bit = v.string(d, "bit", path) if "bit" in d else None
+    if not legs and not sums and algorithm is None and bit is None:
+        raise ConfigError(f"{v.source}: {path}: a seed needs at least one of legs, sums, algorithm, bit")
     if sum(leg.multiplicity for leg in legs) > 4:
         raise v.fail(join(path, "legs"), "at most 4 objects per seed", sum(leg.multiplicity for leg in legs))
-    return Seed(name, legs, tuple(sums), cross, algorithm, _prescale(v, d, path))
+    return Seed(name, legs, tuple(sums), crosses, algorithm, _prescale(v, d, path), bit)
 
 
 def parse_menu(data: Any, source: str) -> Menu:

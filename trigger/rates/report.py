@@ -50,9 +50,16 @@ def _after(s: SeedRate) -> str:
 
 
 def _prescale_line(t: RateTable) -> str:
+    source = "" if t.prescales_from == "menu" else f", from {t.prescales_from}"
     if t.prescale_mode == "expected":
-        return "prescales as expected values: a fire of a seed with prescale p counts w/p (weighted sample)"
-    return f"prescales with the uGT counter (initial counters {t.prescale_counters})"
+        return f"prescales as expected values: a fire of a seed with prescale p counts w/p (weighted sample){source}"
+    return f"prescales with the uGT counter (initial counters {t.prescale_counters}){source}"
+
+
+def _column_rows(t: RateTable) -> list[list[str]]:
+    rows = [["prescale column", "total after prescales [kHz]", "headroom [kHz]"]]
+    rows += [[c.name, c.total.text(), f"{c.headroom_khz:.3f}"] for c in t.prescale_columns]
+    return rows
 
 
 def _budget_line(t: RateTable) -> str:
@@ -64,11 +71,13 @@ def _budget_line(t: RateTable) -> str:
 
 
 def _notes(t: RateTable) -> list[str]:
-    out = []
+    out = list(t.input_notes)
     for path, why in t.skipped:
         out.append(f"skipped file {path}: {why}")
     for path in t.empty_files:
         out.append(f"empty tree in {path}")
+    for name, k in sorted(t.dropped.items()):
+        out.append(f"{k} {name} objects with a non-finite pt, eta or phi dropped before any seed")
     for branch, k in sorted(t.nonfinite.items()):
         out.append(f"{k} non-finite values in {branch} (objects dropped, sums fail every cut, weights set to 0)")
     for s in t.seeds:
@@ -98,12 +107,32 @@ def _align(rows: list[list[str]], right: set[int]) -> list[str]:
     return out
 
 
+#: input files listed one per line in the text and Markdown reports (all of them in the JSON)
+_LISTED = 10
+
+
+def _zero_bias_line(t: RateTable) -> str:
+    return (
+        f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz ({t.colliding_bunches} colliding bunches x "
+        f"{t.revolution_hz:g} Hz) vs {t.crossing_mhz:g} MHz crossing rate"
+    )
+
+
+def _input_lines(t: RateTable) -> list[str]:
+    out = [f"input {r.path} ({r.tree}, {r.entries} entries, sha256 {r.sha256[:16]}...)" for r in t.inputs[:_LISTED]]
+    if len(t.inputs) > _LISTED:
+        out.append(f"... and {len(t.inputs) - _LISTED} more input files (all in rates.json)")
+    if t.schema:
+        out.insert(0, f"schema {t.schema}")
+    return out
+
+
 def to_text(t: RateTable) -> str:
     lines = [
         f"menu {t.menu} ({t.menu_source}): {t.events} events"
         + (f", sum of weights {t.sumw:.6g}" if t.weighted else ""),
-        f"zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz (colliding bunches x 11245.6 Hz) "
-        f"vs {t.crossing_mhz:g} MHz crossing rate",
+        _zero_bias_line(t),
+        *_input_lines(t),
         _prescale_line(t),
         "",
     ]
@@ -131,6 +160,8 @@ def to_text(t: RateTable) -> str:
         ["total (OR) after prescales", f"{t.total_prescaled.text()} kHz"],
     ]
     lines += ["", *_align(totals, set()), _budget_line(t)]
+    if t.prescale_columns:
+        lines += ["", *_align(_column_rows(t), {2})]
     lines += [f"note: {n}" for n in _notes(t)]
     return "\n".join(lines) + "\n"
 
@@ -158,7 +189,9 @@ def _rows(t: RateTable) -> list[list[str]]:
                 f"{s.n_eff:.6g}",
             ]
         )
-    for name, r in (("TOTAL_before_prescales", t.total_raw), ("TOTAL_after_prescales", t.total_prescaled)):
+    totals = [("TOTAL_before_prescales", t.total_raw), ("TOTAL_after_prescales", t.total_prescaled)]
+    totals += [(f"TOTAL_after_prescales:{c.name}", c.total) for c in t.prescale_columns]
+    for name, r in totals:
         rows.append(
             [
                 name,
@@ -217,7 +250,9 @@ def to_markdown(t: RateTable) -> str:
     lines = [
         f"# Rates: {t.menu}",
         "",
-        f"{t.events} events; zero-bias rate {t.zero_bias_khz / 1000:.3f} MHz; budget {t.budget_khz:g} kHz",
+        f"{t.events} events; {_zero_bias_line(t)}; budget {t.budget_khz:g} kHz",
+        "",
+        *(f"- {line}" for line in _input_lines(t)),
         "",
         _prescale_line(t),
         "",
@@ -235,6 +270,10 @@ def to_markdown(t: RateTable) -> str:
         f"- total (OR) after prescales: {t.total_prescaled.text()} kHz",
         f"- {_budget_line(t)}",
     ]
+    if t.prescale_columns:
+        head_c, *rows_c = _column_rows(t)
+        lines += ["", "| " + " | ".join(head_c) + " |", "|---|---|---|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows_c]
     algo = [s for s in t.seeds if s.float_khz is not None]
     if algo:
         lines += [

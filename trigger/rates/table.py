@@ -20,7 +20,7 @@ from trigger.rates.prescale import PrescaleMode
 from trigger.rates.stats import rate_interval
 from trigger.rates.tally import AfterPrescale, PrescalePlan, RateAccumulator, Sums
 
-__all__ = ["Rate", "RateTable", "SeedRate", "build_table"]
+__all__ = ["ColumnRate", "InputRecord", "Rate", "RateTable", "SeedRate", "build_table"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,26 @@ class SeedRate:
 
 
 @dataclass(frozen=True)
+class InputRecord:
+    """One input file as the report records it."""
+
+    path: str
+    tree: str
+    entries: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ColumnRate:
+    """One prescale column of a table: the total after its prescales, and each seed's rate after them."""
+
+    name: str
+    total: Rate
+    headroom_khz: float
+    seed_khz: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class RateTable:
     menu: str
     menu_source: str
@@ -67,12 +87,24 @@ class RateTable:
     total_raw: Rate
     total_prescaled: Rate
     nonfinite: dict[str, int] = field(default_factory=dict)
+    #: collection -> objects with a non-finite pt, eta or phi, dropped before any seed
+    dropped: dict[str, int] = field(default_factory=dict)
     #: how prescales were applied: "counter" (uGT) or "expected" (weighted samples), and the initial counters
     prescale_mode: str = "counter"
     prescale_counters: str = "zero"
     #: unreadable files and chunks (``--skip-bad-files``), with the reason; filled by the event loop
     skipped: tuple[tuple[str, str], ...] = ()
     empty_files: tuple[str, ...] = ()
+    #: about the inputs, filled by the command: coordinates read, seeds below the file's stored cuts
+    input_notes: tuple[str, ...] = ()
+    #: the columns of a prescale table (``--prescale-table``), and where the seeds' prescales come from
+    prescale_columns: tuple[ColumnRate, ...] = ()
+    prescales_from: str = "menu"
+    #: what the rates were computed from: the schema, the files (entries, sha256), the LHC filling
+    schema: str = ""
+    inputs: tuple[InputRecord, ...] = ()
+    colliding_bunches: int = 0
+    revolution_hz: float = 0.0
 
     @property
     def headroom_khz(self) -> float:
@@ -128,6 +160,13 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
                 **extra,
             )
         )
+    columns = []
+    for (name, _), (counter, expected) in zip(plan.columns, s.prescale_columns, strict=True):
+        col = expected if use_expected else counter
+        assert col is not None, "the summary lacks the prescale convention its plan asks for"
+        total = rate(col.total, use_expected)
+        seed_khz = tuple(rate(x, use_expected).khz for x in col.seed)
+        columns.append(ColumnRate(name, total, menu.budget_khz - total.khz, seed_khz))
     return RateTable(
         menu=menu.name,
         menu_source=menu.source,
@@ -135,13 +174,17 @@ def build_table(menu: Menu, acc: RateAccumulator, plan: PrescalePlan | None = No
         sumw=s.sumw,
         weighted=s.weighted,
         zero_bias_khz=zb,
+        colliding_bunches=menu.colliding_bunches,
+        revolution_hz=menu.revolution_hz,
         crossing_mhz=menu.crossing_mhz,
         budget_khz=menu.budget_khz,
         seeds=tuple(rows),
         total_raw=rate(s.total_raw),
         total_prescaled=rate(after.total, use_expected),
         nonfinite=dict(s.nonfinite),
+        dropped=dict(s.dropped),
         prescale_mode="expected" if use_expected else "counter",
         prescale_counters=plan.describe_counters() if not use_expected else "n/a",
         skipped=tuple(s.skipped),
+        prescale_columns=tuple(columns),
     )

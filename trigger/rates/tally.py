@@ -12,7 +12,7 @@ expected value, or both when the table decides from the weights, see :mod:`trigg
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +40,7 @@ class ChunkTally:
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,11 +78,18 @@ class PrescalePlan:
     mode: PrescaleMode = PrescaleMode.AUTO
     #: seed of the random initial counters (None: every counter starts at 0)
     counter_seed: int | None = None
+    #: prescale columns tallied beside the menu's prescales: (column name, its plan)
+    columns: tuple[tuple[str, PrescalePlan], ...] = ()
 
     @staticmethod
     def for_menu(menu: Menu, mode: PrescaleMode = PrescaleMode.AUTO, counter_seed: int | None = None) -> PrescalePlan:
         units = tuple(round(s.prescale * SCALE) for s in menu.seeds)
         return PrescalePlan(units, initial_counters(units, counter_seed), mode, counter_seed)
+
+    def with_columns(self, columns: tuple[tuple[str, Menu], ...]) -> PrescalePlan:
+        """This plan, also tallying each (name, menu with that column's prescales) in the same convention."""
+        plans = tuple((name, PrescalePlan.for_menu(m, self.mode, self.counter_seed)) for name, m in columns)
+        return replace(self, columns=plans)
 
     def describe_counters(self) -> str:
         return "zero" if self.counter_seed is None else f"random (seed {self.counter_seed})"
@@ -125,11 +133,16 @@ class Summary:
     counter: AfterPrescale | None = None
     expected: AfterPrescale | None = None
     columns: list[Sums] = field(default_factory=list)
+    #: per prescale column of the plan: after prescales with the counter / as expected values
+    prescale_columns: list[tuple[AfterPrescale | None, AfterPrescale | None]] = field(default_factory=list)
+    n_prescale_columns: int = 0
     differ: dict[int, int] = field(default_factory=dict)
     total_raw: Sums = field(default_factory=Sums)
     nonfinite: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: collection -> objects dropped for a non-finite pt, eta or phi (for every seed)
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.n_seeds
@@ -140,6 +153,32 @@ class Summary:
         if self.expected is None and self.mode is not PrescaleMode.COUNTER:
             self.expected = AfterPrescale.empty(s)
         self.columns = self.columns or [Sums() for _ in range(self.n_columns)]
+        self.prescale_columns = self.prescale_columns or [
+            (
+                AfterPrescale.empty(s) if self.counter is not None else None,
+                AfterPrescale.empty(s) if self.expected is not None else None,
+            )
+            for _ in range(self.n_prescale_columns)
+        ]
+
+    def _after(
+        self,
+        plan: PrescalePlan,
+        raw: NDArray[np.bool_],
+        w: NDArray[np.float64],
+        counter: AfterPrescale | None,
+        expected: AfterPrescale | None,
+    ) -> None:
+        """Add this chunk's fires after ``plan``'s prescales, the counters continuing from ``self.fires``."""
+        if counter is not None:
+            ps = np.zeros_like(raw)
+            for j, (p, c0) in enumerate(zip(plan.units, plan.initial, strict=True)):
+                where = np.flatnonzero(raw[:, j])
+                if p and len(where):
+                    ps[where, j] = accepted(self.fires[j] + np.arange(1, len(where) + 1, dtype=np.int64), p, c0)
+            counter.add(counter_acceptance(ps), w)
+        if expected is not None:
+            expected.add(expected_acceptance(raw, acceptance_probability(plan.units)), w)
 
     def fold(self, t: ChunkTally, plan: PrescalePlan, pairs: tuple[tuple[int, int, int], ...]) -> None:
         """Add the next chunk in order, the counters continuing from the previous chunk."""
@@ -148,22 +187,17 @@ class Summary:
         self.sumw += t.sumw
         self.weighted |= t.weighted
         self.skipped += t.skipped
-        for src, dst in ((t.nonfinite, self.nonfinite), (t.truncated, self.truncated)):
+        for src, dst in ((t.nonfinite, self.nonfinite), (t.truncated, self.truncated), (t.dropped, self.dropped)):
             for k, v in src.items():
                 dst[k] = dst.get(k, 0) + v
         dec = np.unpackbits(t.fired_bits, axis=1, count=self.n_columns).astype(bool)
         w = t.fired_w
         raw = dec[:, : self.n_seeds]
-        if self.counter is not None:
-            ps = np.zeros_like(raw)
-            for j, (p, c0) in enumerate(zip(plan.units, plan.initial, strict=True)):
-                where = np.flatnonzero(raw[:, j])
-                if p and len(where):
-                    ps[where, j] = accepted(self.fires[j] + np.arange(1, len(where) + 1, dtype=np.int64), p, c0)
-                self.fires[j] += len(where)
-            self.counter.add(counter_acceptance(ps), w)
-        if self.expected is not None:
-            self.expected.add(expected_acceptance(raw, acceptance_probability(plan.units)), w)
+        self._after(plan, raw, w, self.counter, self.expected)
+        for (_, column), (counter, expected) in zip(plan.columns, self.prescale_columns, strict=True):
+            self._after(column, raw, w, counter, expected)
+        for j in range(self.n_seeds):
+            self.fires[j] += int(np.count_nonzero(raw[:, j]))
         for j in range(self.n_seeds):
             self.raw[j].add(raw[:, j], w)
         for c in range(self.n_columns):
@@ -233,7 +267,12 @@ class RateProcessor:
         return self.evaluator.needs()
 
     def empty(self) -> RateAccumulator:
-        summary = Summary(len(self.menu.seeds), len(self.columns), mode=self.plan.mode)
+        summary = Summary(
+            len(self.menu.seeds),
+            len(self.columns),
+            mode=self.plan.mode,
+            n_prescale_columns=len(self.plan.columns),
+        )
         return RateAccumulator(self.columns, self.plan, self.pairs, summary)
 
     def process(self, chunk: Chunk) -> RateAccumulator:
@@ -261,6 +300,7 @@ class RateProcessor:
             weighted=chunk.weighted,
             nonfinite=dict(chunk.nonfinite),
             truncated=truncated,
+            dropped=dict(chunk.dropped),
         )
         return RateAccumulator(self.columns, self.plan, self.pairs, None, {chunk.item.index: tally})
 
