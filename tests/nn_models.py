@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.nn import ActivationSpec, DenseSpec, ModelDescription, NetworkSpec, build_model
+from trigger.nn.hls4ml_rules import closest_reuse_factor
 
 __all__ = ["ARCHITECTURES", "Architecture", "inputs", "make_model", "network", "random_model"]
 
@@ -122,5 +123,8 @@ def random_model(seed: int) -> ModelDescription:
         "IOType": str(rng.choice(["io_parallel", "io_stream"])),
         "LayerName": names,
     }
+    if config["Model"] == {"Strategy": "Resource", "Accumulation": "hls4ml"}:  # hls4ml's reuse factors there
+        for k in range(n_layers):
+            names[f"d{k}"]["ReuseFactor"] = closest_reuse_factor(sizes[k], sizes[k + 1], names[f"d{k}"]["ReuseFactor"])
     spec = NetworkSpec(f"random{seed}", "x", sizes[0], tuple(layers))
     return build_model(spec, config, rng.normal(0, 3, (500, sizes[0])))

@@ -42,7 +42,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     for io in ("io_parallel", "io_stream")
 }
 # hls4ml accumulation (every product cast to accum_t) into narrow accumulators that overflow:
-# wrapping, on 30x25 with RF 4 (chunks of 188 products, the last 186) ...
+# wrapping, with hls4ml's Resource reuse factors (36x30 RF 4, 30x25 and 25x20 RF 5, 20x1 RF 4) ...
 CASES["muon_pt-wrap-accum"] = (
     "muon_pt",
     {
@@ -53,10 +53,15 @@ CASES["muon_pt-wrap-accum"] = (
             "Precision": {"accum": "ap_fixed<10,3>"},
         },
         # and the linear output layer rounds and saturates into 8 bits
-        "LayerName": {"fc4_linear": {"Precision": {"result": "ap_fixed<8,3,AP_RND,AP_SAT>"}}},
+        "LayerName": {
+            "fc2": {"ReuseFactor": 5},
+            "fc3": {"ReuseFactor": 5},
+            "fc4_linear": {"Precision": {"result": "ap_fixed<8,3,AP_RND,AP_SAT>"}},
+        },
     },
 )
-# ... and saturating, where the order of the additions matters (both strategies add in input order)
+# ... and saturating, where the order of the additions matters (Resource with R < n_in adds in hls4ml's
+# order 0, R, 2R, ..., 1, R + 1, ...; Latency in input order)
 CASES["jet_tagger-sat-accum"] = (
     "jet_tagger",
     {

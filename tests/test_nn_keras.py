@@ -106,3 +106,50 @@ def test_hls4ml_mode_matches_hls4ml_compiled_predict_bit_for_bit(tmp_path: Path)
     mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
     assert sum(t.overflows for t in traces) > 0  # the comparison covers wrapping, not just easy values
     np.testing.assert_array_equal(mine.to_float(), theirs.astype(np.float64))
+
+
+def test_hls4ml_mode_resource_order_and_reuse_factors_match_hls4ml(tmp_path: Path) -> None:
+    """Resource strategy, saturating accumulators: the order of additions and the RF replacement matter."""
+    import hls4ml
+
+    from trigger.nn.hls4ml_rules import ReuseFactorAdjusted
+
+    rng = np.random.default_rng(5)
+    model = keras.Sequential(
+        [
+            keras.Input((16,), name="inp"),
+            keras.layers.Dense(32, activation="relu", name="fc1"),
+            keras.layers.Dense(16, activation="relu", name="fc2"),
+            keras.layers.Dense(5, name="out"),
+        ]
+    )
+    for layer in model.layers:
+        layer.set_weights([w * 3 for w in layer.get_weights()])
+    precision = "ap_fixed<12,4,AP_RND,AP_SAT>"
+    rfs = {"fc1": 4, "fc2": 8, "out": 3}  # 3 is not an hls4ml reuse factor for 16x5: hls4ml uses 2
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model,
+        hls_config={
+            "Model": {"Precision": precision, "ReuseFactor": 1, "Strategy": "Resource"},
+            "LayerName": {name: {"ReuseFactor": rf} for name, rf in rfs.items()},
+        },
+        output_dir=str(tmp_path / "hls4ml_prj"),
+        backend="Vivado",
+        io_type="io_parallel",
+    )
+    hls_model.compile()
+    x = rng.normal(0, 3, (20_000, 16)).astype(np.float32)
+    theirs = hls_model.predict(x).astype(np.float64)
+    config = {
+        "Model": {"Precision": precision, "Accumulation": "hls4ml", "Strategy": "Resource"},
+        "LayerType": {"Dense": {"Precision": {"accum": precision}}},
+        "LayerName": {name: {"ReuseFactor": rf} for name, rf in rfs.items()},
+    }
+    with pytest.warns(ReuseFactorAdjusted, match=r"layer out \(16x5\): ReuseFactor 3 -> 2"):
+        ours = from_keras(model, config)
+    assert [layer.reuse_factor for layer in ours.layers if hasattr(layer, "reuse_factor")] == [4, 8, 2]
+    mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
+    assert sum(t.overflows for t in traces) > 0  # saturation happens, so the order is exercised
+    np.testing.assert_array_equal(mine.to_float(), theirs)
+    in_order = from_keras(model, {**config, "Model": {**config["Model"], "Strategy": "Latency"}})
+    assert np.any(run_fixed(in_order, x.astype(np.float64)).to_float() != theirs)  # the order did matter

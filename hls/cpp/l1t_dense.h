@@ -6,7 +6,8 @@
 //                 precision), then accum_t a = acc, then res = a.
 //   accum_hls4ml: acc (accum_t) = bias, acc += (accum_t)(x*w) in input order, then res = acc.
 // Both strategies add the products of each output in increasing input index, so a saturating
-// accum_t gives the same bits whichever strategy or reuse factor is chosen.
+// accum_t gives the same bits whichever strategy or reuse factor is chosen; except accum_hls4ml with
+// Resource and R < n_in, which adds in hls4ml's order (dense_resource, trigger/nn/hls4ml_rules.py).
 #ifndef L1T_DENSE_H_
 #define L1T_DENSE_H_
 
@@ -109,8 +110,17 @@ ReuseLoop:
   MultLoop:
     for (unsigned m = 0; m < block_factor; m++) {
 #pragma HLS UNROLL
-      const unsigned k = r * block_factor + m;
-      if (k < n_mult) policy::mac(acc[k % CONFIG_T::n_out], data[k / CONFIG_T::n_out], weights[k]);
+      if (CONFIG_T::accumulation == accum_hls4ml && CONFIG_T::reuse_factor < CONFIG_T::n_in) {
+        // hls4ml's dense_resource_rf_leq_nin (its reuse factors make block_factor = n_out * per_output):
+        // output m / per_output, input r + R (m % per_output), the order of trigger/nn/hls4ml_rules.py
+        // resource_input_order.
+        const unsigned per_output = CONFIG_T::n_in / CONFIG_T::reuse_factor;
+        const unsigned j = m / per_output, i = r + CONFIG_T::reuse_factor * (m % per_output);
+        policy::mac(acc[j], data[i], weights[i * CONFIG_T::n_out + j]);
+      } else {
+        const unsigned k = r * block_factor + m;
+        if (k < n_mult) policy::mac(acc[k % CONFIG_T::n_out], data[k / CONFIG_T::n_out], weights[k]);
+      }
     }
   }
 Result:

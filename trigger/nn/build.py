@@ -9,6 +9,7 @@ from the inputs those tables actually see.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,17 @@ from trigger.fixed import FixedArray, FixedType, Overflow, Quantization
 from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
-from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, LookupTable, ModelDescription, SoftmaxTables
+from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.layers import (
+    Accumulation,
+    ActivationLayer,
+    DenseLayer,
+    Layer,
+    LookupTable,
+    ModelDescription,
+    SoftmaxTables,
+    Strategy,
+)
 from trigger.nn.tables import make_table
 
 __all__ = [
@@ -117,7 +128,17 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
     result_t = _resolve(cfg.precision["result"], accum_t, f"{where} result")
     n_in, n_out = spec.weights.shape
     valid = valid_reuse_factors(n_in, n_out)
-    if cfg.reuse_factor not in valid:
+    reuse_factor = cfg.reuse_factor
+    if config.accumulation is Accumulation.HLS4ML and cfg.strategy is Strategy.RESOURCE:
+        reuse_factor = closest_reuse_factor(n_in, n_out, cfg.reuse_factor)
+        if reuse_factor != cfg.reuse_factor:
+            warnings.warn(
+                f"layer {spec.name} ({n_in}x{n_out}): ReuseFactor {cfg.reuse_factor} -> {reuse_factor}, as hls4ml 1.3 "
+                f"replaces it (valid: {', '.join(map(str, hls4ml_reuse_factors(n_in, n_out)[:40]))})",
+                ReuseFactorAdjusted,
+                stacklevel=2,
+            )
+    elif cfg.reuse_factor not in valid:
         shown = ", ".join(map(str, valid[:40])) + (", ..." if len(valid) > 40 else "")
         raise ConfigError(
             f"{config.source}: layer {spec.name} ({n_in}x{n_out}): ReuseFactor {cfg.reuse_factor} does not fit; "
@@ -133,7 +154,7 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
         accum_t,
         result_t,
         exact_t,
-        cfg.reuse_factor,
+        reuse_factor,
         cfg.strategy,
         config.accumulation,
     )

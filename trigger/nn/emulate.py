@@ -9,7 +9,7 @@ Dense sums are exact integer sums: float64 BLAS when every partial sum provably 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -20,6 +20,7 @@ from trigger.errors import FixedPointError
 from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
 from trigger.fixed.engine_f64 import f64_eligible
+from trigger.nn.hls4ml_rules import resource_input_order
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -27,6 +28,7 @@ from trigger.nn.layers import (
     Layer,
     ModelDescription,
     ScaleLayer,
+    Strategy,
     SumLayer,
 )
 
@@ -150,9 +152,13 @@ def _dense_exact(layer: DenseLayer, x: FixedArray, count: bool) -> tuple[FixedAr
 
 
 def _dense_hls4ml(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
-    """hls4ml's kernel: ``mult = (accum_t)(x*w)``, ``acc = (accum_t)b``, ``acc += mult`` in input order."""
+    """hls4ml's kernel: ``mult = (accum_t)(x*w)``, ``acc = (accum_t)b``, ``acc += mult`` in input order
+    (Latency), or in the Resource kernel's order (:func:`trigger.nn.hls4ml_rules.resource_input_order`)."""
     accum_t, weight = layer.accum_t, layer.weight_t.from_raw(layer.weights_raw)
     bias_acc = layer.bias_t.from_raw(layer.bias_raw).cast(accum_t)
+    order: Sequence[int] = range(layer.n_in)
+    if layer.strategy is Strategy.RESOURCE:
+        order = resource_input_order(layer.n_in, layer.reuse_factor)
     outputs, overflows = [], int(bias_acc.overflowed.sum()) * x.shape[0]
     for start in range(0, x.shape[0], _BLOCK_ROWS):
         block = x[start : start + _BLOCK_ROWS]
@@ -166,7 +172,7 @@ def _dense_hls4ml(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
             accum_t,
             np.zeros(0, dtype=bool),
         )
-        for i in range(layer.n_in):
+        for i in order:
             acc = (acc + products[:, i, :]).cast(accum_t)
             overflows += int(acc.overflowed.sum())
         outputs.append(acc.raw)

@@ -56,8 +56,9 @@ class Accumulation(enum.Enum):
     """How a dense layer sums its products.
 
     ``exact``: full-precision products summed exactly, then one cast to ``accum_t`` and one to
-    ``result_t``.  ``hls4ml``: every product and the bias cast to ``accum_t`` first, then summed in
-    input order with a cast after each addition, as hls4ml's dense kernels do.
+    ``result_t``.  ``hls4ml``: every product and the bias cast to ``accum_t`` first, then summed with
+    a cast after each addition, as hls4ml's dense kernels do: in input order, or for Resource with
+    R < n_in in hls4ml's order (:mod:`trigger.nn.hls4ml_rules`).
     """
 
     EXACT = "exact"

@@ -1,0 +1,65 @@
+"""hls4ml 1.3's Resource-strategy conventions, reproduced by the hls4ml mode (``Accumulation: hls4ml``).
+
+Two rules, both read from hls4ml 1.3.0 (``backends/fpga/fpga_backend.py`` and
+``templates/vivado/nnet_utils/nnet_dense_resource.h``):
+
+* **Reuse factor.** hls4ml accepts a Resource reuse factor R of an n_in x n_out layer only if
+  ``ceil(n_in n_out / min(n_in, R)) % n_out == 0 or R >= n_in``, ``R % n_in == 0 or R < n_in`` and
+  ``n_in n_out % R == 0``; any other R is silently replaced by the closest valid one (the smaller on
+  a tie). Our own mode accepts every R that sets a multiplier count; the hls4ml mode replaces R as
+  hls4ml does and says so (:class:`ReuseFactorAdjusted`).
+* **Order of the additions.** With R < n_in, hls4ml's ``dense_resource_rf_leq_nin`` adds the products
+  of each output in the input order ``0, R, 2R, ..., 1, R + 1, ...`` (chunk r of the reuse loop holds
+  inputs r, r + R, ...); with R >= n_in (``dense_resource_rf_gt_nin_rem0``) in plain input order. With a
+  saturating ``accum_t`` the order changes the result, so the emulator adds in :func:`resource_input_order`
+  and ``hls/cpp/l1t_dense.h`` ``dense_resource`` maps multiplier m of chunk r to the same input (output
+  ``m / (n_in / R)``, input ``r + R (m % (n_in / R))``); the C simulation holds the two together.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+
+__all__ = ["ReuseFactorAdjusted", "closest_reuse_factor", "hls4ml_reuse_factors", "resource_input_order"]
+
+
+class ReuseFactorAdjusted(UserWarning):
+    """A Resource reuse factor hls4ml would not use was replaced by the one it would (hls4ml mode)."""
+
+
+def _valid(n_in: int, n_out: int, rf: int) -> bool:
+    multiplier_limit = math.ceil(n_in * n_out / min(n_in, rf))
+    return (multiplier_limit % n_out == 0 or rf >= n_in) and (rf % n_in == 0 or rf < n_in) and (n_in * n_out) % rf == 0
+
+
+def hls4ml_reuse_factors(n_in: int, n_out: int) -> list[int]:
+    """The Resource reuse factors hls4ml 1.3 keeps for an ``n_in`` x ``n_out`` dense layer, ascending."""
+    return [rf for rf in range(1, n_in * n_out + 1) if _valid(n_in, n_out, rf)]
+
+
+def closest_reuse_factor(n_in: int, n_out: int, chosen: int) -> int:
+    """The reuse factor hls4ml uses for ``chosen``: itself if valid, else the nearest valid (smaller on a tie)."""
+    valid = hls4ml_reuse_factors(n_in, n_out)
+    if chosen in valid:
+        return chosen
+    pos = bisect_left(valid, chosen)
+    if pos == 0:
+        return valid[0]
+    if pos == len(valid):
+        return valid[-1]
+    before, after = valid[pos - 1], valid[pos]
+    return after if after - chosen < chosen - before else before
+
+
+def resource_input_order(n_in: int, rf: int) -> tuple[int, ...]:
+    """The order in which hls4ml's Resource kernel adds each output's products (``rf`` valid for hls4ml).
+
+    >>> resource_input_order(6, 3)
+    (0, 3, 1, 4, 2, 5)
+    >>> resource_input_order(4, 8)
+    (0, 1, 2, 3)
+    """
+    if rf >= n_in:
+        return tuple(range(n_in))
+    return tuple(r + rf * t for r in range(rf) for t in range(n_in // rf))
