@@ -153,3 +153,40 @@ def test_hls4ml_mode_resource_order_and_reuse_factors_match_hls4ml(tmp_path: Pat
     np.testing.assert_array_equal(mine.to_float(), theirs)
     in_order = from_keras(model, {**config, "Model": {**config["Model"], "Strategy": "Latency"}})
     assert np.any(run_fixed(in_order, x.astype(np.float64)).to_float() != theirs)  # the order did matter
+
+
+def test_hls4ml_mode_quantizes_weights_as_hls4ml_writes_them(tmp_path: Path) -> None:
+    """ap_fixed<8,3> weights: hls4ml writes 5 decimals and quantizes the text; k/32 - 1e-6 becomes k/32."""
+    import hls4ml
+
+    from trigger.fixed import FixedType
+
+    rng = np.random.default_rng(6)
+    model = keras.Sequential([keras.Input((12,), name="inp"), keras.layers.Dense(6, name="fc1")])
+    w = rng.uniform(-2, 2, (12, 6))
+    planted = rng.random(w.shape) < 0.3  # just below a grid point of 1/32: truncation takes the step below
+    w[planted] = np.round(w[planted] * 32) / 32 - 1e-6
+    model.get_layer("fc1").set_weights([w.astype(np.float32), rng.uniform(-1, 1, 6).astype(np.float32)])
+    precision, weight = "ap_fixed<16,6>", "ap_fixed<8,3>"
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model,
+        hls_config={
+            "Model": {"Precision": precision, "ReuseFactor": 1},
+            "LayerName": {"fc1": {"Precision": {"weight": weight}}},
+        },
+        output_dir=str(tmp_path / "hls4ml_prj"),
+        backend="Vivado",
+        io_type="io_parallel",
+    )
+    hls_model.compile()
+    x = rng.normal(0, 2, (5_000, 12)).astype(np.float32)
+    theirs = hls_model.predict(x).astype(np.float64).reshape(-1, 6)
+    config = {
+        "Model": {"Precision": precision, "Accumulation": "hls4ml"},
+        "LayerType": {"Dense": {"Precision": {"accum": precision}}},
+        "LayerName": {"fc1": {"Precision": {"weight": weight}}},
+    }
+    ours = from_keras(model, config)
+    direct = FixedType.from_string(weight).from_float(model.get_layer("fc1").get_weights()[0].astype(np.float64))
+    assert np.count_nonzero(ours.layers[0].weights_raw != direct.raw) == np.count_nonzero(planted)
+    np.testing.assert_array_equal(run_fixed(ours, x.astype(np.float64)).to_float(), theirs)

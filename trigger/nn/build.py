@@ -21,7 +21,7 @@ from trigger.fixed import FixedArray, FixedType, Overflow, Quantization
 from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
-from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, as_written, closest_reuse_factor, hls4ml_reuse_factors
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -123,7 +123,10 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
     where = f"layer {spec.name}"
     weight_t = _resolve(cfg.precision["weight"], auto_type(_max_abs(spec.weights), width, True), f"{where} weight")
     bias_t = _resolve(cfg.precision["bias"], auto_type(_max_abs(spec.bias), width, True), f"{where} bias")
-    exact_t = exact_dense_type(input_t, weight_t.from_float(spec.weights), bias_t.from_float(spec.bias))
+    weights, bias = np.asarray(spec.weights, dtype=np.float64), np.asarray(spec.bias, dtype=np.float64)
+    if config.accumulation is Accumulation.HLS4ML:  # what hls4ml's weight files hold (hls4ml_rules.as_written)
+        weights, bias = as_written(weights, weight_t), as_written(bias, bias_t)
+    exact_t = exact_dense_type(input_t, weight_t.from_float(weights), bias_t.from_float(bias))
     accum_t = _resolve(cfg.precision["accum"], exact_t, f"{where} accum")
     result_t = _resolve(cfg.precision["result"], accum_t, f"{where} result")
     n_in, n_out = spec.weights.shape
@@ -146,8 +149,8 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
         )
     return DenseLayer(
         spec.name,
-        np.asarray(spec.weights, dtype=np.float64),
-        np.asarray(spec.bias, dtype=np.float64),
+        weights,
+        bias,
         input_t,
         weight_t,
         bias_t,

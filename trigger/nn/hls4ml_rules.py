@@ -1,8 +1,13 @@
 """hls4ml 1.3's Resource-strategy conventions, reproduced by the hls4ml mode (``Accumulation: hls4ml``).
 
-Two rules, both read from hls4ml 1.3.0 (``backends/fpga/fpga_backend.py`` and
-``templates/vivado/nnet_utils/nnet_dense_resource.h``):
+Three rules, read from hls4ml 1.3.0 (``backends/fpga/fpga_backend.py``,
+``templates/vivado/nnet_utils/nnet_dense_resource.h``, ``model/types.py``):
 
+* **Weights as text.** hls4ml writes each weight and bias as decimal text with as many digits after the
+  point as the type has fraction bits (``WeightVariable.update_precision``: ``'{:.Ff}'``), and the C++
+  initialiser quantizes that text, not the trained value: :func:`as_written`. A trained value just
+  below a grid point can round up in the text and land one step higher (:func:`as_written` is what the
+  hls4ml mode quantizes).
 * **Reuse factor.** hls4ml accepts a Resource reuse factor R of an n_in x n_out layer only if
   ``ceil(n_in n_out / min(n_in, R)) % n_out == 0 or R >= n_in``, ``R % n_in == 0 or R < n_in`` and
   ``n_in n_out % R == 0``; any other R is silently replaced by the closest valid one (the smaller on
@@ -21,7 +26,18 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 
-__all__ = ["ReuseFactorAdjusted", "closest_reuse_factor", "hls4ml_reuse_factors", "resource_input_order"]
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.fixed import FixedType
+
+__all__ = [
+    "ReuseFactorAdjusted",
+    "as_written",
+    "closest_reuse_factor",
+    "hls4ml_reuse_factors",
+    "resource_input_order",
+]
 
 
 class ReuseFactorAdjusted(UserWarning):
@@ -63,3 +79,15 @@ def resource_input_order(n_in: int, rf: int) -> tuple[int, ...]:
     if rf >= n_in:
         return tuple(range(n_in))
     return tuple(r + rf * t for r in range(rf) for t in range(n_in // rf))
+
+
+def as_written(values: NDArray[np.float64], t: FixedType) -> NDArray[np.float64]:
+    """``values`` as hls4ml's weight files spell them for type ``t`` (F = fraction bits decimals), read back.
+
+    >>> from trigger.fixed import FixedType
+    >>> as_written(np.array([0.0312496, -1.234567]), FixedType.from_string("ap_fixed<8,3>")).tolist()
+    [0.03125, -1.23457]
+    """
+    digits = max(0, t.frac)
+    flat = [float(f"{float(v):.{digits}f}") for v in np.asarray(values, dtype=np.float64).ravel()]
+    return np.asarray(flat, dtype=np.float64).reshape(np.shape(values))
