@@ -119,13 +119,22 @@ class SumSpec:
     from_collection: str | None = None
     min_pt: float = 0.0
     max_abs_eta: float = float("inf")
+    #: the sum's direction (missing transverse energy): a branch beside ``branch`` (an entry of the same
+    #: typed list), or from px/py
+    phi_branch: str | None = None
 
-    def branches(self, schema: Schema) -> set[str]:
+    @property
+    def has_phi(self) -> bool:
+        return self.phi_branch is not None or self.px is not None
+
+    def branches(self, schema: Schema, phi: bool = False) -> set[str]:
         if self.from_collection is not None:
             return schema.collections[self.from_collection].branches(["pt", "eta"])
         if self.px is not None and self.py is not None:
             return {self.px, self.py}
         out = {b for b in (self.branch, self.type_branch, self.bx_branch) if b is not None}
+        if phi and self.phi_branch is not None:
+            out.add(self.phi_branch)
         return out
 
 
@@ -165,13 +174,17 @@ class Schema:
             )
         return self.sums[name]
 
-    def branches_for(self, collections: Mapping[str, Iterable[str]], sums: Iterable[str] = ()) -> set[str]:
-        """Every branch needed for these collection fields and sums (and the event weight)."""
+    def branches_for(
+        self, collections: Mapping[str, Iterable[str]], sums: Iterable[str] = (), sum_phis: Iterable[str] = ()
+    ) -> set[str]:
+        """Every branch needed for these collection fields and sums, their directions (``sum_phis``)
+        and the event weight."""
         out: set[str] = {self.weight} if self.weight else set()
         for name, fields in collections.items():
             out |= self.collection(name).branches(fields)
-        for name in sums:
-            out |= self.sum(name).branches(self)
+        phis = set(sum_phis)
+        for name in set(sums) | phis:
+            out |= self.sum(name).branches(self, phi=name in phis)
         return out
 
     def required_branches(self) -> set[str]:
@@ -223,7 +236,7 @@ def parse_schema(data: Any, source: str) -> Schema:
         v.keys(
             d,
             path,
-            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta"),
+            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta", "phi_branch"),
         )
         if "from" in d:
             src = v.string(d, "from", path)
@@ -245,6 +258,7 @@ def parse_schema(data: Any, source: str) -> Schema:
                 type_branch=v.string(d, "type_branch", path) if typed else None,
                 type_value=v.integer(d, "type", path) if typed else None,
                 bx_branch=v.string(d, "bx_branch", path) if "bx_branch" in d else None,
+                phi_branch=v.string(d, "phi_branch", path) if "phi_branch" in d else None,
             )
     event = dict(v.mapping(top.get("event", {}), "event"))
     stored: dict[str, StoredCut] = {}
