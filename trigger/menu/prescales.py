@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from trigger.config import read_config_text
 from trigger.errors import ConfigError
 from trigger.menu.model import Menu, prescale_problem
 from trigger.names import suggest
@@ -105,12 +106,4 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
 
 
 def load_prescale_table(path: str | Path) -> PrescaleTable:
-    p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"prescale table {p}: is a directory, not a CSV file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"prescale table {p}: cannot read: {why}") from None
-    return parse_prescale_table(text, str(p))
+    return parse_prescale_table(read_config_text(path, "CSV", "prescale table"), str(path))
