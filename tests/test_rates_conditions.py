@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import uproot
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +23,7 @@ from tests.rates_helpers import menu_yaml, write_events
 from trigger.cli import main
 from trigger.io import builtin_schema, read_chunk
 from trigger.io.files import WorkItem
-from trigger.menu import Cross, Leg, Menu, Seed, SeedEvaluator
+from trigger.menu import Cross, Leg, Menu, ScanTarget, Seed, SeedEvaluator
 from trigger.menu.model import Overlap
 
 # ev0: muons (20, eta 0, phi 0) and (10, eta 1.0, phi 3.0): |deta| 1.0, |dphi| 3.0, mT = sqrt(2*20*10*(1-cos 3))
@@ -212,6 +214,12 @@ def test_random_conditions_match_brute_force(
             for pick in itertools.permutations(objs, len(slots))
         )
         assert bool(got[i]) == expected, (i, legs, crosses)
+    # a threshold scan of leg 0 reads the same assignments: fires at threshold t iff its value is >= t
+    ev = SeedEvaluator(Menu("m", (seed,)), builtin_schema("l1emu"))
+    value = ev.value(seed, ScanTarget("leg", 0), chunk, {})
+    for t in (5.0, 12.0, 25.0):
+        raised = Seed("s", (replace(legs[0], min_pt=t), *legs[1:]), crosses=crosses)
+        assert np.array_equal(ev.decision(raised, chunk, {}), value >= t), (t, legs, crosses)
 
 
 def test_object_and_sum_correlations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
