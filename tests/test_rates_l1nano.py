@@ -165,3 +165,15 @@ def test_schema_and_menu_errors_for_charge_and_coordinates(tmp_path: Path, capsy
     )
     assert main(["rates", str(both), "-i", str(data), "-o", str(tmp_path / "o")]) == 2
     assert "seeds.X.cross.same_charge: expected not both opposite_charge and same_charge" in capsys.readouterr().err
+
+
+def test_scans_below_the_stored_cut_are_warned(
+    l1nano: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    menu = menu_yaml(tmp_path / "m.yaml", "  L1_SingleJet40: {legs: [{collection: jets, min_pt: 40}]}\n")
+    base = ["scan", str(menu), "L1_SingleJet40", "-i", str(l1nano), "-o", str(tmp_path / "o"), "--no-plot"]
+    assert main([*base, "--thresholds", "20:60:10"]) == 0
+    err = capsys.readouterr().err
+    assert "thresholds of legs[0] below 30 GeV (down to 20) are underestimated" in err
+    assert main([*base, "--thresholds", "30:60:10"]) == 0
+    assert "underestimated" not in capsys.readouterr().err
