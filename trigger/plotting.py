@@ -56,13 +56,18 @@ def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | Non
         if budget_khz:
             ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
         ax.set_yscale("log")
-        ax.set_xlabel(scan.label)
-        ax.set_ylabel("rate [kHz]")
-        ax.legend()
-        hep.cms.text("L1 emulation", ax=ax)
-        return _save(fig, stem)
+        return _rate_axes(fig, ax, hep, scan.label, stem)
     finally:
         plt.close(fig)
+
+
+def _rate_axes(fig: Any, ax: Any, hep: Any, xlabel: str, stem: Path) -> dict[str, bytes]:
+    """Label a rate plot (x, rate in kHz, legend, CMS text) and save it."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("rate [kHz]")
+    ax.legend()
+    hep.cms.text("L1 emulation", ax=ax)
+    return _save(fig, stem)
 
 
 def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
@@ -122,10 +127,6 @@ def plot_pileup(curve: Any, stem: Path, bin_width: float) -> dict[str, bytes]:
                 color="red",
                 label=f"pile-up {curve.target_pileup:.1f}: {curve.target_khz:.3g} kHz",
             )
-        ax.set_xlabel("pile-up")
-        ax.set_ylabel("rate [kHz]")
-        ax.legend()
-        hep.cms.text("L1 emulation", ax=ax)
-        return _save(fig, stem)
+        return _rate_axes(fig, ax, hep, "pile-up", stem)
     finally:
         plt.close(fig)
