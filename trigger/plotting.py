@@ -102,16 +102,20 @@ def plot_pileup(curve: Any, stem: Path, bin_width: float) -> dict[str, bytes]:
     plt, hep = _setup()
     fig, ax = plt.subplots()
     try:
-        x = np.array(curve.mean_pileup)
+        x, y = np.array(curve.mean_pileup), np.array(curve.rate_khz)
+        used = np.array(curve.used, dtype=bool)
         ok = np.array(curve.events) > 0
         ax.errorbar(
-            x[ok],
-            np.array(curve.rate_khz)[ok],
-            yerr=[np.array(curve.err_down)[ok], np.array(curve.err_up)[ok]],
+            x[used],
+            y[used],
+            yerr=[np.array(curve.err_down)[used], np.array(curve.err_up)[used]],
             fmt="o",
             ms=3,
             label=f"{curve.seed} (bins of {bin_width:g})",
         )
+        rest = ok & ~used
+        if rest.any():
+            ax.plot(x[rest], y[rest], "o", mfc="none", ms=4, color="gray", label="not fitted (few events)")
         top = max(float(x[ok].max()) if ok.any() else 1.0, curve.target_pileup or 0.0)
         grid = np.linspace(0.0, top * 1.05, 200)
         kind = "linear" if curve.degree == 1 else "quadratic"
