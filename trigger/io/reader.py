@@ -80,6 +80,15 @@ def _flat(a: ak.Array) -> NDArray[Any]:
     return np.asarray(ak.flatten(a, axis=None))
 
 
+def _charge(spec: CollectionSpec, raw: Mapping[str, ak.Array]) -> ak.Array:
+    """Charge from a uGMT charge bit, 1 - 2 * bit, and 0 where ``charge_valid`` says it was not measured
+    (CMSSW's MuonRawDigiTranslator.cc; see trigger/io/schemas/l1nano.yaml)."""
+    charge = 1 - 2 * raw[spec.fields["charge_bit"]]
+    if "charge_valid" in spec.fields:
+        charge = charge * (raw[spec.fields["charge_valid"]] != 0)
+    return charge
+
+
 def _collection(
     spec: CollectionSpec, fields: frozenset[str], raw: Mapping[str, ak.Array], nonfinite: dict[str, int]
 ) -> tuple[ak.Array, int]:
@@ -97,8 +106,7 @@ def _collection(
     for f in fields:
         branch = spec.branch(f)
         if f not in arrays and branch is not None and f not in ("px", "py", "pz"):
-            # a uGMT charge bit: charge = 1 - 2 * bit (schema field charge_bit, see trigger/io/schemas/l1nano.yaml)
-            arrays[f] = 1 - 2 * raw[branch] if f == "charge" and "charge" not in spec.fields else raw[branch]
+            arrays[f] = _charge(spec, raw) if f == "charge" and "charge" not in spec.fields else raw[branch]
     arrays.setdefault("pt", raw[spec.fields["pt"]] if not spec.cartesian else arrays["pt"])
     keep = None
     for f in _KINEMATICS:

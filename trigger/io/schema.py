@@ -35,7 +35,8 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 #: fields with a meaning the menu knows; any other field is an extra (per-object feature).
-#: ``charge_bit`` is a hardware charge bit (uGMT ``hwCharge``: charge = 1 - 2 * bit), read as ``charge``;
+#: ``charge_bit`` is a hardware charge bit (uGMT ``hwCharge``: charge = 1 - 2 * bit), read as ``charge``
+#: (times ``charge_valid``, uGMT's ``hwChargeValid``, where given: 0 for a charge not measured);
 #: ``eta_vtx``/``phi_vtx`` are coordinates extrapolated to the vertex, read as ``eta``/``phi`` when the
 #: collection is read at the vertex (uGT cuts muons there; :meth:`Schema.with_coordinates`).
 STANDARD_FIELDS = (
@@ -44,6 +45,7 @@ STANDARD_FIELDS = (
     "phi",
     "charge",
     "charge_bit",
+    "charge_valid",
     "quality",
     "bx",
     "iso",
@@ -94,6 +96,8 @@ class CollectionSpec:
                 out |= {self.fields["px"], self.fields["py"]} | ({self.fields["pz"]} if f == "eta" else set())
             elif (b := self.branch(f)) is not None:
                 out.add(b)
+                if f == "charge" and "charge" not in self.fields and "charge_valid" in self.fields:
+                    out.add(self.fields["charge_valid"])
         return out
 
 
@@ -228,6 +232,8 @@ def parse_schema(data: Any, source: str) -> Schema:
             )
         if "charge" in fields and "charge_bit" in fields:
             raise ConfigError(f"{source}: {path}: give charge or charge_bit (charge = 1 - 2 * bit), not both")
+        if "charge_valid" in fields and "charge_bit" not in fields:
+            raise ConfigError(f"{source}: {path}: charge_valid qualifies a charge_bit; give charge_bit too")
         collections[cname] = CollectionSpec(cname, fields)
     sums: dict[str, SumSpec] = {}
     for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
