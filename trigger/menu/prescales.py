@@ -74,6 +74,8 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
         raise ConfigError(f"{source}: empty prescale table; expected a header Index,Name,<column>,...")
     n0, head = lines[0]
     head = [c.strip() for c in head]
+    while head and not head[-1]:  # a spreadsheet export's trailing empty columns
+        head.pop()
     if len(head) < 3 or tuple(c.lower() for c in head[:2]) != _HEAD:
         raise ConfigError(
             f"{source}: line {n0}: expected the header Index,Name,<one column per luminosity>,..., "
@@ -88,6 +90,8 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
     rows: dict[str, tuple[float, ...]] = {}
     for n, row in lines[1:]:
         cells = [c.strip() for c in row]
+        while len(cells) > len(head) and not cells[-1]:
+            cells.pop()
         if len(cells) != len(head):
             raise ConfigError(f"{source}: line {n}: expected {len(head)} cells like the header, got {len(cells)}")
         index, name = cells[0], cells[1]
