@@ -54,6 +54,7 @@ def assert_exact_layout(path: Path, optional: Iterable[str] = ()) -> None:
         {c: frozenset(s.fields) for c, s in schema.collections.items() if s.fields["pt"] in expected},
         frozenset(schema.sums),
         frozenset(schema.event),
+        frozenset(name for name, spec in schema.sums.items() if spec.has_phi),
     )
     counters = {b for b in expected if b.startswith("n") and b[1:] in format_yaml()["groups"]}
     assert needs.branches(schema) == set(expected) - counters  # the schema reads every branch, nothing else
@@ -66,6 +67,9 @@ def assert_exact_layout(path: Path, optional: Iterable[str] = ()) -> None:
             assert ak.all(ak.num(got) == ak.num(want)) and ak.all(ak.ravel(got) == ak.ravel(want)), (cname, field)
     for sname in needs.sums:
         np.testing.assert_array_equal(chunk.sums[sname], np.asarray(raw[schema.sums[sname].branch], np.float64))
+    for sname in needs.sum_phis:
+        want = np.asarray(raw[str(schema.sums[sname].phi_branch)], np.float64)
+        np.testing.assert_array_equal(chunk.sum_phi[sname], want)
     for ename in needs.event:
         np.testing.assert_array_equal(chunk.event[ename], np.asarray(raw[schema.event[ename]]))
 

@@ -80,6 +80,14 @@ def test_every_column_total_by_the_counter(tmp_path: Path, capsys: pytest.Captur
     assert rows["TOTAL_after_prescales:c2"]["count"] == "7"
 
 
+def test_spreadsheet_exports_with_trailing_empty_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = "\n".join(line + ",," for line in TABLE.splitlines()) + "\n,,,,,,,\n"
+    assert _run(tmp_path, table, "--prescale-table", str(tmp_path / "ps.csv")) == 0
+    report = json.loads((tmp_path / "o" / "rates.json").read_text())
+    assert {c["name"]: c["total"]["count"] for c in report["prescale_columns"]} == COUNTS
+    capsys.readouterr()
+
+
 def test_one_column_sets_the_seed_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(tmp_path, TABLE, "--prescale-table", str(tmp_path / "ps.csv"), "--column", "c4") == 0
     report = json.loads((tmp_path / "o" / "rates.json").read_text())

@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import uproot
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +23,7 @@ from tests.rates_helpers import menu_yaml, write_events
 from trigger.cli import main
 from trigger.io import builtin_schema, read_chunk
 from trigger.io.files import WorkItem
-from trigger.menu import Cross, Leg, Menu, Seed, SeedEvaluator
+from trigger.menu import Cross, Leg, Menu, ScanTarget, Seed, SeedEvaluator
 from trigger.menu.model import Overlap
 
 # ev0: muons (20, eta 0, phi 0) and (10, eta 1.0, phi 3.0): |deta| 1.0, |dphi| 3.0, mT = sqrt(2*20*10*(1-cos 3))
@@ -212,3 +214,52 @@ def test_random_conditions_match_brute_force(
             for pick in itertools.permutations(objs, len(slots))
         )
         assert bool(got[i]) == expected, (i, legs, crosses)
+    # a threshold scan of leg 0 reads the same assignments: fires at threshold t iff its value is >= t
+    ev = SeedEvaluator(Menu("m", (seed,)), builtin_schema("l1emu"))
+    value = ev.value(seed, ScanTarget("leg", 0), chunk, {})
+    for t in (5.0, 12.0, 25.0):
+        raised = Seed("s", (replace(legs[0], min_pt=t), *legs[1:]), crosses=crosses)
+        assert np.array_equal(ev.decision(raised, chunk, {}), value >= t), (t, legs, crosses)
+
+
+def test_object_and_sum_correlations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # ev0: jet 60 at phi 0, MET 100 at phi 3.0: |dphi| 3.0; e/gamma 30 at phi 0: mT = sqrt(2*30*100*(1-cos 3)) = 108.9
+    # ev1: jet 60 at phi 0, MET 100 at phi 1.0: |dphi| 1.0; mT(e/gamma) = sqrt(6000 (1 - cos 1)) = 52.4
+    # ev2: jet 60 at phi -3.0, MET 100 at phi 3.0: |dphi| wraps to 2 pi - 6 = 0.28; no e/gamma
+    data = write_events(
+        tmp_path / "d.root",
+        {
+            "weight": [1.0, 1.0, 1.0],
+            "L1Jet_pt": [[60.0], [60.0], [60.0]],
+            "L1Jet_eta": [[0.0], [0.0], [0.0]],
+            "L1Jet_phi": [[0.0], [0.0], [-3.0]],
+            "L1EG_pt": [[30.0], [30.0], []],
+            "L1EG_eta": [[0.0], [0.0], []],
+            "L1EG_phi": [[0.0], [0.0], []],
+            "L1EtSum_MET": [100.0, 100.0, 100.0],
+            "L1EtSum_METphi": [3.0, 1.0, 3.0],
+        },
+    )
+    seeds = """\
+  Jet50_MET80_dPhi_Min2p1:
+    legs: [{collection: jets, min_pt: 50}]
+    sums: [{sum: MET, min: 80}]
+    sum_cross: {sum: MET, min_dphi: 2.1}
+  EG25_MT_Min60: {legs: [{collection: egamma, min_pt: 25}], sum_cross: [{object: 0, sum: MET, min_mt: 60}]}
+  Jet50_dPhi_Max0p5: {legs: [{collection: jets, min_pt: 50}], sum_cross: {sum: MET, max_dphi: 0.5}}
+"""
+    menu = menu_yaml(tmp_path / "m.yaml", seeds)
+    assert main(["rates", str(menu), "-i", str(data), "--schema", "l1emu", "-o", str(tmp_path / "o")]) == 0
+    report = json.loads((tmp_path / "o" / "rates.json").read_text())
+    got = {s["name"]: s["raw"]["count"] for s in report["seeds"]}
+    assert got == {"Jet50_MET80_dPhi_Min2p1": 1, "EG25_MT_Min60": 1, "Jet50_dPhi_Max0p5": 1}  # ev0, ev0, ev2
+    bad = menu_yaml(
+        tmp_path / "b.yaml", "  S: {legs: [{collection: jets, min_pt: 5}], sum_cross: {sum: HT, min_dphi: 1}}\n"
+    )
+    assert main(["rates", str(bad), "-i", str(data), "--schema", "l1emu", "-o", str(tmp_path / "x")]) == 2
+    assert "energy sum 'HT', whose direction schema 'l1emu' does not give" in capsys.readouterr().err
+    bad = menu_yaml(
+        tmp_path / "c.yaml", "  S: {legs: [{collection: jets, min_pt: 5}], sum_cross: {object: 1, sum: MET}}\n"
+    )
+    assert main(["rates", str(bad), "-i", str(data), "--schema", "l1emu", "-o", str(tmp_path / "x")]) == 2
+    assert "seeds.S.sum_cross.object: expected an object index in 0..0" in capsys.readouterr().err

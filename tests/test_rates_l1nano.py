@@ -165,3 +165,30 @@ def test_schema_and_menu_errors_for_charge_and_coordinates(tmp_path: Path, capsy
     )
     assert main(["rates", str(both), "-i", str(data), "-o", str(tmp_path / "o")]) == 2
     assert "seeds.X.cross.same_charge: expected not both opposite_charge and same_charge" in capsys.readouterr().err
+
+
+def test_scans_below_the_stored_cut_are_warned(
+    l1nano: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    menu = menu_yaml(tmp_path / "m.yaml", "  L1_SingleJet40: {legs: [{collection: jets, min_pt: 40}]}\n")
+    base = ["scan", str(menu), "L1_SingleJet40", "-i", str(l1nano), "-o", str(tmp_path / "o"), "--no-plot"]
+    assert main([*base, "--thresholds", "20:60:10"]) == 0
+    err = capsys.readouterr().err
+    assert "thresholds of legs[0] below 30 GeV (down to 20) are underestimated" in err
+    assert main([*base, "--thresholds", "30:60:10"]) == 0
+    assert "underestimated" not in capsys.readouterr().err
+
+
+def test_full_l1nano_tables_mark_unmeasured_charges(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the full tables (no reduction) carry hwChargeValid: ev0's second muon has no valid charge -> charge 0,
+    # so ev0's pair is neither opposite nor same charge; ev1 stays same-charge
+    data = write_events(tmp_path / "full.root", {**L1NANO, "L1Mu_hwChargeValid": [[1, 0], [1, 1], [1], []]})
+    schema = detect_schema([str(data)])
+    assert schema.name == "l1nano_full" and not schema.stored_cuts
+    assert detect_schema([str(write_events(tmp_path / "reduced.root", L1NANO))]).name == "l1nano"
+    chunk = read_chunk(WorkItem(0, str(data), "Events", 0, 4), schema, Needs({"muons": frozenset({"pt", "charge"})}))
+    assert chunk.collections["muons"].charge.tolist() == [[1, 0], [-1, -1], [1], []]
+    menu = menu_yaml(tmp_path / "m.yaml", SEEDS + "  L1_SingleJet20: {legs: [{collection: jets, min_pt: 20}]}\n")
+    counts = _counts(menu, data, tmp_path / "o")
+    assert counts["L1_DoubleMu_OS"] == 0 and counts["L1_DoubleMu_SS"] == 1
+    assert "warning" not in capsys.readouterr().err  # no stored cuts in the full tables

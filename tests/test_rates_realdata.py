@@ -43,6 +43,10 @@ NANO_SEEDS = """\
   Mu5_HT100: {legs: [{collection: muons, min_pt: 5}], sums: [{sum: HT, min: 100}]}
   DoubleMu3_SS: {legs: [{collection: muons, min_pt: 3, multiplicity: 2}], cross: {same_charge: true}}
   SingleTau20er2p1: {legs: [{collection: taus, min_pt: 20, max_abs_eta: 2.1}]}
+  Jet30_MET40_dPhi_Min2:
+    legs: [{collection: jets, min_pt: 30}]
+    sums: [{sum: MET, min: 40}]
+    sum_cross: {sum: MET, min_dphi: 2.0}
 """
 
 
@@ -83,6 +87,7 @@ def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
             "Electron_charge",
             "Tau_pt",
             "Tau_eta",
+            "MET_phi",
         ]
     )
     mu = ak.zip({"pt": a.Muon_pt, "eta": a.Muon_eta, "phi": a.Muon_phi, "q": a.Muon_charge})
@@ -117,6 +122,8 @@ def test_nanoaod_open_data_matches_plain_awkward(tmp_path: Path) -> None:
     expected["Mu5_HT100"] = _pairs_any(mu.pt >= 5) & np.asarray(ht >= 100)
     expected["DoubleMu3_SS"] = _pairs_any(distinct & (m1.pt >= 3) & (m2.pt >= 3) & (m1.q * m2.q > 0))
     expected["SingleTau20er2p1"] = _pairs_any((a.Tau_pt >= 20) & (abs(a.Tau_eta) <= 2.1))
+    away = abs(_dphi(jet.phi, a.MET_phi)) >= 2.0
+    expected["Jet30_MET40_dPhi_Min2"] = _pairs_any((jet.pt >= 30) & away) & np.asarray(a.MET_pt >= 40)
 
     got = {s.name: s.raw.count for s in table.seeds}
     assert got == {k: int(v.sum()) for k, v in expected.items()}

@@ -32,7 +32,7 @@ import yaml
 from trigger.errors import ConfigError
 from trigger.names import suggest
 
-__all__ = ["UniqueKeyLoader", "Validator", "join", "load_yaml"]
+__all__ = ["UniqueKeyLoader", "Validator", "join", "load_yaml", "read_config_text"]
 
 
 def join(path: str, key: str | int) -> str:
@@ -89,17 +89,25 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def read_config_text(path: str | Path, kind: str = "YAML", what: str = "") -> str:
+    """The UTF-8 text of a configuration file; a directory or an unreadable file is a :class:`ConfigError`
+    naming it (``what`` prefixes the path, e.g. "prescale table")."""
+    p = Path(path)
+    name = f"{what} {p}" if what else str(p)
+    if p.is_dir():
+        raise ConfigError(f"{name}: is a directory, not a {kind} file")
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{name}: cannot read: {why}") from None
+
+
 def load_yaml(path: str | Path) -> tuple[Any, str]:
     """Read a YAML file with a ``yaml.safe_load`` loader that also refuses duplicate keys; a missing or
     malformed file is a :class:`ConfigError` naming the line(s)."""
     p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"{p}: is a directory, not a YAML file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"{p}: cannot read: {why}") from None
+    text = read_config_text(p)
     try:
         return yaml.load(text, Loader=UniqueKeyLoader), str(p)  # a SafeLoader subclass: safe loading only
     except _DuplicateKey as exc:

@@ -56,13 +56,18 @@ def plot_scan(scan: Scan, curve: np.ndarray, stem: Path, budget_khz: float | Non
         if budget_khz:
             ax.axhline(budget_khz, ls=":", color="red", label=f"budget {budget_khz:g} kHz")
         ax.set_yscale("log")
-        ax.set_xlabel(scan.label)
-        ax.set_ylabel("rate [kHz]")
-        ax.legend()
-        hep.cms.text("L1 emulation", ax=ax)
-        return _save(fig, stem)
+        return _rate_axes(fig, ax, hep, scan.label, stem)
     finally:
         plt.close(fig)
+
+
+def _rate_axes(fig: Any, ax: Any, hep: Any, xlabel: str, stem: Path) -> dict[str, bytes]:
+    """Label a rate plot (x, rate in kHz, legend, CMS text) and save it."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("rate [kHz]")
+    ax.legend()
+    hep.cms.text("L1 emulation", ax=ax)
+    return _save(fig, stem)
 
 
 def plot_efficiency(eff: Efficiency, stem: Path) -> dict[str, bytes]:
@@ -97,16 +102,20 @@ def plot_pileup(curve: Any, stem: Path, bin_width: float) -> dict[str, bytes]:
     plt, hep = _setup()
     fig, ax = plt.subplots()
     try:
-        x = np.array(curve.mean_pileup)
+        x, y = np.array(curve.mean_pileup), np.array(curve.rate_khz)
+        used = np.array(curve.used, dtype=bool)
         ok = np.array(curve.events) > 0
         ax.errorbar(
-            x[ok],
-            np.array(curve.rate_khz)[ok],
-            yerr=[np.array(curve.err_down)[ok], np.array(curve.err_up)[ok]],
+            x[used],
+            y[used],
+            yerr=[np.array(curve.err_down)[used], np.array(curve.err_up)[used]],
             fmt="o",
             ms=3,
             label=f"{curve.seed} (bins of {bin_width:g})",
         )
+        rest = ok & ~used
+        if rest.any():
+            ax.plot(x[rest], y[rest], "o", mfc="none", ms=4, color="gray", label="not fitted (few events)")
         top = max(float(x[ok].max()) if ok.any() else 1.0, curve.target_pileup or 0.0)
         grid = np.linspace(0.0, top * 1.05, 200)
         kind = "linear" if curve.degree == 1 else "quadratic"
@@ -122,10 +131,6 @@ def plot_pileup(curve: Any, stem: Path, bin_width: float) -> dict[str, bytes]:
                 color="red",
                 label=f"pile-up {curve.target_pileup:.1f}: {curve.target_khz:.3g} kHz",
             )
-        ax.set_xlabel("pile-up")
-        ax.set_ylabel("rate [kHz]")
-        ax.legend()
-        hep.cms.text("L1 emulation", ax=ax)
-        return _save(fig, stem)
+        return _rate_axes(fig, ax, hep, "pile-up", stem)
     finally:
         plt.close(fig)

@@ -63,7 +63,7 @@ def add_common(parser: argparse.ArgumentParser, input_required: bool = True) -> 
     parser.add_argument(
         "--schema",
         default=None,
-        help="built-in schema (l1emu, l1upgrade, l1nano, nanoaod) or a YAML file; default: detect",
+        help="built-in schema (l1emu, l1upgrade, l1nano, l1nano_full, nanoaod) or a YAML file; default: detect",
     )
     parser.add_argument("--tree", default=None, help="tree name (default: the schema's)")
     parser.add_argument(

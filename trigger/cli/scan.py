@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from trigger.cli._common import (
 )
 from trigger.errors import ConfigError
 from trigger.menu import ScanTarget
+from trigger.menu.coverage import scan_below_stored_cut
 from trigger.rates.report import write_atomic
 from trigger.rates.scan import Scan, ScanProcessor
 
@@ -85,6 +87,11 @@ def _run(args: argparse.Namespace, job: Prepared, seed: Any, target: ScanTarget)
     return scan
 
 
+def _warn(message: str | None) -> None:
+    if message is not None:
+        print(f"warning: {message}", file=sys.stderr)
+
+
 def _scan(args: argparse.Namespace) -> int:
     names = ("scan_{seed}.csv",) + (() if args.no_plot else ("scan_{seed}.png", "scan_{seed}.pdf"))
     given = parse_range(args.thresholds, "--thresholds", args.max_thresholds) if args.thresholds is not None else None
@@ -92,6 +99,8 @@ def _scan(args: argparse.Namespace) -> int:
     scan = _run(args, job, seed, target)
     thresholds = np.asarray(given) if given is not None else scan.default_thresholds(limit=args.max_thresholds)
     curve = scan.curve(thresholds)
+    if target.kind == "leg" and len(thresholds):
+        _warn(scan_below_stored_cut(seed, target.index, float(thresholds.min()), job.inputs.schema))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(("threshold", "rate_khz", "err_down_khz", "err_up_khz", "count"))
@@ -115,6 +124,8 @@ def _threshold(args: argparse.Namespace) -> int:
     job, seed, target = _prepare(args, ("threshold_{seed}.json",))
     scan = _run(args, job, seed, target)
     sol = scan.solve(target_khz, args.step)
+    if target.kind == "leg":
+        _warn(scan_below_stored_cut(seed, target.index, sol.threshold, job.inputs.schema))
     print(
         f"{scan.seed}: threshold {sol.threshold:g} gives {sol.rate_khz:.3f} -{sol.err_down:.3f} "
         f"+{sol.err_up:.3f} kHz (target {target_khz:g} kHz; {sol.threshold - sol.step:g} would give "

@@ -1,7 +1,8 @@
 """Built-in schemas: YAML files of the same form as a user's schema, shipped in ``trigger/io/schemas/``.
 
-``l1upgrade.yaml`` (CMS L1Ntuple), ``l1nano.yaml`` (NanoAOD's L1 tables) and ``nanoaod.yaml`` (offline
-NanoAOD) say in their comments where each convention comes from. The ``l1emu`` schema is not written
+``l1upgrade.yaml`` (CMS L1Ntuple), ``l1nano.yaml`` (central NanoAOD's reduced L1 tables),
+``l1nano_full.yaml`` (the full L1 tables) and ``nanoaod.yaml`` (offline NanoAOD) say in their comments
+where each convention comes from. The ``l1emu`` schema is not written
 out: it is derived from the sample format description (:mod:`trigger.io.sample_format`, the same
 ``schemas/l1emu.yaml`` the sample writer declares its tree from).
 """
@@ -18,7 +19,7 @@ from trigger.io.sample_format import sample_format
 __all__ = ["BUILTIN"]
 
 #: in detection order (a tie goes to the first)
-_FILES = ("l1upgrade", "l1nano", "nanoaod")
+_FILES = ("l1upgrade", "l1nano", "l1nano_full", "nanoaod")
 
 
 def _load(name: str) -> dict[str, Any]:

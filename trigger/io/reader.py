@@ -37,18 +37,20 @@ class Needs:
     collections: Mapping[str, frozenset[str]] = field(default_factory=dict)
     sums: frozenset[str] = frozenset()
     event: frozenset[str] = frozenset()
+    #: sums whose direction (phi) is read too
+    sum_phis: frozenset[str] = frozenset()
 
     def __or__(self, other: Needs) -> Needs:
         cols = {k: frozenset(v) for k, v in self.collections.items()}
         for k, v in other.collections.items():
             cols[k] = cols.get(k, frozenset()) | v
-        return Needs(cols, self.sums | other.sums, self.event | other.event)
+        return Needs(cols, self.sums | other.sums, self.event | other.event, self.sum_phis | other.sum_phis)
 
     def branches(self, schema: Schema) -> set[str]:
         """The branches to read: pt, eta and phi of every collection (non-finite objects are dropped on
         all three, whatever the menu reads), the other fields asked for, the sums and the event scalars."""
         cols = {name: set(fields) | set(_KINEMATICS) for name, fields in self.collections.items()}
-        out = schema.branches_for(cols, self.sums)
+        out = schema.branches_for(cols, self.sums, self.sum_phis)
         for name in self.event:
             out.add(schema.event.get(name, name))
         return out
@@ -68,12 +70,23 @@ class Chunk:
     weighted: bool
     #: collection -> objects dropped for a non-finite pt, eta or phi
     dropped: dict[str, int] = field(default_factory=dict)
+    #: direction of the sums that have one (``Needs.sum_phis``); NaN where not known
+    sum_phi: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     #: per-chunk scratch space for derived views (flat object arrays), filled by the evaluator
     cache: dict[Any, Any] = field(default_factory=dict)
 
 
 def _flat(a: ak.Array) -> NDArray[Any]:
     return np.asarray(ak.flatten(a, axis=None))
+
+
+def _charge(spec: CollectionSpec, raw: Mapping[str, ak.Array]) -> ak.Array:
+    """Charge from a uGMT charge bit, 1 - 2 * bit, and 0 where ``charge_valid`` says it was not measured
+    (CMSSW's MuonRawDigiTranslator.cc; see trigger/io/schemas/l1nano.yaml)."""
+    charge = 1 - 2 * raw[spec.fields["charge_bit"]]
+    if "charge_valid" in spec.fields:
+        charge = charge * (raw[spec.fields["charge_valid"]] != 0)
+    return charge
 
 
 def _collection(
@@ -93,8 +106,7 @@ def _collection(
     for f in fields:
         branch = spec.branch(f)
         if f not in arrays and branch is not None and f not in ("px", "py", "pz"):
-            # a uGMT charge bit: charge = 1 - 2 * bit (schema field charge_bit, see trigger/io/schemas/l1nano.yaml)
-            arrays[f] = 1 - 2 * raw[branch] if f == "charge" and "charge" not in spec.fields else raw[branch]
+            arrays[f] = _charge(spec, raw) if f == "charge" and "charge" not in spec.fields else raw[branch]
     arrays.setdefault("pt", raw[spec.fields["pt"]] if not spec.cartesian else arrays["pt"])
     keep = None
     for f in _KINEMATICS:
@@ -109,14 +121,19 @@ def _collection(
     return coll[keep], int(len(_flat(keep)) - np.count_nonzero(_flat(keep)))
 
 
-def _sum(spec: SumSpec, raw: Mapping[str, ak.Array], n: int, nonfinite: dict[str, int]) -> NDArray[np.float64]:
+def _sum(
+    spec: SumSpec, raw: Mapping[str, ak.Array], n: int, nonfinite: dict[str, int], phi: bool = False
+) -> NDArray[np.float64]:
+    """The sum per event (NaN where the file has none), or with ``phi`` its direction."""
     if spec.px is not None and spec.py is not None:
-        value = np.hypot(np.asarray(raw[spec.px], np.float64), np.asarray(raw[spec.py], np.float64))
+        px, py = np.asarray(raw[spec.px], np.float64), np.asarray(raw[spec.py], np.float64)
+        value = np.arctan2(py, px) if phi else np.hypot(px, py)
         name = spec.px
     else:
-        assert spec.branch is not None
-        name = spec.branch
-        arr = raw[spec.branch]
+        branch = spec.phi_branch if phi else spec.branch
+        assert branch is not None
+        name = branch
+        arr = raw[branch]
         if spec.type_branch is not None:
             sel = raw[spec.type_branch] == spec.type_value
             if spec.bx_branch is not None:
@@ -212,7 +229,8 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
         if n_bad:
             dropped[name] = n_bad
     sums = {name: _sum(spec, raw, n, nonfinite) for name, spec in stored.items()}
+    sum_phi = {name: _sum(schema.sums[name], raw, n, nonfinite, phi=True) for name in needs.sum_phis}
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
     # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
     weighted = schema.weight is not None and bool(np.any(weight != 1.0))
-    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted, dropped=dropped)
+    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted, dropped=dropped, sum_phi=sum_phi)

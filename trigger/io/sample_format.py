@@ -146,8 +146,10 @@ class SampleFormat:
                     weight = b.name
                 elif kind == "event":
                     event[target] = b.name
+                elif kind == "sums" and target.endswith(".phi"):
+                    sums.setdefault(target.removesuffix(".phi"), {})["phi_branch"] = b.name
                 elif kind == "sums":
-                    sums[target] = {"branch": b.name}
+                    sums.setdefault(target, {})["branch"] = b.name
                 else:
                     collections.setdefault(kind, {})[target] = b.name
         return {
@@ -173,8 +175,14 @@ def _branch(v: Validator, name: str, raw: Any, path: str, group: Group, default_
         read = f"{default_read}.{field}"
     if read is not None:
         kind, dot, target = str(read).partition(".")
-        if not (read == "weight" or (dot and kind and target and "." not in target)):
-            raise v.fail(join(path, "read"), "weight, event.NAME, sums.NAME or COLLECTION.FIELD", read)
+        plain = (
+            dot
+            and kind
+            and target
+            and ("." not in target or (kind == "sums" and target.count(".") == 1 and target.endswith(".phi")))
+        )
+        if not (read == "weight" or plain):
+            raise v.fail(join(path, "read"), "weight, event.NAME, sums.NAME, sums.NAME.phi or COLLECTION.FIELD", read)
     return Branch(name, dtype, str(spec.get("doc", "")), read)
 
 

@@ -35,7 +35,8 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 #: fields with a meaning the menu knows; any other field is an extra (per-object feature).
-#: ``charge_bit`` is a hardware charge bit (uGMT ``hwCharge``: charge = 1 - 2 * bit), read as ``charge``;
+#: ``charge_bit`` is a hardware charge bit (uGMT ``hwCharge``: charge = 1 - 2 * bit), read as ``charge``
+#: (times ``charge_valid``, uGMT's ``hwChargeValid``, where given: 0 for a charge not measured);
 #: ``eta_vtx``/``phi_vtx`` are coordinates extrapolated to the vertex, read as ``eta``/``phi`` when the
 #: collection is read at the vertex (uGT cuts muons there; :meth:`Schema.with_coordinates`).
 STANDARD_FIELDS = (
@@ -44,6 +45,7 @@ STANDARD_FIELDS = (
     "phi",
     "charge",
     "charge_bit",
+    "charge_valid",
     "quality",
     "bx",
     "iso",
@@ -94,6 +96,8 @@ class CollectionSpec:
                 out |= {self.fields["px"], self.fields["py"]} | ({self.fields["pz"]} if f == "eta" else set())
             elif (b := self.branch(f)) is not None:
                 out.add(b)
+                if f == "charge" and "charge" not in self.fields and "charge_valid" in self.fields:
+                    out.add(self.fields["charge_valid"])
         return out
 
 
@@ -119,13 +123,22 @@ class SumSpec:
     from_collection: str | None = None
     min_pt: float = 0.0
     max_abs_eta: float = float("inf")
+    #: the sum's direction (missing transverse energy): a branch beside ``branch`` (an entry of the same
+    #: typed list), or from px/py
+    phi_branch: str | None = None
 
-    def branches(self, schema: Schema) -> set[str]:
+    @property
+    def has_phi(self) -> bool:
+        return self.phi_branch is not None or self.px is not None
+
+    def branches(self, schema: Schema, phi: bool = False) -> set[str]:
         if self.from_collection is not None:
             return schema.collections[self.from_collection].branches(["pt", "eta"])
         if self.px is not None and self.py is not None:
             return {self.px, self.py}
         out = {b for b in (self.branch, self.type_branch, self.bx_branch) if b is not None}
+        if phi and self.phi_branch is not None:
+            out.add(self.phi_branch)
         return out
 
 
@@ -165,13 +178,17 @@ class Schema:
             )
         return self.sums[name]
 
-    def branches_for(self, collections: Mapping[str, Iterable[str]], sums: Iterable[str] = ()) -> set[str]:
-        """Every branch needed for these collection fields and sums (and the event weight)."""
+    def branches_for(
+        self, collections: Mapping[str, Iterable[str]], sums: Iterable[str] = (), sum_phis: Iterable[str] = ()
+    ) -> set[str]:
+        """Every branch needed for these collection fields and sums, their directions (``sum_phis``)
+        and the event weight."""
         out: set[str] = {self.weight} if self.weight else set()
         for name, fields in collections.items():
             out |= self.collection(name).branches(fields)
-        for name in sums:
-            out |= self.sum(name).branches(self)
+        phis = set(sum_phis)
+        for name in set(sums) | phis:
+            out |= self.sum(name).branches(self, phi=name in phis)
         return out
 
     def required_branches(self) -> set[str]:
@@ -215,6 +232,8 @@ def parse_schema(data: Any, source: str) -> Schema:
             )
         if "charge" in fields and "charge_bit" in fields:
             raise ConfigError(f"{source}: {path}: give charge or charge_bit (charge = 1 - 2 * bit), not both")
+        if "charge_valid" in fields and "charge_bit" not in fields:
+            raise ConfigError(f"{source}: {path}: charge_valid qualifies a charge_bit; give charge_bit too")
         collections[cname] = CollectionSpec(cname, fields)
     sums: dict[str, SumSpec] = {}
     for sname, spec in v.mapping(top.get("sums", {}), "sums").items():
@@ -223,7 +242,7 @@ def parse_schema(data: Any, source: str) -> Schema:
         v.keys(
             d,
             path,
-            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta"),
+            ("branch", "type_branch", "type", "bx_branch", "px", "py", "from", "min_pt", "max_abs_eta", "phi_branch"),
         )
         if "from" in d:
             src = v.string(d, "from", path)
@@ -245,6 +264,7 @@ def parse_schema(data: Any, source: str) -> Schema:
                 type_branch=v.string(d, "type_branch", path) if typed else None,
                 type_value=v.integer(d, "type", path) if typed else None,
                 bx_branch=v.string(d, "bx_branch", path) if "bx_branch" in d else None,
+                phi_branch=v.string(d, "phi_branch", path) if "phi_branch" in d else None,
             )
     event = dict(v.mapping(top.get("event", {}), "event"))
     stored: dict[str, StoredCut] = {}

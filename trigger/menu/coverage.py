@@ -15,9 +15,9 @@ with pt >= 30 GeV: its rate is underestimated'
 from __future__ import annotations
 
 from trigger.io.schema import Schema
-from trigger.menu.model import Menu
+from trigger.menu.model import Menu, Seed
 
-__all__ = ["below_stored_cuts"]
+__all__ = ["below_stored_cuts", "scan_below_stored_cut"]
 
 
 def below_stored_cuts(menu: Menu, schema: Schema) -> list[str]:
@@ -38,3 +38,16 @@ def below_stored_cuts(menu: Menu, schema: Schema) -> list[str]:
                 allowed = "of any quality" if leg.quality is None else f"with quality {min(leg.quality)}"
                 out.append(f"{where} {allowed}, {tail} quality >= {q}: its rate is underestimated")
     return out
+
+
+def scan_below_stored_cut(seed: Seed, leg_index: int, lowest: float, schema: Schema) -> str | None:
+    """The warning for a threshold scan of ``seed``'s leg ``leg_index`` that reaches ``lowest``, below
+    the pt cut the file was written with (the rates there are underestimated), else None."""
+    leg = seed.legs[leg_index]
+    cut = schema.stored_cuts.get(leg.collection)
+    if cut is None or lowest >= cut.min_pt:
+        return None
+    return (
+        f"seed {seed.name}: thresholds of legs[{leg_index}] below {cut.min_pt:g} GeV (down to {lowest:g}) are "
+        f"underestimated: schema {schema.name} says the file holds only {leg.collection} with pt >= {cut.min_pt:g} GeV"
+    )

@@ -25,7 +25,7 @@ from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.algorithm import Algorithm, AlgorithmOutput, Mode, make_algorithm
 from trigger.menu.flat import Flat, cached_count, cached_mask, flat_view, leg_mask_flat, per_event_max
-from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed
+from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Seed, SumCross
 
 __all__ = ["ScanTarget", "SeedEvaluator", "leg_mask"]
 
@@ -101,6 +101,12 @@ class SeedEvaluator:
                     )
             for s in seed.sums:
                 schema.sum(s.sum, where)
+            for sc in seed.sum_crosses:
+                if not schema.sum(sc.sum, where).has_phi:
+                    raise UnknownNameError(
+                        f"seed {seed.name} correlates an object with energy sum {sc.sum!r}, whose direction schema "
+                        f"{schema.name!r} does not give (add phi_branch to the sum, or px/py)"
+                    )
             if seed.algorithm is not None:
                 key = seed.algorithm.instance
                 self._algos[key] = make_algorithm(seed.algorithm.name, seed.algorithm.kwargs, f"seed {seed.name}")
@@ -117,7 +123,9 @@ class SeedEvaluator:
                 spec = self.schema.collections[c]
                 cols[c] = {x for x in f if x in ("pt", "eta", "phi") or spec.provides(x)}
             bits = frozenset({seed.bit} if seed.bit else ())
-            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, frozenset(s.sum for s in seed.sums), bits)
+            correlated = frozenset(sc.sum for sc in seed.sum_crosses)
+            sums = frozenset(s.sum for s in seed.sums) | correlated
+            out = out | Needs({c: frozenset(f) for c, f in cols.items()}, sums, bits, correlated)
             if seed.algorithm is not None:
                 out = out | self._algos[seed.algorithm.instance].needs()
         return out
@@ -193,8 +201,8 @@ class SeedEvaluator:
             for _ in range(leg.multiplicity):
                 groups.setdefault(leg.collection, []).append((i, leg))
         n = chunk.n
-        if seed.crosses and seed.cross is None:  # several conditions, or on a pair of 3-4 objects
-            return _slots_value(chunk, legs, seed.crosses, target)
+        if seed.sum_crosses or (seed.crosses and seed.cross is None):  # object-sum, or pairs of 3-4 objects
+            return _slots_value(chunk, legs, seed.crosses, target, seed.sum_crosses)
         flats = {c: flat_view(chunk, c) for c in groups}
         masks = {c: [cached_mask(chunk, leg) for _, leg in members] for c, members in groups.items()}
         if seed.cross is not None and len(groups) == 2:
@@ -249,15 +257,20 @@ def _all_legs(seed: Seed) -> list[Leg]:
 
 
 def _cross_fields(seed: Seed) -> set[str]:
-    return set().union(*(c.fields() for c in seed.crosses))
+    return set().union(*(c.fields() for c in seed.crosses)) | ({"phi"} if seed.sum_crosses else set())
 
 
 def _slots_value(
-    chunk: Chunk, legs: Sequence[Leg], crosses: Sequence[Cross], target: int | None
+    chunk: Chunk,
+    legs: Sequence[Leg],
+    crosses: Sequence[Cross],
+    target: int | None,
+    sum_crosses: Sequence[SumCross] = (),
 ) -> NDArray[np.float64]:
     """Every assignment of candidate objects to the object slots (legs repeated by multiplicity), distinct
-    objects within a collection, every cross condition on its pair: +inf per event where one passes (or,
-    with ``target``, the highest lowest-pt among the target leg's slots), -inf where none does."""
+    objects within a collection, every cross condition on its pair and every object-sum condition on its
+    object: +inf per event where one passes (or, with ``target``, the highest lowest-pt among the target
+    leg's slots), -inf where none does."""
     n = chunk.n
     slots = [(i, leg) for i, leg in enumerate(legs) for _ in range(leg.multiplicity)]
     lists = []
@@ -276,6 +289,9 @@ def _slots_value(
         a, b = c.pair
         fa, fb = flat_view(chunk, slots[a][1].collection).fields, flat_view(chunk, slots[b][1].collection).fields
         ok &= _cross_flat(c, fa, parts[a], fb, parts[b])
+    for sc in sum_crosses:
+        f = flat_view(chunk, slots[sc.obj][1].collection).fields
+        ok &= _sum_cross_flat(sc, f["pt"][parts[sc.obj]], f["phi"][parts[sc.obj]], chunk, event)
     if target is None:
         val = np.where(ok, np.inf, NEG)
     else:
@@ -285,6 +301,21 @@ def _slots_value(
     out = np.full(n, NEG)
     np.maximum.at(out, event, val)
     return out
+
+
+def _sum_cross_flat(
+    sc: SumCross, pt: NDArray[Any], phi: NDArray[Any], chunk: Chunk, event: NDArray[np.int64]
+) -> NDArray[np.bool_]:
+    """|delta phi| and transverse mass between objects and their event's sum (a NaN sum passes nothing)."""
+    value, direction = chunk.sums[sc.sum][event], chunk.sum_phi[sc.sum][event]
+    dphi = np.abs((phi.astype(np.float64) - direction + np.pi) % (2 * np.pi) - np.pi)
+    ok = np.isfinite(value) & np.isfinite(direction)
+    if sc.min_dphi > 0 or sc.max_dphi < math.inf:
+        ok &= (dphi >= sc.min_dphi) & (dphi <= sc.max_dphi)
+    if sc.min_mt > 0 or sc.max_mt < math.inf:
+        mt = np.sqrt(np.maximum(2 * pt.astype(np.float64) * value * (1.0 - np.cos(dphi)), 0.0))
+        ok &= (mt >= sc.min_mt) & (mt <= sc.max_mt)
+    return ok
 
 
 def _local(counts: NDArray[np.int64]) -> ak.Array:

@@ -18,7 +18,7 @@ from typing import Any
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError
 from trigger.menu.algorithm import Mode
-from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Overlap, Seed, SumCut, prescale_problem
+from trigger.menu.model import AlgoCut, Cross, Leg, Menu, Overlap, Seed, SumCross, SumCut, prescale_problem
 
 __all__ = ["MAX_BUNCHES", "MENU_VERSION", "load_menu", "parse_menu"]
 
@@ -196,9 +196,27 @@ def _cross(v: Validator, c: Any, p: str, n_obj: int) -> Cross:
     return cross
 
 
+def _sum_cross(v: Validator, c: Any, p: str, n_obj: int) -> SumCross:
+    """One object-sum condition: ``{object: i, sum: MET, min_dphi/max_dphi, min_mt/max_mt}``."""
+    c = v.mapping(c, p)
+    v.keys(c, p, ("object", "sum", "min_dphi", "max_dphi", "min_mt", "max_mt"), ("sum",))
+    if n_obj == 0:
+        raise v.fail(p, "a seed with legs (the condition takes one of its objects)", "no legs")
+    obj = v.integer(c, "object", p, 0, minimum=0)
+    if obj >= n_obj:
+        raise v.fail(join(p, "object"), f"an object index in 0..{n_obj - 1} (legs repeated by multiplicity)", obj)
+    windows = {}
+    for q in ("dphi", "mt"):
+        lo, hi = v.number(c, f"min_{q}", p, 0.0, 0.0), v.number(c, f"max_{q}", p, math.inf, 0.0)
+        if lo > hi:
+            raise v.fail(join(p, f"max_{q}"), f"a number >= min_{q} ({lo:g}): no event can pass", hi)
+        windows[f"min_{q}"], windows[f"max_{q}"] = lo, hi
+    return SumCross(obj, v.string(c, "sum", p), **windows)
+
+
 def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
     d = v.mapping(d, path)
-    v.keys(d, path, ("legs", "sums", "cross", "algorithm", "prescale", "description", "bit"))
+    v.keys(d, path, ("legs", "sums", "cross", "sum_cross", "algorithm", "prescale", "description", "bit"))
     legs = (
         tuple(_leg(v, x, join(join(path, "legs"), i)) for i, x in enumerate(v.items(d["legs"], join(path, "legs"))))
         if "legs" in d
@@ -222,13 +240,20 @@ def _seed(v: Validator, name: str, d: Any, path: str) -> Seed:
             crosses = tuple(_cross(v, c, join(p, i), n_obj) for i, c in enumerate(v.items(d["cross"], p)))
         else:
             crosses = (_cross(v, d["cross"], p, n_obj),)
+    sum_crosses: tuple[SumCross, ...] = ()
+    if "sum_cross" in d:
+        n_obj = sum(leg.multiplicity for leg in legs)
+        p = join(path, "sum_cross")
+        items = v.items(d["sum_cross"], p) if isinstance(d["sum_cross"], list) else [d["sum_cross"]]
+        where = [p] if not isinstance(d["sum_cross"], list) else [join(p, i) for i in range(len(items))]
+        sum_crosses = tuple(_sum_cross(v, c, w, n_obj) for c, w in zip(items, where, strict=True))
     algorithm = _algorithm(v, d["algorithm"], join(path, "algorithm")) if "algorithm" in d else None
     bit = v.string(d, "bit", path) if "bit" in d else None
     if not legs and not sums and algorithm is None and bit is None:
         raise ConfigError(f"{v.source}: {path}: a seed needs at least one of legs, sums, algorithm, bit")
     if sum(leg.multiplicity for leg in legs) > 4:
         raise v.fail(join(path, "legs"), "at most 4 objects per seed", sum(leg.multiplicity for leg in legs))
-    return Seed(name, legs, tuple(sums), crosses, algorithm, _prescale(v, d, path), bit)
+    return Seed(name, legs, tuple(sums), crosses, algorithm, _prescale(v, d, path), bit, sum_crosses)
 
 
 def parse_menu(data: Any, source: str) -> Menu:

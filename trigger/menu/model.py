@@ -18,7 +18,7 @@ from typing import Any
 
 from trigger.menu.algorithm import Mode, options_key
 
-__all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Overlap", "Seed", "SumCut", "prescale_problem"]
+__all__ = ["AlgoCut", "Cross", "Leg", "Menu", "Overlap", "Seed", "SumCross", "SumCut", "prescale_problem"]
 
 INF = math.inf
 
@@ -138,6 +138,20 @@ class Cross:
 
 
 @dataclass(frozen=True)
+class SumCross:
+    """Conditions between one of the seed's objects (index as in :class:`Cross`) and an energy sum's
+    direction, as uGT's calo-esum correlations: |delta phi| and the transverse mass
+    ``sqrt(2 pt E_T (1 - cos dphi))`` in inclusive windows."""
+
+    obj: int
+    sum: str
+    min_dphi: float = 0.0
+    max_dphi: float = INF
+    min_mt: float = 0.0
+    max_mt: float = INF
+
+
+@dataclass(frozen=True)
 class AlgoCut:
     """``algorithm.output >= min`` evaluated in float, fixed point, or both (fixed decides)."""
 
@@ -171,6 +185,7 @@ class Seed:
     prescale: float = 1.0
     #: a decision bit stored in the file (a ``L1_*`` branch), required with the other conditions
     bit: str | None = None
+    sum_crosses: tuple[SumCross, ...] = ()
 
     def expanded_legs(self) -> tuple[Leg, ...]:
         """Legs repeated by their multiplicity: one entry per object taken."""

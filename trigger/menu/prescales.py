@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from trigger.config import read_config_text
 from trigger.errors import ConfigError
 from trigger.menu.model import Menu, prescale_problem
 from trigger.names import suggest
@@ -73,6 +74,8 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
         raise ConfigError(f"{source}: empty prescale table; expected a header Index,Name,<column>,...")
     n0, head = lines[0]
     head = [c.strip() for c in head]
+    while head and not head[-1]:  # a spreadsheet export's trailing empty columns
+        head.pop()
     if len(head) < 3 or tuple(c.lower() for c in head[:2]) != _HEAD:
         raise ConfigError(
             f"{source}: line {n0}: expected the header Index,Name,<one column per luminosity>,..., "
@@ -87,6 +90,8 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
     rows: dict[str, tuple[float, ...]] = {}
     for n, row in lines[1:]:
         cells = [c.strip() for c in row]
+        while len(cells) > len(head) and not cells[-1]:
+            cells.pop()
         if len(cells) != len(head):
             raise ConfigError(f"{source}: line {n}: expected {len(head)} cells like the header, got {len(cells)}")
         index, name = cells[0], cells[1]
@@ -105,12 +110,4 @@ def parse_prescale_table(text: str, source: str) -> PrescaleTable:
 
 
 def load_prescale_table(path: str | Path) -> PrescaleTable:
-    p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"prescale table {p}: is a directory, not a CSV file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"prescale table {p}: cannot read: {why}") from None
-    return parse_prescale_table(text, str(p))
+    return parse_prescale_table(read_config_text(path, "CSV", "prescale table"), str(path))

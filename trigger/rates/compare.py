@@ -80,6 +80,10 @@ class Comparison:
             )
         if self.not_stored:
             lines += ["", f"not compared (no stored bit of that name): {', '.join(self.not_stored)}"]
+        lines.append(
+            "note: NanoAOD's L1_* bits are uGT's final decisions (after prescales and masks): a seed prescaled "
+            "or masked in the data shows emulated-only events"
+        )
         lines += [f"note: skipped {p}: {why}" for p, why in self.skipped]
         return "\n".join(lines) + "\n"
 

@@ -90,6 +90,8 @@ class PileupCurve:
     target_err_khz: float | None = None
     #: why there is no fit (too few bins), else empty
     note: str = ""
+    #: which bins the fit used (enough events, a non-zero error)
+    used: tuple[bool, ...] = ()
 
     @property
     def fitted(self) -> bool:
@@ -241,6 +243,7 @@ def curves(
             chi2,
             ndf,
             note=note,
+            used=tuple(bool(u) for u in use),
         )
         if target_pileup is not None and curve.fitted:
             value, err = curve.at(target_pileup)
