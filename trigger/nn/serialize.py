@@ -39,12 +39,14 @@ from numpy.typing import NDArray
 from trigger.errors import L1EmuError, ModelError
 from trigger.fixed import FixedType
 from trigger.fixed.engine import as_object
-from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription, ScaleLayer, SumLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription, ScaleLayer, SquareSumLayer, SumLayer
 
 __all__ = ["LAYER_CLASSES", "MAX_ARRAY_BYTES", "arrays_from_npz", "arrays_to_npz", "from_json", "to_json"]
 
 #: layer classes by their ``kind``: the only classes a document can name
-LAYER_CLASSES: dict[str, type] = {cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer)}
+LAYER_CLASSES: dict[str, type] = {
+    cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer)
+}
 #: largest array member an ``.npz`` may hold (uncompressed), so a crafted file cannot exhaust memory
 MAX_ARRAY_BYTES = 1 << 30
 _KEY = re.compile(r"[A-Za-z0-9_.\[\]]{1,200}")
