@@ -1,0 +1,119 @@
+"""The shipped anomaly models: firmware descriptions (JSON + .npz, no pickle) under ``configs/algorithms/anomaly``.
+
+``vae``: the scaling layer, the QAT encoder 57 -> 32 -> 16 -> 8 (the latent means mu) and the
+score ``sum mu^2`` (:class:`~trigger.nn.SquareSumLayer`): one feed-forward chain, what the HLS
+writer renders. ``ae``: the scaling layer and the QAT autoencoder 57 -> 32 -> 8 -> 32 -> 57; its score
+compares the reconstruction with the scaled input, so it is two descriptions joined in
+:func:`ae_score` (the difference exact, then the same square-sum layer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.errors import ModelError
+from trigger.fixed import FixedType, minus_type
+from trigger.nn import ModelDescription, SquareSumLayer, describe, run_fixed, run_float
+from trigger.nn.layers import DenseLayer, Layer, ScaleLayer
+from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
+
+__all__ = [
+    "DEFAULT_DIR",
+    "MODELS",
+    "SCORE_T",
+    "AEModel",
+    "ae_score",
+    "compose",
+    "load_ae",
+    "load_description",
+    "load_scaling",
+    "quantized_float",
+    "save_description",
+]
+
+#: configs/algorithms/anomaly of this checkout
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "configs" / "algorithms" / "anomaly"
+MODELS = ("vae", "ae")
+#: the score word (AXOL1TL: ap_ufixed<18,14>); truncating, saturating so the largest scores stay largest
+SCORE_T = FixedType.from_string("ap_ufixed<18,14,AP_TRN,AP_SAT>")
+
+
+def compose(name: str, input_name: str, layers: tuple[Layer, ...]) -> ModelDescription:
+    """Layers from the raw inputs on (the first is the scaling layer)."""
+    return describe(name, layers[0].input_t, list(layers), input_name=input_name)
+
+
+def quantized_float(model: ModelDescription) -> ModelDescription:
+    """The description whose float path uses the quantized weights (a QAT network *is* its quantized weights),
+    so float and fixed differ only by the rounding of inputs, activations and score."""
+    layers = tuple(
+        dataclasses.replace(la, weights_float=la.weights, bias_float=la.bias) if isinstance(la, DenseLayer) else la
+        for la in model.layers
+    )
+    return dataclasses.replace(model, layers=layers)
+
+
+@dataclasses.dataclass(frozen=True)
+class AEModel:
+    """The autoencoder: scaling, network (scaled inputs -> reconstruction) and the score layer on their difference."""
+
+    scale: ScaleLayer
+    network: ModelDescription
+    score: SquareSumLayer
+
+    @staticmethod
+    def build(scale: ScaleLayer, network: ModelDescription) -> AEModel:
+        diff_t = minus_type(scale.result_t, network.output_t)  # x - y, exact
+        return AEModel(scale, network, SquareSumLayer("score", scale.n, diff_t, SCORE_T))
+
+
+def ae_score(ae: AEModel, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or float."""
+    scaler = describe("scale", ae.scale.input_t, [ae.scale])
+    score = describe("score", ae.score.input_t, [ae.score])
+    if fixed:
+        xs = run_fixed(scaler, x).to_float()
+        diff = xs - run_fixed(ae.network, xs).to_float()  # exact in float64: both on the grid of diff_t
+        return np.asarray(run_fixed(score, diff).to_float()[:, 0])
+    xs = run_float(scaler, x)
+    return np.asarray(run_float(score, xs - run_float(ae.network, xs))[:, 0])
+
+
+def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
+    doc, arrays = to_json(model)
+    (directory / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (directory / f"{stem}.npz").write_bytes(arrays_to_npz(arrays))
+
+
+def load_description(directory: Path, stem: str) -> ModelDescription:
+    """A shipped description; a missing file says which command makes it."""
+    doc_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
+    for path in (doc_path, npz_path):
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file; `l1emu train anomaly -o {directory}` writes it")
+    try:
+        doc = json.loads(doc_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{doc_path}: not JSON ({exc})") from None
+    return from_json(doc, arrays_from_npz(npz_path.read_bytes(), source=str(npz_path)), source=str(doc_path))
+
+
+def load_scaling(directory: Path) -> ScaleLayer:
+    """The shipped input scaling (offsets and shifts fitted on the training sample)."""
+    from algorithms.anomaly.inputs import FEATURES
+    from trigger.features.scaling import scaling_from_json
+
+    path = directory / "scaling.json"
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file; `l1emu train anomaly -o {directory}` writes it")
+    return scaling_from_json(path.read_text(), str(path), FEATURES)
+
+
+def load_ae(directory: Path) -> AEModel:
+    """The shipped autoencoder: ``scaling.json`` and the network ``ae`` (scaled inputs -> reconstruction)."""
+    return AEModel.build(load_scaling(directory), load_description(directory, "ae"))
