@@ -97,6 +97,14 @@ def _menu_figures(decisions: dict[str, NDArray[np.bool_]], prescales: dict[str, 
     return out
 
 
+def _estimate(models: Path) -> dict[str, Any]:
+    """The VAE firmware's estimate at reuse factor 1 (hls/estimate.py: 5 ns cycles, no synthesis)."""
+    from hls.estimate import estimate
+
+    est = estimate(load_description(models, "vae"))
+    return {"cycles_5ns": est.latency, "latency_ns": 5 * est.latency, "dsp": est.dsp, "lut": est.lut, "ii": est.ii}
+
+
 def roc_plot(background: Scores, signals: dict[str, Scores], stem: Path) -> dict[str, bytes]:
     """Per signal: background efficiency (log, down to 1e-5) against signal efficiency, both models and HT."""
     from trigger.plotting import figure_files, pyplot
@@ -156,6 +164,7 @@ def evaluate(
         "background_rate_khz": bg_rate,
         "decision_agreement_float_fixed_at_fixed_threshold": agree,
         "signals": {},
+        "vae_firmware_estimate": _estimate(models),
     }  # fmt: skip
     sig_scores: dict[str, Scores] = {}
     arrays: dict[str, Any] = {f"background_{k}": v for k, v in background.values.items()}

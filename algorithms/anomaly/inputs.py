@@ -22,9 +22,8 @@ __all__ = ["FEATURES", "INPUT_T", "N_INPUTS", "RESULT_T", "SCALE_T", "SLOTS", "f
 #: (collection, slots) in input order after MET
 SLOTS: tuple[tuple[str, int], ...] = (("egamma", 4), ("muons", 4), ("jets", 10))
 _SHORT = {"egamma": "eg", "muons": "mu", "jets": "jet"}
-FEATURES: tuple[str, ...] = ("met_pt", "met_eta", "met_phi") + tuple(
-    f"{_SHORT[c]}{k}_{f}" for c, n in SLOTS for k in range(n) for f in ("pt", "eta", "phi")
-)
+_OBJECTS = tuple(f"{_SHORT[c]}{k}_{f}" for c, n in SLOTS for k in range(n) for f in ("pt", "eta", "phi"))
+FEATURES: tuple[str, ...] = ("met_pt", "met_eta", "met_phi", *_OBJECTS)
 N_INPUTS = len(FEATURES)  # 57
 
 #: the word each value arrives in: 13 integer bits hold 4 TeV, 5 fraction bits (1/32 GeV, 0.03 rad)
