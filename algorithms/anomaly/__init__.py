@@ -6,7 +6,7 @@ ae`` the autoencoder, score its squared reconstruction error. A seed fires above
     L1_AD_Nominal: {algorithm: {name: anomaly, output: score, min: 20.5, mode: both}}
 
 The fixed path runs the shipped firmware descriptions bit-accurately (scaling, network, squares and
-sum); the float path the same descriptions in float with the trained (quantized) weights. The VAE
+sum); the float path the same descriptions in float32 with the trained (quantized) weights. The VAE
 is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`); the autoencoder's score
 needs its input beside its output and is emulated only. Training and metrics: ``l1emu train
 anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
@@ -58,7 +58,7 @@ class AnomalyVAE(_Anomaly):
         self.model = model
 
     def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-        y = run_fixed(self.model, x).to_float() if fixed else run_float(self.model, x)
+        y = run_fixed(self.model, x).to_float() if fixed else run_float(self.model, x, np.float32)
         return np.asarray(y[:, 0], dtype=np.float64)
 
     def firmware(self) -> ModelDescription:

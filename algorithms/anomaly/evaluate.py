@@ -40,7 +40,7 @@ class Scores:
 def scores(models: Path, events: Events) -> Scores:
     vae, ae = load_description(models, "vae"), load_ae(models)
     values = {
-        "vae_float": np.asarray(run_float(vae, events.x)[:, 0]),
+        "vae_float": np.asarray(run_float(vae, events.x, np.float32)[:, 0], np.float64),
         "vae_fixed": np.asarray(run_fixed(vae, events.x).to_float()[:, 0]),
         "ae_float": ae_score(ae, events.x, False),
         "ae_fixed": ae_score(ae, events.x, True),

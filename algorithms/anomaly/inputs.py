@@ -43,6 +43,13 @@ def needs() -> Needs:
 
 
 def features(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
-    """The (n_events, 57) raw inputs and the number of events whose objects overflowed a slot block."""
-    x, truncated = _BLOCKS.matrix(chunk)
-    return np.insert(x, 1, 0.0, axis=1), truncated  # MET eta = 0
+    """The (n_events, 57) raw inputs and the number of events whose objects overflowed a slot block.
+
+    Built once per chunk (``chunk.cache``): the VAE and the autoencoder seeds read the same inputs.
+    """
+    key = ("anomaly", "inputs")
+    if key not in chunk.cache:
+        x, truncated = _BLOCKS.matrix(chunk)
+        chunk.cache[key] = (np.insert(x, 1, 0.0, axis=1), truncated)  # MET eta = 0
+    cached: tuple[NDArray[np.float64], int] = chunk.cache[key]
+    return cached

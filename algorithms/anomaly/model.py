@@ -73,15 +73,16 @@ class AEModel:
 
 
 def ae_score(ae: AEModel, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or float."""
+    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or in
+    float32 (the network as trained)."""
     scaler = describe("scale", ae.scale.input_t, [ae.scale])
     score = describe("score", ae.score.input_t, [ae.score])
     if fixed:
         xs = run_fixed(scaler, x).to_float()
         diff = xs - run_fixed(ae.network, xs).to_float()  # exact in float64: both on the grid of diff_t
         return np.asarray(run_fixed(score, diff).to_float()[:, 0])
-    xs = run_float(scaler, x)
-    return np.asarray(run_float(score, xs - run_float(ae.network, xs))[:, 0])
+    xs = run_float(scaler, x, np.float32)
+    return np.asarray(run_float(score, xs - run_float(ae.network, xs, np.float32), np.float32)[:, 0], np.float64)
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
