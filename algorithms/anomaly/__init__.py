@@ -6,8 +6,8 @@ ae`` the autoencoder, score its squared reconstruction error. A seed fires above
     L1_AD_Nominal: {algorithm: {name: anomaly, output: score, min: 20.5, mode: both}}
 
 The fixed path runs the shipped firmware descriptions bit-accurately (scaling, network, squares and
-sum); the float path the same descriptions in float32 with the trained (quantized) weights. The VAE
-is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`); the autoencoder's score
+sum); the float path runs the networks in float32 with the trained (quantized) weights on the same
+scaled inputs. The VAE is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`); the autoencoder's score
 needs its input beside its output and is emulated only. Training and metrics: ``l1emu train
 anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
 """
@@ -21,10 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from algorithms.anomaly.inputs import N_INPUTS, features, needs
-from algorithms.anomaly.model import DEFAULT_DIR, MODELS, AEModel, ae_score, load_ae, load_description
+from algorithms.anomaly.model import DEFAULT_DIR, MODELS, AEModel, ae_score, load_ae, load_description, vae_score
 from trigger.io.reader import Chunk, Needs
 from trigger.menu.algorithm import AlgorithmOutput, Mode
-from trigger.nn import ModelDescription, run_fixed, run_float
+from trigger.nn import ModelDescription
 
 __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
 
@@ -58,8 +58,7 @@ class AnomalyVAE(_Anomaly):
         self.model = model
 
     def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-        y = run_fixed(self.model, x).to_float() if fixed else run_float(self.model, x, np.float32)
-        return np.asarray(y[:, 0], dtype=np.float64)
+        return vae_score(self.model, x, fixed)
 
     def firmware(self) -> ModelDescription:
         return self.model

@@ -19,8 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from algorithms.anomaly.data import Events, read_inputs
-from algorithms.anomaly.model import ae_score, load_ae, load_description
-from trigger.nn import run_fixed, run_float
+from algorithms.anomaly.model import ae_score, load_ae, load_description, vae_score
 from trigger.train.metrics import roc_auc, roc_curve
 
 __all__ = ["AD_PREFIX", "Scores", "evaluate", "rate_threshold", "scores"]
@@ -40,8 +39,8 @@ class Scores:
 def scores(models: Path, events: Events) -> Scores:
     vae, ae = load_description(models, "vae"), load_ae(models)
     values = {
-        "vae_float": np.asarray(run_float(vae, events.x, np.float32)[:, 0], np.float64),
-        "vae_fixed": np.asarray(run_fixed(vae, events.x).to_float()[:, 0]),
+        "vae_float": vae_score(vae, events.x, False),
+        "vae_fixed": vae_score(vae, events.x, True),
         "ae_float": ae_score(ae, events.x, False),
         "ae_fixed": ae_score(ae, events.x, True),
         "ht": events.ht,

@@ -1,5 +1,9 @@
 """The shipped anomaly models: firmware descriptions (JSON + .npz, no pickle) under ``configs/algorithms/anomaly``.
 
+Both models read the firmware's scaled inputs (saturating at +-32: what training saw). The fixed path
+is bit-exact from there on; the float path runs the trained (quantized) weights in float32, without
+the activations' rounding and saturation.
+
 ``vae``: the scaling layer, the QAT encoder 57 -> 32 -> 16 -> 8 (the latent means mu) and the
 score ``sum mu^2`` (:class:`~trigger.nn.SquareSumLayer`): one feed-forward chain, what the HLS
 writer renders. ``ae``: the scaling layer and the QAT autoencoder 57 -> 32 -> 8 -> 32 -> 57; its score
@@ -34,6 +38,8 @@ __all__ = [
     "load_scaling",
     "quantized_float",
     "save_description",
+    "scaled",
+    "vae_score",
 ]
 
 #: configs/algorithms/anomaly of this checkout
@@ -72,17 +78,31 @@ class AEModel:
         return AEModel(scale, network, SquareSumLayer("score", scale.n, diff_t, SCORE_T))
 
 
+def scaled(scale: ScaleLayer, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The firmware's scaled inputs (bit-exact, saturating): what training saw, and what both paths read."""
+    return np.asarray(run_fixed(describe("scale", scale.input_t, [scale]), x).to_float())
+
+
+def vae_score(vae: ModelDescription, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+    """``sum mu^2``: the whole description bit-exact (``fixed``), or its network in float32 on the scaled inputs."""
+    if fixed:
+        return np.asarray(run_fixed(vae, x).to_float()[:, 0])
+    scale, rest = vae.layers[0], vae.layers[1:]
+    assert isinstance(scale, ScaleLayer)
+    network = describe(vae.name, rest[0].input_t, list(rest))
+    return np.asarray(run_float(network, scaled(scale, x), np.float32)[:, 0], np.float64)
+
+
 def ae_score(ae: AEModel, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or in
-    float32 (the network as trained)."""
-    scaler = describe("scale", ae.scale.input_t, [ae.scale])
+    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or the
+    network and the score in float32 (the network as trained) on the same scaled inputs."""
+    xs = scaled(ae.scale, x)
     score = describe("score", ae.score.input_t, [ae.score])
     if fixed:
-        xs = run_fixed(scaler, x).to_float()
         diff = xs - run_fixed(ae.network, xs).to_float()  # exact in float64: both on the grid of diff_t
         return np.asarray(run_fixed(score, diff).to_float()[:, 0])
-    xs = run_float(scaler, x, np.float32)
-    return np.asarray(run_float(score, xs - run_float(ae.network, xs, np.float32), np.float32)[:, 0], np.float64)
+    x32 = xs.astype(np.float32)
+    return np.asarray(run_float(score, x32 - run_float(ae.network, x32, np.float32), np.float32)[:, 0], np.float64)
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
