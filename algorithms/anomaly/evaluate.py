@@ -109,7 +109,7 @@ def roc_plot(background: Scores, signals: dict[str, Scores], stem: Path) -> dict
     from trigger.plotting import figure_files, pyplot
 
     plt = pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 10))
+    fig, axes = plt.subplots(2, 2, figsize=(16, 14))
     styles = {"vae_fixed": ("C0", "-", "VAE (fixed)"), "ae_fixed": ("C1", "--", "AE (fixed)"), "ht": ("C2", ":", "HT")}
     for ax, (name, sig) in zip(axes.flat, signals.items(), strict=False):
         for key, (color, ls, label) in styles.items():
@@ -121,11 +121,12 @@ def roc_plot(background: Scores, signals: dict[str, Scores], stem: Path) -> dict
         ax.set_yscale("log")
         ax.set_ylim(1e-5, 1)
         ax.set_xlim(0, 1)
-        ax.set_title(name)
-        ax.set_xlabel("signal efficiency")
-        ax.set_ylabel("zero-bias efficiency")
+        ax.set_title(name, fontsize=18)
+        ax.set_xlabel("signal efficiency", fontsize=16)
+        ax.set_ylabel("zero-bias efficiency", fontsize=16)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=10)
+        ax.legend(fontsize=12, loc="lower right")
+    fig.tight_layout()
     files = figure_files(fig, stem)
     plt.close(fig)
     return files
