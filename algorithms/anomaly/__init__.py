@@ -7,9 +7,9 @@ ae`` the autoencoder, score its squared reconstruction error. A seed fires above
 
 The fixed path runs the shipped firmware descriptions bit-accurately (scaling, network, squares and
 sum); the float path runs the networks in float32 with the trained (quantized) weights on the same
-scaled inputs. The VAE is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`); the autoencoder's score
-needs its input beside its output and is emulated only. Training and metrics: ``l1emu train
-anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
+scaled inputs. The VAE is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`);
+the autoencoder's score needs its input beside its output and is emulated only. Training and
+metrics: ``l1emu train anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
 """
 
 from __future__ import annotations
