@@ -137,7 +137,7 @@ def test_evaluate_rates_and_export(
         f"options: {{directory: '{models}', model: ae}}}}}}\n",
     )
     args = ["evaluate", "anomaly", "--signal", str(other), "--background", str(sample), "--models", str(models)]
-    assert main([*args, "--menu", str(menu), "--rate", "100kHz", "-o", str(tmp_path / "ev")]) == 0
+    assert main([*args, "--menu", str(menu), "--rate-khz", "100", "-o", str(tmp_path / "ev")]) == 0
     metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
     row = metrics["signals"]["other"]
     assert set(metrics["thresholds"]) == {"vae_float", "vae_fixed", "ae_float", "ae_fixed", "ht"}

@@ -24,6 +24,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a rate in kHz, e.g. 1 or 0.3, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite rate > 0 kHz, got {value}")
+    return value
+
+
 def register_train(parser: argparse.ArgumentParser) -> None:
     from algorithms.anomaly.model import DEFAULT_DIR
 
@@ -42,7 +52,7 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--outdir", required=True, help="where scores.npz, metrics.json and roc plots go")
     parser.add_argument("--models", default=None, help="model directory (default: the shipped one)")
     parser.add_argument("--menu", default=str(DEFAULT_MENU), help=f"menu with L1_AD_* seeds (default {DEFAULT_MENU})")
-    parser.add_argument("--rate", default="1kHz", help="zero-bias rate of the thresholds (default 1kHz)")
+    parser.add_argument("--rate-khz", type=_rate, default=1.0, help="zero-bias rate of the thresholds (default 1)")
     parser.set_defaults(func=_evaluate)
 
 
@@ -83,18 +93,16 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from algorithms.anomaly.evaluate import evaluate
     from algorithms.anomaly.model import DEFAULT_DIR
-    from trigger.cli._common import parse_rate
     from trigger.io import expand_inputs
     from trigger.rates import write_atomic
 
-    rate = parse_rate(args.rate)
     background = expand_inputs(args.background)
     _unweighted(background, "--background")
     menu = Path(args.menu)
     if not menu.is_file():
         raise ConfigError(f"--menu {menu}: no such file")
     models = Path(args.models) if args.models else DEFAULT_DIR
-    table, files = evaluate(models, expand_inputs(args.signal), background, menu, rate)
+    table, files = evaluate(models, expand_inputs(args.signal), background, menu, args.rate_khz)
     paths = write_atomic(args.outdir, files)
     print(_format(table))
     print(f"wrote {', '.join(str(p) for p in paths)}")
