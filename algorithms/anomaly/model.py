@@ -14,7 +14,6 @@ compares the reconstruction with the scaled input, so it is two descriptions joi
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,8 @@ from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.fixed import FixedType, minus_type
-from trigger.nn import ModelDescription, SquareSumLayer, describe, run_fixed, run_float
+from trigger.nn import ModelDescription, SquareSumLayer, describe, run_fixed, run_float, serialize
 from trigger.nn.layers import DenseLayer, Layer, ScaleLayer
-from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
 
 __all__ = [
     "DEFAULT_DIR",
@@ -106,22 +104,12 @@ def ae_score(ae: AEModel, x: NDArray[np.float64], fixed: bool) -> NDArray[np.flo
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
-    doc, arrays = to_json(model)
-    (directory / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
-    (directory / f"{stem}.npz").write_bytes(arrays_to_npz(arrays))
+    serialize.save_description(model, directory, stem)
 
 
 def load_description(directory: Path, stem: str) -> ModelDescription:
     """A shipped description; a missing file says which command makes it."""
-    doc_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
-    for path in (doc_path, npz_path):
-        if not path.is_file():
-            raise ModelError(f"{path}: no such file; `l1emu train anomaly -o {directory}` writes it")
-    try:
-        doc = json.loads(doc_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{doc_path}: not JSON ({exc})") from None
-    return from_json(doc, arrays_from_npz(npz_path.read_bytes(), source=str(npz_path)), source=str(doc_path))
+    return serialize.load_description(directory, stem, f"`l1emu train anomaly -o {directory}`")
 
 
 def load_scaling(directory: Path) -> ScaleLayer:
