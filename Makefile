@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger
+.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger anomaly-samples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ jet-tagger-samples: $(STAMP)
 jet-tagger: $(STAMP)
 	$(VENV)/bin/l1emu train jet-tagger -i 'data/samples/jet_tagger/train-*.root' -o configs/algorithms/jet_tagger
 	$(VENV)/bin/l1emu evaluate jet-tagger -i 'data/samples/jet_tagger/test-*.root' -o out/jet_tagger
+
+# anomaly-detection training (1 000 000 crossings) + held-out (500 000) zero-bias and the four signals, mu 60
+# (configs/samples_anomaly.yaml; not part of `make run`, about 1 h on one core)
+anomaly-samples: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 nice -n 5 $(VENV)/bin/l1emu generate --all configs/samples_anomaly.yaml --outdir data/samples/anomaly -j 1 --quiet
 
 run: $(STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates

@@ -30,6 +30,8 @@ The numbers follow the structure of the l1emu C++ layer library (``hls/cpp``), n
 * **Sum**: an adder tree, no DSP: ``ceil(log2 n)`` levels of ``sum_t``-wide adders,
   :data:`ADDS_PER_CYCLE` levels per cycle, at least one cycle; ``n - 1`` adders; a register of
   ``sum_t`` for each partial sum alive at a cycle boundary, plus the output register.
+* **Square sum**: ``n`` squarers (multipliers of the input by itself, DSP or LUT by the width rule
+  above), then the adder tree of a sum in ``sum_t``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import math
 from dataclasses import dataclass
 
 from trigger.fixed import FixedType, Overflow, Quantization, minus_type
-from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ScaleLayer, Strategy, SumLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ScaleLayer, SquareSumLayer, Strategy, SumLayer
 
 __all__ = [
     "ADDS_PER_CYCLE",
@@ -49,6 +51,7 @@ __all__ = [
     "estimate_activation",
     "estimate_dense",
     "estimate_scale",
+    "estimate_square_sum",
     "estimate_sum",
 ]
 
@@ -158,3 +161,20 @@ def estimate_sum(layer: SumLayer) -> LayerEstimate:
     latency = max(1, math.ceil(levels / ADDS_PER_CYCLE))
     alive = sum(math.ceil(n / 2 ** (k * ADDS_PER_CYCLE)) for k in range(1, latency))
     return LayerEstimate(layer.name, "sum", latency=latency, lut=(n - 1) * sum_w + out_w, ff=out_w + alive * sum_w)
+
+
+def estimate_square_sum(layer: SquareSumLayer) -> LayerEstimate:
+    n, a = layer.n_in, layer.input_t.width
+    narrow = a <= LUT_MULT_BITS
+    tree = SumLayer(layer.name, n, layer.square_t, layer.result_t)
+    adders = estimate_sum(tree)
+    return LayerEstimate(
+        layer.name,
+        "square_sum",
+        multipliers=n,
+        lut_multipliers=n if narrow else 0,
+        dsp=0 if narrow else n * _dsp_per_mult(a, a),
+        latency=(L_MULT_LUT if narrow else L_MULT_DSP) + adders.latency,
+        lut=adders.lut + (n * math.ceil(a * a / 2) if narrow else 0),
+        ff=adders.ff + n * layer.square_t.width,
+    )

@@ -1,4 +1,5 @@
-"""ScaleLayer (AXOL1TL's firmware input scaling) and SumLayer (a fixed-point HT), built by hand.
+"""ScaleLayer (AXOL1TL's firmware input scaling), SumLayer (a fixed-point HT) and SquareSumLayer (an
+anomaly score), built by hand.
 
 Hand-worked cases pin the emulator's arithmetic; the C simulations (g++ against the real ap_types
 headers) check every output bit on random inputs that leave the representable ranges, over several
@@ -27,6 +28,7 @@ from trigger.nn import (
     ModelDescription,
     NetworkSpec,
     ScaleLayer,
+    SquareSumLayer,
     SumLayer,
     build_model,
     describe,
@@ -96,6 +98,37 @@ def test_sum_of_one_and_signed_rounding() -> None:
     assert run_fixed(one, [[2.5], [-2.5], [7.9375]]).to_float().tolist() == [[3.0], [-2.0], [-8.0]]  # RND, wraps
 
 
+def test_square_sum_hand_worked() -> None:
+    """Sum of mu^2 into ap_ufixed<18,14>: squares and sum exact, then truncation (and saturation) once."""
+    mu_t = T("ap_fixed<8,4,AP_RND_CONV,AP_SAT>")  # 4 fraction bits, [-8, 8)
+    layer = SquareSumLayer("score", 3, mu_t, T("ap_ufixed<18,14,AP_TRN,AP_SAT>"))
+    assert str(layer.square_t) == "ap_ufixed<15,7>"  # (-8)^2 = 64 fits; 8 fraction bits
+    assert str(layer.sum_t) == "ap_ufixed<17,9>"  # + ceil(log2 3) = 2
+    model = describe("score", mu_t, [layer])
+    # 1.0625^2 = 1.12890625 (raw 289 of 8 fraction bits), -0.3125^2 = 0.09765625, -8^2 = 64:
+    #   65.2265625 -> 4 fraction bits, truncated: 65.1875
+    # 0.0625^2 = 1/256 three times: 0.01171875 -> 0.0 (below the result's LSB 1/16)
+    # 7.9375^2 x 3 = 189.01171875 -> 189.0
+    x = [[1.0625, -0.3125, -8.0], [0.0625, -0.0625, 0.0625], [7.9375, -7.9375, 7.9375]]
+    assert run_fixed(model, x).to_float().tolist() == [[65.1875], [0.0], [189.0]]
+    assert run_float(model, x)[:, 0].tolist() == pytest.approx([65.2265625, 0.01171875, 189.01171875])
+    sat = describe("s", mu_t, [SquareSumLayer("s", 3, mu_t, T("ap_ufixed<8,6,AP_TRN,AP_SAT>"))])
+    assert run_fixed(sat, [[7.9375, 7.9375, 7.9375]]).to_float().tolist() == [[63.75]]  # saturated
+    assert str(SquareSumLayer("u", 1, T("ap_ufixed<6,2>"), T("ap_ufixed<8,4>")).square_t) == "ap_ufixed<12,4>"
+
+
+def test_square_sum_against_integers() -> None:
+    """Random raw integers squared and summed in Python integers, then the ap_types truncation by hand."""
+    mu_t = T("ap_fixed<16,6,AP_RND_CONV,AP_SAT>")
+    res_t = T("ap_ufixed<18,14,AP_TRN,AP_SAT>")
+    model = describe("score", mu_t, [SquareSumLayer("score", 13, mu_t, res_t)])
+    raw = np.random.default_rng(4).integers(mu_t.min_raw, mu_t.max_raw + 1, (500, 13))
+    got = run_fixed(model, raw * mu_t.lsb).to_float()[:, 0]
+    exact = [sum(int(r) ** 2 for r in row) for row in raw]  # 20 fraction bits
+    want = [min(v >> 16, res_t.max_raw) / 16 for v in exact]  # 4 fraction bits, floor, saturate
+    assert got.tolist() == want
+
+
 def test_scale_in_front_of_a_network() -> None:
     """The features stage's use: scaling first, then a network whose input type is the scale's result."""
     model = _scaled_network(IOType.PARALLEL)
@@ -125,6 +158,8 @@ def test_constructor_errors() -> None:
         )
     with pytest.raises(ModelError, match="positive number"):
         SumLayer("s", 0, PT_T, HT_T)
+    with pytest.raises(ModelError, match="positive number"):
+        SquareSumLayer("s", 0, PT_T, HT_T)
     with pytest.raises(ModelError, match="expects ap_ufixed<14,13,AP_TRN,AP_SAT> input, input jet_pt gives"):
         ModelDescription("ht", "jet_pt", PT_T, 12, (SumLayer("s", 12, HT_T, HT_T),))
     with pytest.raises(ModelError, match="takes 12 values, input jet_pt gives 10"):
@@ -138,6 +173,8 @@ def test_estimates() -> None:
         assert (est.kind, est.dsp, est.multipliers, est.latency) == ("sum", 0, 0, cycles)
         sum_w = 11 + math.ceil(math.log2(n)) if n > 1 else 11
         assert est.lut == (n - 1) * sum_w + 14
+    sq = estimate(describe("s", T("ap_fixed<16,6>"), [SquareSumLayer("s", 13, T("ap_fixed<16,6>"), HT_T)])).layers[0]
+    assert (sq.kind, sq.multipliers, sq.dsp, sq.latency) == ("square_sum", 13, 13, 4 + 2)  # DSP squarers + tree
     scale = estimate(_scale_model("ap_fixed<16,9>", "ap_fixed<18,13>", "ap_fixed<8,6>", [0.0] * 3, [1] * 3))
     assert (scale.dsp, scale.latency, scale.layers[0].kind) == (0, 1, "scale")
 
@@ -184,6 +221,13 @@ def _scaled_network(io: IOType) -> ModelDescription:
     return ModelDescription("axo", "x", scale.input_t, 6, (scale, *net.layers), io)
 
 
+def _square_scored(io: IOType) -> ModelDescription:
+    net = _scaled_network(IOType.PARALLEL)
+    mu_t = net.output_t
+    score = SquareSumLayer("score", 3, mu_t, T("ap_ufixed<18,14,AP_TRN,AP_SAT>"))
+    return ModelDescription("axo_score", "x", net.input_t, 6, (*net.layers, score), io)
+
+
 def _csim_cases() -> dict[str, ModelDescription]:
     rng = np.random.default_rng(5)
     offsets = [float(v) for v in rng.integers(-2000, 2000, 8) / 32.0]  # on the grid of 5 fraction bits
@@ -216,6 +260,15 @@ def _csim_cases() -> dict[str, ModelDescription]:
             "ssum",
             T("ap_fixed<9,4,AP_RND>"),
             [SumLayer("s", 5, T("ap_fixed<9,4,AP_RND>"), T("ap_fixed<8,5,AP_RND_CONV>"))],
+        ),
+        # sum of mu^2 behind a network (the AXOL1TL score), saturating into ap_ufixed<18,14>
+        "square-sum-vae": _square_scored(IOType.PARALLEL),
+        "square-sum-stream": _square_scored(IOType.STREAM),
+        # 33-bit inputs: a 69-bit exact sum (Python-integer path), rounding into a narrow result
+        "square-sum-wide": describe(
+            "wsq",
+            T("ap_fixed<33,20>"),
+            [SquareSumLayer("s", 7, T("ap_fixed<33,20>"), T("ap_ufixed<24,30,AP_RND,AP_SAT>"))],
         ),
         # 60-bit inputs, a 64-bit exact sum (Python-integer path), io_stream
         "sum-wide": describe(

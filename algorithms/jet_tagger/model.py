@@ -8,13 +8,10 @@ no Keras: what is loaded is exactly what the HLS writer renders.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
-from trigger.errors import ModelError
-from trigger.nn import ModelDescription
+from trigger.nn import ModelDescription, serialize
 from trigger.nn.layers import DenseLayer, ScaleLayer
-from trigger.nn.serialize import arrays_from_npz, arrays_to_npz, from_json, to_json
 
 __all__ = ["DEFAULT_DIR", "VARIANTS", "compose", "load_description", "quantized_float", "save_description"]
 
@@ -43,19 +40,9 @@ def quantized_float(model: ModelDescription) -> ModelDescription:
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
-    doc, arrays = to_json(model)
-    (directory / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
-    (directory / f"{stem}.npz").write_bytes(arrays_to_npz(arrays))
+    serialize.save_description(model, directory, stem)
 
 
 def load_description(directory: Path, stem: str) -> ModelDescription:
     """A shipped description; a missing file says which command makes it."""
-    doc_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
-    for path in (doc_path, npz_path):
-        if not path.is_file():
-            raise ModelError(f"{path}: no such file; `l1emu train jet-tagger -o {directory}` writes it")
-    try:
-        doc = json.loads(doc_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{doc_path}: not JSON ({exc})") from None
-    return from_json(doc, arrays_from_npz(npz_path.read_bytes(), source=str(npz_path)), source=str(doc_path))
+    return serialize.load_description(directory, stem, f"`l1emu train jet-tagger -o {directory}`")

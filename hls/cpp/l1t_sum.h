@@ -33,6 +33,37 @@ void sum(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
   res_stream.write(out);
 }
 
+// The sum of the squares of all inputs (trigger/nn/layers.py::SquareSumLayer, emulated by
+// trigger/nn/emulate.py::_square_sum_fixed), e.g. an anomaly score: sum of mu^2, or the squared
+// reconstruction error.
+//   square_t sq = x[i] * x[i]         exact: square_t = ap_ufixed<2W-1, 2I-1> (signed data_T)
+//   sum_t acc = sq[0] + ... + sq[n-1] exact: ceil(log2 n) more integer bits
+//   res[0] = acc;                     one assignment to res_T (its rounding and overflow)
+template <class data_T, class res_T, typename CONFIG_T>
+void square_sum(const data_T data[CONFIG_T::n_in], res_T res[1]) {
+#pragma HLS PIPELINE
+  typename CONFIG_T::sum_t acc = 0;
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+    typename CONFIG_T::square_t sq = data[i] * data[i];
+    acc += sq;
+  }
+  res[0] = acc;
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void square_sum(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
+  typename data_T::value_type data[CONFIG_T::n_in];
+  typename res_T::value_type res[1];
+#pragma HLS ARRAY_PARTITION variable = data complete
+  const data_T in = data_stream.read();
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) data[i] = in[i];
+  square_sum<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res);
+  res_T out;
+  out[0] = res[0];
+  res_stream.write(out);
+}
+
 }  // namespace l1t
 
 #endif

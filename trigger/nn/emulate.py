@@ -28,6 +28,7 @@ from trigger.nn.layers import (
     Layer,
     ModelDescription,
     ScaleLayer,
+    SquareSumLayer,
     Strategy,
     SumLayer,
 )
@@ -95,6 +96,11 @@ def _scale_float(layer: ScaleLayer, x: NDArray[Any]) -> NDArray[Any]:
 
 def _sum_float(layer: SumLayer, x: NDArray[Any]) -> NDArray[Any]:
     out: NDArray[Any] = x.sum(axis=1, keepdims=True)
+    return out
+
+
+def _square_sum_float(layer: SquareSumLayer, x: NDArray[Any]) -> NDArray[Any]:
+    out: NDArray[Any] = (x * x).sum(axis=1, keepdims=True)
     return out
 
 
@@ -237,6 +243,17 @@ def _sum_fixed(layer: SumLayer, x: FixedArray, count: bool) -> tuple[FixedArray,
     return res, int(res.overflowed.sum())
 
 
+def _square_sum_fixed(layer: SquareSumLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """Every square exact in ``square_t``, their sum exact in ``sum_t``, then one assignment to ``result_t``
+    (``l1t::square_sum`` in hls/cpp/l1t_sum.h)."""
+    raw = x.int_raw()
+    big = layer.sum_t.width > 62 or raw.dtype == object
+    raw = as_object(raw) if big else raw.astype(np.int64)
+    total = FixedArray((raw * raw).sum(axis=1, keepdims=True), layer.sum_t, np.zeros(0, dtype=bool))
+    res = total.cast(layer.result_t, track_overflow=count)
+    return res, int(res.overflowed.sum())
+
+
 class Executor(NamedTuple):
     """How one layer class runs: in float, and bit-accurately (returning the overflow count)."""
 
@@ -250,6 +267,7 @@ EXECUTORS: dict[type, Executor] = {
     ActivationLayer: Executor(_activation_float, _activation_fixed),
     ScaleLayer: Executor(_scale_float, _scale_fixed),
     SumLayer: Executor(_sum_float, _sum_fixed),
+    SquareSumLayer: Executor(_square_sum_float, _square_sum_fixed),
 }
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "ModelDescription",
     "ScaleLayer",
     "SoftmaxTables",
+    "SquareSumLayer",
     "Strategy",
     "SumLayer",
     "describe",
@@ -342,7 +343,55 @@ class SumLayer:
         return f"sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
-Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer
+@dataclass(frozen=True, eq=False)
+class SquareSumLayer:
+    """The sum of the squares of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``.
+
+    The anomaly score of an encoder-only VAE (sum of mu^2, CMS AXOL1TL) or of an autoencoder (the
+    squared reconstruction error). Squares and sum are exact; the one rounding is the assignment.
+    Its C++ twin is ``l1t::square_sum`` in ``hls/cpp/l1t_sum.h``, step for step.
+    """
+
+    name: str
+    n: int
+    input_t: FixedType
+    result_t: FixedType
+    kind: str = "square_sum"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ModelError(f"layer {self.name}: n must be a positive number of inputs, got {self.n!r}")
+
+    @property
+    def square_t(self) -> FixedType:
+        """Holds ``x * x`` for every ``x`` of ``input_t`` exactly (unsigned; ``(-2**(I-1))**2`` included)."""
+        t = self.input_t
+        return (
+            FixedType(2 * t.width - 1, 2 * t.integer - 1, False)
+            if t.signed
+            else FixedType(2 * t.width, 2 * t.integer, False)
+        )
+
+    @property
+    def sum_t(self) -> FixedType:
+        """Holds the sum of any ``n`` squares: ``ceil(log2 n)`` more integer bits than :attr:`square_t`."""
+        grow = math.ceil(math.log2(self.n)) if self.n > 1 else 0
+        t = self.square_t
+        return FixedType(t.width + grow, t.integer + grow, False)
+
+    @property
+    def n_in(self) -> int:
+        return int(self.n)
+
+    @property
+    def n_out(self) -> int:
+        return 1
+
+    def summary_line(self) -> str:
+        return f"square_sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
+
+
+Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,8 +7,9 @@ e.g. ``layers[0].weights_raw``.  :func:`from_json` checks everything a crafted f
 wrong (keys, types, spellings, shapes, dtypes, derived raw words) and rebuilds the description
 through the layers' own constructors, so what it returns is as valid as what was saved.
 :func:`arrays_to_npz` / :func:`arrays_from_npz` store the arrays in an ``.npz`` read with
-``allow_pickle=False``.  The codec reads the layer dataclasses' fields, so a new layer class
-only needs its entry in :data:`LAYER_CLASSES`.
+``allow_pickle=False``; :func:`save_description` / :func:`load_description` keep a description as
+``STEM.json`` + ``STEM.npz`` in a directory (how algorithms ship theirs).  The codec reads the
+layer dataclasses' fields, so a new layer class only needs its entry in :data:`LAYER_CLASSES`.
 
 >>> from trigger.fixed import FixedType
 >>> from trigger.nn.layers import SumLayer, describe
@@ -25,12 +26,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import io
+import json
 import math
 import re
 import types
 import typing
 import zipfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,12 +42,23 @@ from numpy.typing import NDArray
 from trigger.errors import L1EmuError, ModelError
 from trigger.fixed import FixedType
 from trigger.fixed.engine import as_object
-from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription, ScaleLayer, SumLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription, ScaleLayer, SquareSumLayer, SumLayer
 
-__all__ = ["LAYER_CLASSES", "MAX_ARRAY_BYTES", "arrays_from_npz", "arrays_to_npz", "from_json", "to_json"]
+__all__ = [
+    "LAYER_CLASSES",
+    "MAX_ARRAY_BYTES",
+    "arrays_from_npz",
+    "arrays_to_npz",
+    "from_json",
+    "load_description",
+    "save_description",
+    "to_json",
+]
 
 #: layer classes by their ``kind``: the only classes a document can name
-LAYER_CLASSES: dict[str, type] = {cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer)}
+LAYER_CLASSES: dict[str, type] = {
+    cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer)
+}
 #: largest array member an ``.npz`` may hold (uncompressed), so a crafted file cannot exhaust memory
 MAX_ARRAY_BYTES = 1 << 30
 _KEY = re.compile(r"[A-Za-z0-9_.\[\]]{1,200}")
@@ -248,3 +262,23 @@ def arrays_from_npz(data: bytes, *, source: str = "arrays") -> dict[str, NDArray
             raise
         raise ModelError(f"{source}: not a readable numpy .npz of numbers ({exc})") from None
     return out
+
+
+def save_description(model: ModelDescription, directory: Path, stem: str) -> None:
+    """``directory/STEM.json`` and ``directory/STEM.npz``."""
+    doc, arrays = to_json(model)
+    (directory / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (directory / f"{stem}.npz").write_bytes(arrays_to_npz(arrays))
+
+
+def load_description(directory: Path, stem: str, remedy: str) -> ModelDescription:
+    """The description :func:`save_description` wrote; a missing file names ``remedy`` (what writes it)."""
+    doc_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
+    for path in (doc_path, npz_path):
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file; {remedy} writes it")
+    try:
+        doc = json.loads(doc_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{doc_path}: not JSON ({exc})") from None
+    return from_json(doc, arrays_from_npz(npz_path.read_bytes(), source=str(npz_path)), source=str(doc_path))

@@ -1,0 +1,87 @@
+"""Anomaly-detection trigger (CMS AXOL1TL style): 57 object inputs -> one score, trained on zero-bias only.
+
+``model: vae`` (default) is the encoder-only VAE, score ``sum mu^2`` of its 8 latent means; ``model:
+ae`` the autoencoder, score its squared reconstruction error. A seed fires above a score::
+
+    L1_AD_Nominal: {algorithm: {name: anomaly, output: score, min: 20.5, mode: both}}
+
+The fixed path runs the shipped firmware descriptions bit-accurately (scaling, network, squares and
+sum); the float path runs the networks in float32 with the trained (quantized) weights on the same
+scaled inputs. The VAE is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`);
+the autoencoder's score needs its input beside its output and is emulated only. Training and
+metrics: ``l1emu train anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from algorithms.anomaly.inputs import N_INPUTS, features, needs
+from algorithms.anomaly.model import DEFAULT_DIR, MODELS, AEModel, ae_score, load_ae, load_description, vae_score
+from trigger.io.reader import Chunk, Needs
+from trigger.menu.algorithm import AlgorithmOutput, Mode
+from trigger.nn import ModelDescription
+
+__all__ = ["AnomalyAE", "AnomalyVAE", "make"]
+
+
+class _Anomaly:
+    name = "anomaly"
+    outputs: tuple[str, ...] = ("score",)
+
+    def needs(self) -> Needs:
+        return needs()
+
+    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def evaluate(self, chunk: Chunk, mode: Mode) -> AlgorithmOutput:
+        x, truncated = features(chunk)
+        out = AlgorithmOutput(truncated=truncated)
+        if mode.wants_float:
+            out.float = {"score": self.score(x, fixed=False)}
+        if mode.wants_fixed:
+            out.fixed = {"score": self.score(x, fixed=True)}
+        return out
+
+
+class AnomalyVAE(_Anomaly):
+    """The encoder-only VAE: scaling -> encoder -> sum mu^2, one description (exportable)."""
+
+    def __init__(self, model: ModelDescription) -> None:
+        if model.n_inputs != N_INPUTS or model.n_outputs != 1:
+            raise ValueError(f"model {model.name} takes {model.n_inputs} inputs, gives {model.n_outputs}; need 57, 1")
+        self.model = model
+
+    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+        return vae_score(self.model, x, fixed)
+
+    def firmware(self) -> ModelDescription:
+        return self.model
+
+    def firmware_inputs(self, chunk: Chunk) -> NDArray[np.float64]:
+        return features(chunk)[0]
+
+
+class AnomalyAE(_Anomaly):
+    """The autoencoder: its score is the squared difference of the scaled inputs and their reconstruction."""
+
+    def __init__(self, model: AEModel) -> None:
+        self.model = model
+
+    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+        return ae_score(self.model, x, fixed)
+
+
+def make(model: str = "vae", directory: str | None = None, **unknown: Any) -> AnomalyVAE | AnomalyAE:
+    """The ``l1emu.algorithms`` entry point ``anomaly``."""
+    if unknown:
+        raise ValueError(f"unknown options {sorted(unknown)} (allowed: model, directory)")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    where = Path(directory) if directory else DEFAULT_DIR
+    return AnomalyVAE(load_description(where, "vae")) if model == "vae" else AnomalyAE(load_ae(where))

@@ -1,0 +1,55 @@
+"""The 57 inputs of the anomaly trigger (CMS AXOL1TL): pT, eta, phi of MET, 4 e/gamma, 4 muons, 10 jets.
+
+Object slots come from the features stage (:mod:`trigger.features`): the leading objects of each
+collection in pT order, zero-padded, events with more objects than slots counted as truncated. MET
+has no eta: its slot is 0, as in AXOL1TL. Every value arrives in :data:`INPUT_T`, is scaled as the
+firmware does, ``(x - offset) >> shift`` in :data:`SCALE_T` (:mod:`trigger.features.scaling`,
+offsets and shifts fitted on the training sample and shipped in ``scaling.json``), and reaches the
+networks in :data:`RESULT_T`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trigger.features import EventSum, EventValue, FeatureSet, ObjectSlots
+from trigger.fixed import FixedType
+from trigger.io.reader import Chunk, Needs
+
+__all__ = ["FEATURES", "INPUT_T", "N_INPUTS", "RESULT_T", "SCALE_T", "SLOTS", "features", "needs"]
+
+#: (collection, slots) in input order after MET
+SLOTS: tuple[tuple[str, int], ...] = (("egamma", 4), ("muons", 4), ("jets", 10))
+_SHORT = {"egamma": "eg", "muons": "mu", "jets": "jet"}
+_OBJECTS = tuple(f"{_SHORT[c]}{k}_{f}" for c, n in SLOTS for k in range(n) for f in ("pt", "eta", "phi"))
+FEATURES: tuple[str, ...] = ("met_pt", "met_eta", "met_phi", *_OBJECTS)
+N_INPUTS = len(FEATURES)  # 57
+
+#: the word each value arrives in: 13 integer bits hold 4 TeV, 5 fraction bits (1/32 GeV, 0.03 rad)
+INPUT_T = FixedType.from_string("ap_fixed<18,13,AP_RND_CONV,AP_SAT>")
+#: ``x - offset`` and the shift (AXOL1TL's ap_fixed<18,13>; saturating, so a 4 TeV object cannot wrap)
+SCALE_T = FixedType.from_string("ap_fixed<18,13,AP_RND_CONV,AP_SAT>")
+#: what the networks read (AXOL1TL's later ap_fixed<14,6>: 8 fraction bits, saturating at +-32)
+RESULT_T = FixedType.from_string("ap_fixed<14,6,AP_RND_CONV,AP_SAT>")
+
+_BLOCKS = FeatureSet(
+    (EventSum("MET"), EventValue("METphi"), *(ObjectSlots(c, ("pt", "eta", "phi"), n) for c, n in SLOTS))
+)
+
+
+def needs() -> Needs:
+    return _BLOCKS.needs()
+
+
+def features(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
+    """The (n_events, 57) raw inputs and the number of events whose objects overflowed a slot block.
+
+    Built once per chunk (``chunk.cache``): the VAE and the autoencoder seeds read the same inputs.
+    """
+    key = ("anomaly", "inputs")
+    if key not in chunk.cache:
+        x, truncated = _BLOCKS.matrix(chunk)
+        chunk.cache[key] = (np.insert(x, 1, 0.0, axis=1), truncated)  # MET eta = 0
+    cached: tuple[NDArray[np.float64], int] = chunk.cache[key]
+    return cached

@@ -1,0 +1,176 @@
+"""The anomaly trigger end to end on tiny synthetic zero-bias files: the 57 inputs against plain uproot,
+training (seconds), the score bit for bit against the QAT models' exact forward pass with squares summed in
+Python integers, the menu algorithm, evaluation, rates float vs fixed, export + C simulation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uproot
+
+from tests.rates_helpers import menu_yaml
+from trigger.cli import main
+from trigger.io.synthetic import write_sample
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    from algorithms.anomaly.data import read_inputs
+    from algorithms.anomaly.train import TrainingOptions, train
+
+    base = tmp_path_factory.mktemp("ad")
+    sample = write_sample(base / "zb.root", 3_000, seed=3, weighted=False)
+    other = write_sample(base / "other.root", 1_500, seed=4, weighted=False)
+    train(read_inputs([str(sample)]).x, base / "models", TrainingOptions(epochs=2, batch_size=256), {"test": True})
+    return sample, other, base / "models"
+
+
+def test_inputs_are_the_leading_objects_in_pt_order(trained: tuple[Path, Path, Path]) -> None:
+    """The 57-vector by hand from the branches: MET (pt, 0, phi), 4 e/gamma, 4 muons, 10 jets by pT, zero-padded."""
+    from algorithms.anomaly.data import read_inputs
+    from algorithms.anomaly.inputs import FEATURES, SLOTS
+
+    sample, _, _ = trained
+    events = read_inputs([str(sample)])
+    with uproot.open(sample) as f:
+        a = f["Events"].arrays(library="np")
+    truncated = 0
+    for i in range(events.n):
+        want = [float(a["L1EtSum_MET"][i]), 0.0, float(a["L1EtSum_METphi"][i])]
+        over = False
+        for coll, n in SLOTS:
+            prefix = {"egamma": "L1EG", "muons": "L1Mu", "jets": "L1Jet"}[coll]
+            objs = sorted(
+                zip(a[f"{prefix}_pt"][i], a[f"{prefix}_eta"][i], a[f"{prefix}_phi"][i], strict=True),
+                key=lambda o: -o[0],
+            )
+            over |= len(objs) > n
+            for k in range(n):
+                want += [float(v) for v in objs[k]] if k < len(objs) else [0.0, 0.0, 0.0]
+        truncated += over
+        if i % 113 == 0:
+            assert events.x[i].tolist() == pytest.approx(want, abs=0), FEATURES
+    assert events.x.shape == (3_000, 57) and events.truncated == truncated > 0
+
+
+def test_training_writes_the_shipped_layout(trained: tuple[Path, Path, Path]) -> None:
+    _, _, models = trained
+    names = {p.name for p in models.iterdir()}
+    assert {"scaling.json", "vae.json", "vae.npz", "ae.json", "ae.npz", "vae_encoder.keras", "ae.keras"} <= names
+    info = json.loads((models / "training.json").read_text())
+    assert info["crossings"] == 3_000 and len(info["vae_history"]["loss"]) == 2
+
+
+def _floor_score(squares_raw: list[int], frac: int) -> float:
+    """ap_ufixed<18,14,AP_TRN,AP_SAT> of an exact sum given in raw units of 2**-frac (Python integers)."""
+    return min(sum(squares_raw) >> (frac - 4), 2**18 - 1) / 16
+
+
+def test_scores_are_the_qat_forward_pass_bit_for_bit(trained: tuple[Path, Path, Path]) -> None:
+    """Emulated scores equal the QAT models' exact float64 forward pass, squared and summed in Python integers."""
+    from algorithms.anomaly.data import read_inputs
+    from algorithms.anomaly.model import ae_score, load_ae, load_description, load_scaling
+    from trigger.features.scaling import scaled_inputs
+    from trigger.nn import run_fixed
+    from trigger.train import exact_forward
+
+    _, other, models = trained
+    x = read_inputs([str(other)]).x
+    xs = scaled_inputs(load_scaling(models), x)
+    vae = load_description(models, "vae")
+    assert vae.layers[0].kind == "scale" and vae.layers[-1].kind == "square_sum"
+    mu = exact_forward(models / "vae_encoder.keras", xs)  # ap_fixed<16,6>: 10 fraction bits
+    mu_raw = np.rint(mu * 2**10).astype(np.int64)
+    assert np.array_equal(mu_raw / 2**10, mu)
+    want = [_floor_score([int(r) ** 2 for r in row], 20) for row in mu_raw]
+    assert run_fixed(vae, x).to_float()[:, 0].tolist() == want
+    y = exact_forward(models / "ae.keras", xs)  # 10 fraction bits; the scaled inputs have 8
+    d_raw = np.rint((xs - y) * 2**10).astype(np.int64)
+    want_ae = [_floor_score([int(r) ** 2 for r in row], 20) for row in d_raw]
+    assert ae_score(load_ae(models), x, True).tolist() == want_ae
+
+
+def test_algorithm_float_and_fixed(trained: tuple[Path, Path, Path]) -> None:
+    from algorithms.anomaly import make
+    from trigger.features import read_events
+    from trigger.io import builtin_schema
+    from trigger.io.files import WorkItem
+    from trigger.menu import Mode
+
+    sample, _, models = trained
+    for model in ("vae", "ae"):
+        algo = make(model=model, directory=str(models))
+        chunk = read_events(WorkItem(0, str(sample), "Events", 0, 3_000), builtin_schema("l1emu"), algo.needs())
+        out = algo.evaluate(chunk, Mode.BOTH)
+        fx, fl = out.fixed["score"], out.float["score"]
+        assert out.truncated > 0 and np.all(fx >= 0) and np.all(fx % (1 / 16) == 0)
+        assert np.corrcoef(fx, fl)[0, 1] > 0.99  # float differs only by input, activation and score rounding
+    with pytest.raises(ValueError, match="model must be one of vae, ae"):
+        make(model="gan", directory=str(models))
+
+
+def test_rate_threshold_by_hand() -> None:
+    from algorithms.anomaly.evaluate import rate_threshold
+
+    s = np.array([5.0, 1.0, 3.0, 3.0, 2.0, 4.0, 0.0, 0.0, 0.0, 0.0])
+    w = np.full(10, 0.1)
+    # f_bx 100 kHz: score >= 4 is 20 kHz, >= 3 is 40 kHz (the tie counts twice), >= 5 is 10 kHz
+    assert rate_threshold(s, w, 100.0, 30.0) == 4.0
+    assert rate_threshold(s, w, 100.0, 40.0) == 3.0
+    assert rate_threshold(s, w, 100.0, 5.0) == math.inf
+
+
+def test_evaluate_rates_and_export(
+    trained: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample, other, models = trained
+    menu = menu_yaml(
+        tmp_path / "m.yaml",
+        f"  L1_HTT100: {{sums: [{{sum: HT, min: 100}}]}}\n"
+        f"  L1_AD_Nominal: {{algorithm: {{name: anomaly, output: score, min: 4, mode: both, "
+        f"options: {{directory: '{models}'}}}}}}\n"
+        f"  L1_AE_Nominal: {{algorithm: {{name: anomaly, output: score, min: 60, mode: both, "
+        f"options: {{directory: '{models}', model: ae}}}}}}\n",
+    )
+    args = ["evaluate", "anomaly", "--signal", str(other), "--background", str(sample), "--models", str(models)]
+    assert main([*args, "--menu", str(menu), "--rate-khz", "100", "-o", str(tmp_path / "ev")]) == 0
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    row = metrics["signals"]["other"]
+    assert set(metrics["thresholds"]) == {"vae_float", "vae_fixed", "ae_float", "ae_fixed", "ht"}
+    for key, rate in metrics["background_rate_khz"].items():
+        assert rate <= 100.0, key
+    nominal = row["menu"]["L1_AD_Nominal"]
+    assert 0 <= nominal["unique"] <= nominal["efficiency"] <= row["menu"]["total"] <= 1
+    assert (tmp_path / "ev" / "roc.png").stat().st_size > 1000 and (tmp_path / "ev" / "scores.npz").is_file()
+    assert main(["rates", str(menu), "-i", str(sample), "-o", str(tmp_path / "r")]) == 0
+    rows = {r["name"]: r for r in json.loads((tmp_path / "r" / "rates.json").read_text())["seeds"]}
+    assert "float_fixed_differ" in rows["L1_AD_Nominal"] and rows["L1_AD_Nominal"]["raw"]["count"] > 0
+    argv = [
+        "hls",
+        "export",
+        "--menu",
+        str(menu),
+        "--seed",
+        "L1_AD_Nominal",
+        "-i",
+        str(sample),
+        "-o",
+        str(tmp_path / "p"),
+    ]
+    assert main([*argv, "--csim", "2000"]) == 0
+    assert "2000 samples, 2000 outputs compared bit for bit, 0 mismatches" in capsys.readouterr().out
+
+
+def test_weighted_zero_bias_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Training on a weighted zero-bias file is a user error (exit 2, nothing written): only the provenance is read."""
+    path = tmp_path / "zb_weighted.root"
+    path.write_bytes(b"")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("trigger.samples.writer.read_provenance", lambda p: {"request": {"process": "zerobias"}})
+        assert main(["train", "anomaly", "-i", str(path), "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "weighted zero-bias sample" in err and "weighted: false" in err and not (tmp_path / "m").exists()
