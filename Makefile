@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger
+.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger muon-pt-samples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ jet-tagger-samples: $(STAMP)
 jet-tagger: $(STAMP)
 	$(VENV)/bin/l1emu train jet-tagger -i 'data/samples/jet_tagger/train-*.root' -o configs/algorithms/jet_tagger
 	$(VENV)/bin/l1emu evaluate jet-tagger -i 'data/samples/jet_tagger/test-*.root' -o out/jet_tagger
+
+# muon pT regressor training + held-out gun samples (configs/samples_muon_pt.yaml; not part of `make run`)
+muon-pt-samples: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/l1emu generate --all configs/samples_muon_pt.yaml --outdir data/samples/muon_pt -j 1
 
 run: $(STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates
