@@ -179,3 +179,24 @@ def test_user_errors_exit_2(trained: tuple[Path, Path], tmp_path: Path, capsys: 
     menu = menu_yaml(tmp_path / "m.yaml", "  S: {algorithm: {name: muon_pt, min: 1, options: {variant: big}}}\n")
     assert main(["rates", str(menu), "-i", str(sample), "-o", str(tmp_path / "z")]) == 2
     assert "variant must be one of qat, ptq" in capsys.readouterr().err
+
+
+def test_shipped_regressor_and_menu_load(trained: tuple[Path, Path]) -> None:
+    """The shipped QAT regressor (configs/algorithms/muon_pt) is the menu's, and assigns these gun muons a pT
+    that follows the true one (trained at pile-up 60 on 500 000 muons; here pile-up 0, same muon system)."""
+    from algorithms.muon_pt import MuonPt
+    from algorithms.muon_pt.data import gun_muons
+    from algorithms.muon_pt.model import pt_from_output
+    from tests.rates_helpers import REPO
+    from trigger.menu import load_menu, make_algorithm
+    from trigger.nn import run_fixed
+
+    menu = load_menu(REPO / "configs" / "menus" / "l1_menu_muon_nn.yaml")
+    assert [s.name for s in menu.seeds] == ["L1_SingleMu22", "L1_SingleMuNN22"]
+    algo = make_algorithm("muon_pt", {"min_quality": 12, "max_abs_eta": 2.4})
+    assert isinstance(algo, MuonPt)
+    muons = gun_muons([str(trained[0])])
+    f = muons.subset(muons.found)
+    pt = pt_from_output(run_fixed(algo.firmware(), f.x).to_float()[:, 0])
+    mid = (f.gen_pt > 5) & (f.gen_pt < 50)
+    assert abs(np.median(pt[mid] / f.gen_pt[mid]) - 1) < 0.1

@@ -83,13 +83,18 @@ def _format(table: dict[str, Any]) -> str:
     lines = [f"{table['found']} of {table['gun_muons']} gun muons found; q/pT resolution by true pT [GeV]:"]
     rows = table["resolution"]
     head = [f"{r['lo']:g}-{r['hi']:g}" for r in rows["classic"]]
-    lines.append(f"{'':<10}" + "".join(f"{h:>9}" for h in head))
+    lines.append(f"{'':<13}" + "".join(f"{h:>9}" for h in head))
     for name in ASSIGNMENTS:
-        lines.append(f"{name:<10}" + "".join(f"{r.get('resolution', float('nan')):9.3f}" for r in rows[name]))
+        lines.append(f"{name:<13}" + "".join(f"{r.get('resolution', float('nan')):9.3f}" for r in rows[name]))
     lines.append("90 % of plateau at 22 GeV (threshold, plateau):")
     for name in ASSIGNMENTS:
         t = table["thresholds"][name]
-        lines.append(f"  {name:<10} pT >= {t['threshold']:.2f} GeV, plateau {t['plateau']:.4f}")
+        lines.append(f"  {name:<13} pT >= {t['threshold']:.2f} GeV, plateau {t['plateau']:.4f}")
     d = table["float_fixed_decisions_differ"]
     lines.append(f"float/fixed decisions at {d['threshold']:.2f} GeV differ on {d['muons']} of {d['of']} muons")
+    for rf, e in table["estimate"].items():
+        lines.append(
+            f"estimate {rf}: {e['dsp']} DSP, {e['lut_multipliers']} LUT multipliers, "
+            f"latency {e['latency_cycles']} cycles, II {e['ii']}"
+        )
     return "\n".join(lines)

@@ -162,6 +162,24 @@ def _plots(muons: GunMuons, pts: dict[str, NDArray[np.float64]], table: dict[str
     return files
 
 
+def estimates(directory: Path, reuse_factors: tuple[int, ...] = (1, 4)) -> dict[str, dict[str, int]]:
+    """The shipped firmware's estimate (``hls.estimate``) with every dense layer at each reuse factor."""
+    import dataclasses
+
+    from hls.estimate import estimate
+    from trigger.nn import DenseLayer
+
+    model = load_description(directory, "muon_pt_qat")
+    out = {}
+    for rf in reuse_factors:
+        layers = tuple(
+            dataclasses.replace(la, reuse_factor=rf) if isinstance(la, DenseLayer) else la for la in model.layers
+        )
+        e = estimate(dataclasses.replace(model, layers=layers))
+        out[f"RF{rf}"] = {"dsp": e.dsp, "lut_multipliers": e.lut_multipliers, "latency_cycles": e.latency, "ii": e.ii}
+    return out
+
+
 def evaluate(directory: Path, muons: GunMuons, plots: bool = True) -> tuple[dict[str, Any], dict[str, bytes | str]]:
     """The metrics, and the files to write: per-muon assignments (npz), metrics JSON, plots."""
     pts = assignments(directory, muons)
@@ -175,6 +193,7 @@ def evaluate(directory: Path, muons: GunMuons, plots: bool = True) -> tuple[dict
     t = table["thresholds"]["nn_fixed"]["threshold"]
     differ = _passing(pts["nn_qat_float"], muons.quality, t) != _passing(pts["nn_fixed"], muons.quality, t)
     table["float_fixed_decisions_differ"] = {"threshold": t, "muons": int(differ.sum()), "of": int(f.sum())}
+    table["estimate"] = estimates(directory)
     buf = io.BytesIO()
     arrays: dict[str, Any] = {
         "true_pt": muons.gen_pt,
