@@ -7,19 +7,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trigger.cli._args import count
 from trigger.errors import ConfigError
 
 __all__ = ["register_evaluate", "register_train"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def register_train(parser: argparse.ArgumentParser) -> None:
@@ -27,9 +18,9 @@ def register_train(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--input", "-i", nargs="+", required=True, help="muon-gun sample files")
     parser.add_argument("-o", "--output", default=str(DEFAULT_DIR), help=f"model directory (default {DEFAULT_DIR})")
-    parser.add_argument("--epochs", type=_positive, default=None, help="at most (default 80; early stopping)")
-    parser.add_argument("--batch-size", type=_positive, default=512)
-    parser.add_argument("--max-muons", type=_positive, default=None, help="gun muons at most (file order)")
+    parser.add_argument("--epochs", type=count(1), default=None, help="at most (default 80; early stopping)")
+    parser.add_argument("--batch-size", type=count(1), default=512)
+    parser.add_argument("--max-muons", type=count(1), default=None, help="gun muons at most (file order)")
     parser.add_argument("--seed", type=int, default=42)
     parser.set_defaults(func=_train)
 
@@ -38,7 +29,7 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", "-i", nargs="+", required=True, help="held-out muon-gun sample files")
     parser.add_argument("-o", "--outdir", required=True, help="where muons.npz, metrics.json and plots go")
     parser.add_argument("--models", default=None, help="model directory (default: the shipped one)")
-    parser.add_argument("--max-muons", type=_positive, default=None)
+    parser.add_argument("--max-muons", type=count(1), default=None)
     parser.add_argument("--no-plots", action="store_true", help="skip the resolution and turn-on plots")
     parser.set_defaults(func=_evaluate)
 

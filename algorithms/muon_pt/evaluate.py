@@ -140,7 +140,7 @@ def _plots(muons: GunMuons, pts: dict[str, NDArray[np.float64]], table: dict[str
         ax.plot(centres, [r["resolution"] for r in rows], "o-", ms=4, label=name)
     ax.set_xscale("log")
     ax.set_xlabel("true muon $p_T$ [GeV]")
-    ax.set_ylabel("q/$p_T$ resolution (68 % half-width / median)")
+    ax.set_ylabel("relative q/$p_T$ resolution")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=14)
     files.update(figure_files(fig, Path("resolution")))
