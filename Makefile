@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger anomaly-samples
+.PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger anomaly-samples muon-pt-samples muon-pt
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ jet-tagger: $(STAMP)
 # (configs/samples_anomaly.yaml; not part of `make run`, about 1 h on one core)
 anomaly-samples: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 nice -n 5 $(VENV)/bin/l1emu generate --all configs/samples_anomaly.yaml --outdir data/samples/anomaly -j 1 --quiet
+
+# muon pT regressor training + held-out gun samples (configs/samples_muon_pt.yaml; not part of `make run`)
+muon-pt-samples: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/l1emu generate --all configs/samples_muon_pt.yaml --outdir data/samples/muon_pt -j 1
+
+# the shipped muon pT regressor (configs/algorithms/muon_pt): train, metrics, rates of the NN menu
+muon-pt: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/l1emu train muon-pt -i 'data/samples/muon_pt/train-*.root' -o configs/algorithms/muon_pt
+	$(VENV)/bin/l1emu evaluate muon-pt -i data/samples/muon_pt/test-1.root -o out/muon_pt
+	$(VENV)/bin/l1emu rates configs/menus/l1_menu_muon_nn.yaml -i data/samples/muon_pt/zerobias.root -o out/muon_nn_rates
+	$(PY) benchmarks/muon_pt_rate_ratio.py out/muon_nn_rates/rates.json L1_SingleMu22 L1_SingleMuNN22
 
 run: $(STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates
