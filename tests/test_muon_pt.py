@@ -169,8 +169,8 @@ def test_user_errors_exit_2(trained: tuple[Path, Path], tmp_path: Path, capsys: 
     from tests.rates_helpers import write_events
 
     sample, _ = trained
-    fields = ("pt", "eta", "qual", "bx", "genPt", *STATION_FIELDS)
-    columns = {"weight": [1.0, 1.0], **{f"GenMu_{f}": [[], []] for f in ("pt", "eta", "charge")}}
+    fields = ("pt", "eta", "phi", "qual", "bx", "genPt", *STATION_FIELDS)
+    columns = {"weight": [1.0, 1.0], **{f"GenMu_{f}": [[], []] for f in ("pt", "eta", "phi", "charge")}}
     no_gun = write_events(tmp_path / "nogun.root", {**columns, **{f"L1Mu_{f}": [[], []] for f in fields}})
     assert main(["evaluate", "muon-pt", "-i", str(no_gun), "-o", str(tmp_path / "x")]) == 2
     assert "muon-gun" in capsys.readouterr().err and not (tmp_path / "x").exists()

@@ -35,7 +35,7 @@ def read_inputs(inputs: list[str], max_events: int | None = None) -> Events:
     """Every event of ``inputs`` (files or globs), in file order, at most ``max_events``."""
     schema = builtin_schema("l1emu")
     base = needs()
-    want = Needs(base.collections, base.sums | {"HT"}, base.event)
+    want = base | Needs(sums=frozenset({"HT"}))
     files = expand_inputs(inputs)
     dataset = open_dataset(files, schema, want.branches(schema))
     xs, hts, ws, truncated = [], [], [], 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.features import EventSum, EventValue, FeatureSet, ObjectSlots
+from trigger.features import EventSum, FeatureSet, ObjectSlots, SumPhi
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
 
@@ -33,9 +33,7 @@ SCALE_T = FixedType.from_string("ap_fixed<18,13,AP_RND_CONV,AP_SAT>")
 #: what the networks read (AXOL1TL's later ap_fixed<14,6>: 8 fraction bits, saturating at +-32)
 RESULT_T = FixedType.from_string("ap_fixed<14,6,AP_RND_CONV,AP_SAT>")
 
-_BLOCKS = FeatureSet(
-    (EventSum("MET"), EventValue("METphi"), *(ObjectSlots(c, ("pt", "eta", "phi"), n) for c, n in SLOTS))
-)
+_BLOCKS = FeatureSet((EventSum("MET"), SumPhi("MET"), *(ObjectSlots(c, ("pt", "eta", "phi"), n) for c, n in SLOTS)))
 
 
 def needs() -> Needs:

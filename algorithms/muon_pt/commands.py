@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trigger.cli._args import count
+from trigger.argtypes import count
 from trigger.errors import ConfigError
 
 __all__ = ["register_evaluate", "register_train"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from trigger.features.cuts import ObjectCut, passes
 from trigger.features.slots import ObjectSlots, leading, object_rows
-from trigger.features.spec import EventSum, EventValue, FeatureSet, parse_features
+from trigger.features.spec import EventSum, EventValue, FeatureSet, SumPhi, parse_features
 from trigger.features.sums import scalar_sum
 from trigger.io.files import WorkItem
 from trigger.io.reader import Chunk, Needs, read_chunk
@@ -22,6 +22,7 @@ __all__ = [
     "FeatureSet",
     "ObjectCut",
     "ObjectSlots",
+    "SumPhi",
     "derive_sums",
     "leading",
     "object_rows",

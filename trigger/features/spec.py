@@ -34,6 +34,14 @@ class EventSum:
 
 
 @dataclass(frozen=True)
+class SumPhi:
+    """The direction (phi) of one energy sum per event (e.g. MET's), NaN -> 0 where the file has none."""
+
+    name: str
+    width = 1
+
+
+@dataclass(frozen=True)
 class EventValue:
     """One per-event branch (e.g. the pile-up count)."""
 
@@ -41,7 +49,7 @@ class EventValue:
     width = 1
 
 
-Block = EventSum | EventValue | ObjectSlots
+Block = EventSum | SumPhi | EventValue | ObjectSlots
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class FeatureSet:
                 collections[b.collection] = collections.get(b.collection, frozenset()) | b.read_fields()
         sums = frozenset(b.name for b in self.blocks if isinstance(b, EventSum))
         events = frozenset(b.name for b in self.blocks if isinstance(b, EventValue))
-        return Needs(collections, sums, events)
+        phis = frozenset(b.name for b in self.blocks if isinstance(b, SumPhi))
+        return Needs(collections, sums, events, phis)
 
     def matrix(self, chunk: Chunk) -> tuple[NDArray[np.float64], int]:
         """The inputs of every event, non-finite values as 0, and the number of events truncated."""
@@ -72,7 +81,9 @@ class FeatureSet:
                 parts.append(m)
                 truncated |= cut
             else:
-                source = chunk.sums if isinstance(b, EventSum) else chunk.event
+                source = (
+                    chunk.sums if isinstance(b, EventSum) else chunk.sum_phi if isinstance(b, SumPhi) else chunk.event
+                )
                 parts.append(np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n, 1))
         x = np.concatenate(parts, axis=1) if parts else np.zeros((chunk.n, 0))
         np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
@@ -97,6 +108,9 @@ def parse_features(specs: Any) -> FeatureSet:
             raise ValueError(f"{where}: expected a mapping, got {spec!r}")
         if "sum" in spec:
             blocks.append(EventSum(str(spec["sum"])))
+            continue
+        if "sum_phi" in spec:
+            blocks.append(SumPhi(str(spec["sum_phi"])))
             continue
         if "event" in spec:
             blocks.append(EventValue(str(spec["event"])))
