@@ -78,9 +78,9 @@ def long_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_rates_pool_workers_end_with_the_command(long_sample: Path, tmp_path: Path, sig: int, code: int) -> None:
     out = tmp_path / "out"
-    proc = _start(
-        ["rates", str(DEFAULT_MENU), "-i", str(long_sample), "-o", str(out), *("--executor", "pool", "--workers", "2")]
-    )
+    inputs = [str(long_sample)] * 10  # 4 M events: still running when the signal comes, even on an idle machine
+    pool = ("--executor", "pool", "--workers", "2")
+    proc = _start(["rates", str(DEFAULT_MENU), "-i", *inputs, "--allow-duplicates", "-o", str(out), *pool])
     kids = _workers(proc, 2, timeout=120)
     err = _signal_and_check(proc, sig, kids, code)
     assert "terminated" in err or "interrupted" in err
