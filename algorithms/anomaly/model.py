@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from trigger.errors import ModelError
 from trigger.fixed import FixedType, minus_type
 from trigger.nn import ModelDescription, SquareSumLayer, describe, run_fixed, run_float, serialize
-from trigger.nn.layers import DenseLayer, Layer, ScaleLayer
+from trigger.nn.layers import Layer, ScaleLayer
+from trigger.nn.shipped import quantized_float
 
 __all__ = [
     "DEFAULT_DIR",
@@ -50,16 +51,6 @@ SCORE_T = FixedType.from_string("ap_ufixed<18,14,AP_TRN,AP_SAT>")
 def compose(name: str, input_name: str, layers: tuple[Layer, ...]) -> ModelDescription:
     """Layers from the raw inputs on (the first is the scaling layer)."""
     return describe(name, layers[0].input_t, list(layers), input_name=input_name)
-
-
-def quantized_float(model: ModelDescription) -> ModelDescription:
-    """The description whose float path uses the quantized weights (a QAT network *is* its quantized weights),
-    so float and fixed differ only by the rounding of inputs, activations and score."""
-    layers = tuple(
-        dataclasses.replace(la, weights_float=la.weights, bias_float=la.bias) if isinstance(la, DenseLayer) else la
-        for la in model.layers
-    )
-    return dataclasses.replace(model, layers=layers)
 
 
 @dataclasses.dataclass(frozen=True)
