@@ -310,6 +310,12 @@ class ScaleLayer:
         )
 
 
+def _check_input_count(name: str, n: object) -> None:
+    """The ``n`` of a reduction layer (sum, square sum): a positive integer, not a bool."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ModelError(f"layer {name}: n must be a positive number of inputs, got {n!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class SumLayer:
     """The sum of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``: one output."""
@@ -321,8 +327,7 @@ class SumLayer:
     kind: str = "sum"
 
     def __post_init__(self) -> None:
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ModelError(f"layer {self.name}: n must be a positive number of inputs, got {self.n!r}")
+        _check_input_count(self.name, self.n)
 
     @property
     def sum_t(self) -> FixedType:
@@ -359,8 +364,7 @@ class SquareSumLayer:
     kind: str = "square_sum"
 
     def __post_init__(self) -> None:
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ModelError(f"layer {self.name}: n must be a positive number of inputs, got {self.n!r}")
+        _check_input_count(self.name, self.n)
 
     @property
     def square_t(self) -> FixedType:
