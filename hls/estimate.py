@@ -2,20 +2,22 @@
 
 Each layer is estimated by its kind's rule (the estimate function of its entry in
 :data:`hls.kinds.KINDS`; the rules are written down in :mod:`hls.layer_estimates`); the model's
-latency is the sum of its layers', its initiation interval the largest reuse factor.
+latency comes from scheduling every layer's datapath steps in order (:func:`schedule`), its
+initiation interval is the largest reuse factor.
 
 >>> # print(estimate(model).summary())
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from hls.kinds import hls_kind
-from hls.layer_estimates import ADDS_PER_CYCLE, L_MULT_DSP, L_MULT_LUT, LUT_MULT_BITS, LayerEstimate
+from hls.layer_estimates import LUT_MULT_BITS, USABLE_NS, LayerEstimate
 from trigger.nn.layers import ModelDescription
 
-__all__ = ["ADDS_PER_CYCLE", "LUT_MULT_BITS", "L_MULT_DSP", "L_MULT_LUT", "Estimate", "LayerEstimate", "estimate"]
+__all__ = ["LUT_MULT_BITS", "USABLE_NS", "Estimate", "LayerEstimate", "estimate", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,32 @@ class Estimate:
         return "\n".join(lines)
 
 
+def schedule(layers: Sequence[LayerEstimate], usable_ns: float = USABLE_NS) -> tuple[int, ...]:
+    """Cycles of each layer: walk all steps in order, a register where the logic would exceed a clock.
+
+    Logic chains across layer boundaries (Vitis schedules the pipelined layer functions of the top
+    function together: hls4ml's Dense + ReLU synthesizes to 0 cycles); a registered block (a table
+    read, a reuse loop) ends the chain.
+    """
+    cycles = []
+    path = 0.0  # ns of logic since the last register
+    for layer in layers:
+        n = 0
+        for step in layer.steps:
+            if step.cycles:
+                n += step.cycles
+                path = 0.0
+                continue
+            if path + step.ns > usable_ns + 1e-9:
+                n += 1
+                path = 0.0
+            path += step.ns
+        cycles.append(n)
+    return tuple(cycles)
+
+
 def estimate(model: ModelDescription) -> Estimate:
     """Estimate every layer of ``model`` (see :mod:`hls.layer_estimates` for the rules)."""
-    return Estimate(model.name, tuple(hls_kind(layer).estimate(layer) for layer in model.layers))
+    layers = [hls_kind(layer).estimate(layer) for layer in model.layers]
+    cycles = schedule(layers)
+    return Estimate(model.name, tuple(replace(la, latency=c) for la, c in zip(layers, cycles, strict=True)))

@@ -167,16 +167,17 @@ def test_constructor_errors() -> None:
 
 
 def test_estimates() -> None:
-    """Sum: adder tree, no DSP, ceil(ceil(log2 n) / 3) cycles (at least 1); scale: 1 cycle, no DSP."""
-    for n, cycles in ((1, 1), (8, 1), (12, 2), (64, 2), (65, 3)):
+    """Sum: adder tree, no DSP, ceil(log2 n) levels + the saturating cast at 0.5 ns each, a register after 7
+    (3.65 ns of a 5 ns clock); scale: subtraction and cast, no DSP, no register on its own."""
+    for n, cycles in ((1, 0), (8, 0), (12, 0), (64, 0), (65, 1), (1024, 1)):
         est = estimate(describe("ht", PT_T, [SumLayer("ht", n, PT_T, HT_T)])).layers[0]
         assert (est.kind, est.dsp, est.multipliers, est.latency) == ("sum", 0, 0, cycles)
         sum_w = 11 + math.ceil(math.log2(n)) if n > 1 else 11
         assert est.lut == (n - 1) * sum_w + 14
     sq = estimate(describe("s", T("ap_fixed<16,6>"), [SquareSumLayer("s", 13, T("ap_fixed<16,6>"), HT_T)])).layers[0]
-    assert (sq.kind, sq.multipliers, sq.dsp, sq.latency) == ("square_sum", 13, 13, 4 + 2)  # DSP squarers + tree
+    assert (sq.kind, sq.multipliers, sq.dsp, sq.latency) == ("square_sum", 13, 13, 1)  # 2.0 ns DSP + 5 levels
     scale = estimate(_scale_model("ap_fixed<16,9>", "ap_fixed<18,13>", "ap_fixed<8,6>", [0.0] * 3, [1] * 3))
-    assert (scale.dsp, scale.latency, scale.layers[0].kind) == (0, 1, "scale")
+    assert (scale.dsp, scale.latency, scale.layers[0].kind) == (0, 0, "scale")
 
 
 def test_emitted_cpp_uses_the_layer_table() -> None:
