@@ -10,14 +10,15 @@ initiation interval is the largest reuse factor.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from hls.kinds import hls_kind
 from hls.layer_estimates import LUT_MULT_BITS, USABLE_NS, LayerEstimate
-from trigger.nn.layers import ModelDescription
+from trigger.nn.layers import DenseLayer, ModelDescription
 
-__all__ = ["LUT_MULT_BITS", "USABLE_NS", "Estimate", "LayerEstimate", "estimate", "schedule"]
+__all__ = ["LUT_MULT_BITS", "USABLE_NS", "Estimate", "LayerEstimate", "at_reuse_factors", "estimate", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,21 @@ def estimate(model: ModelDescription) -> Estimate:
     layers = [hls_kind(layer).estimate(layer) for layer in model.layers]
     cycles = schedule(layers)
     return Estimate(model.name, tuple(replace(la, latency=c) for la, c in zip(layers, cycles, strict=True)))
+
+
+def at_reuse_factors(model: ModelDescription, reuse_factors: Sequence[int] = (1, 2, 4)) -> dict[str, dict[str, int]]:
+    """The estimate with every dense layer at each reuse factor: what an algorithm's metrics report."""
+    out = {}
+    for rf in reuse_factors:
+        layers = tuple(
+            dataclasses.replace(la, reuse_factor=rf) if isinstance(la, DenseLayer) else la for la in model.layers
+        )
+        e = estimate(dataclasses.replace(model, layers=layers))
+        out[f"RF{rf}"] = {
+            "dsp": e.dsp,
+            "lut_multipliers": e.lut_multipliers,
+            "latency_cycles": e.latency,
+            "latency_ns": 5 * e.latency,
+            "ii": e.ii,
+        }
+    return out

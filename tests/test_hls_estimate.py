@@ -144,3 +144,24 @@ def test_latency_reproduces_the_synthesis_reports_it_is_calibrated_on() -> None:
     assert estimate(build_model(_hls4ml_activation_test("sigmoid"), sigmoid)).latency == sigmoid_cycles == 3
     mnist = estimate(build_model(_mnist(), MNIST_CONFIG)).latency
     assert mnist_min * 0.97 <= mnist <= 522 * 1.03, mnist
+
+
+def test_shipped_algorithms_meet_their_latency_targets_in_the_estimate() -> None:
+    """Issue targets at RF 1: jet tagger <= 100 ns, anomaly VAE and muon pT <= 50 ns (2 clocks at 40 MHz);
+    reuse costs latency and saves multipliers (at_reuse_factors sets every dense layer)."""
+    from pathlib import Path
+
+    from hls.estimate import at_reuse_factors
+    from trigger.nn.shipped import load_description
+
+    configs = Path(__file__).resolve().parents[1] / "configs" / "algorithms"
+    for directory, stem, target_ns in (
+        ("jet_tagger", "tagger_qat", 100),
+        ("anomaly", "vae", 50),
+        ("muon_pt", "muon_pt_qat", 50),
+    ):
+        est = at_reuse_factors(load_description(configs / directory, stem, "reinstall"), (1, 2, 4))
+        assert est["RF1"]["latency_ns"] <= target_ns, (stem, est)
+        assert est["RF1"]["latency_cycles"] < est["RF2"]["latency_cycles"] < est["RF4"]["latency_cycles"], stem
+        assert est["RF1"]["lut_multipliers"] > est["RF2"]["lut_multipliers"] > est["RF4"]["lut_multipliers"], stem
+        assert [est[rf]["ii"] for rf in ("RF1", "RF2", "RF4")] == [1, 2, 4]

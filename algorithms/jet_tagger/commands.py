@@ -99,4 +99,11 @@ def _format(table: dict[str, Any]) -> str:
     for variant, row in table.items():
         aucs = "  ".join(f"{row['auc'][c]:7.4f}" for c in CLASSES)
         lines.append(f"{variant:<12} {row['accuracy']:8.4f}  {aucs}")
+    lines.append("firmware estimate (hls/estimate.py, 5 ns clock, no synthesis): DSP, latency per reuse factor")
+    for variant, row in table.items():
+        if "firmware_estimate" in row:
+            cells = "  ".join(
+                f"{rf}: {e['dsp']} DSP {e['latency_ns']} ns" for rf, e in row["firmware_estimate"].items()
+            )
+            lines.append(f"{variant:<12} {cells}")
     return "\n".join(lines)

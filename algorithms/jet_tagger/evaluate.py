@@ -75,8 +75,12 @@ def evaluate(
     directory: Path, x: NDArray[np.float64], y: NDArray[np.int64], pt: NDArray[np.float64]
 ) -> tuple[dict[str, Any], dict[str, bytes | str]]:
     """The metrics, and the files to write: per-jet scores (npz), metrics JSON, ROC plots."""
+    from hls.estimate import at_reuse_factors
+
     s = scores(directory, x)
     table = metrics(s, y)
+    for variant in ROWS[1:]:  # DSPs and latency at RF 1, 2, 4 (hls/estimate.py: 5 ns cycles, no synthesis)
+        table[variant]["firmware_estimate"] = at_reuse_factors(load_description(directory, f"tagger_{variant}"))
     buf = io.BytesIO()
     arrays: dict[str, Any] = {"label": y, "pt": pt, **{f"{v}_scores": sc for v, sc in s.items()}}
     np.savez_compressed(buf, **arrays)

@@ -164,20 +164,9 @@ def _plots(muons: GunMuons, pts: dict[str, NDArray[np.float64]], table: dict[str
 
 def estimates(directory: Path, reuse_factors: tuple[int, ...] = (1, 4)) -> dict[str, dict[str, int]]:
     """The shipped firmware's estimate (``hls.estimate``) with every dense layer at each reuse factor."""
-    import dataclasses
+    from hls.estimate import at_reuse_factors
 
-    from hls.estimate import estimate
-    from trigger.nn import DenseLayer
-
-    model = load_description(directory, "muon_pt_qat")
-    out = {}
-    for rf in reuse_factors:
-        layers = tuple(
-            dataclasses.replace(la, reuse_factor=rf) if isinstance(la, DenseLayer) else la for la in model.layers
-        )
-        e = estimate(dataclasses.replace(model, layers=layers))
-        out[f"RF{rf}"] = {"dsp": e.dsp, "lut_multipliers": e.lut_multipliers, "latency_cycles": e.latency, "ii": e.ii}
-    return out
+    return at_reuse_factors(load_description(directory, "muon_pt_qat"), reuse_factors)
 
 
 def evaluate(directory: Path, muons: GunMuons, plots: bool = True) -> tuple[dict[str, Any], dict[str, bytes | str]]:
