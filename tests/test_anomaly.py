@@ -114,14 +114,16 @@ def test_algorithm_float_and_fixed(trained: tuple[Path, Path, Path]) -> None:
 
 
 def test_rate_threshold_by_hand() -> None:
+    """The lowest point of the step grid whose rate is at most the target (the rule of ``l1emu threshold``)."""
     from algorithms.anomaly.evaluate import rate_threshold
 
     s = np.array([5.0, 1.0, 3.0, 3.0, 2.0, 4.0, 0.0, 0.0, 0.0, 0.0])
     w = np.full(10, 0.1)
     # f_bx 100 kHz: score >= 4 is 20 kHz, >= 3 is 40 kHz (the tie counts twice), >= 5 is 10 kHz
-    assert rate_threshold(s, w, 100.0, 30.0) == 4.0
-    assert rate_threshold(s, w, 100.0, 40.0) == 3.0
-    assert rate_threshold(s, w, 100.0, 5.0) == math.inf
+    assert rate_threshold(s, w, 100.0, 30.0, 1.0) == 4.0
+    assert rate_threshold(s, w, 100.0, 30.0, 0.5) == 3.5  # the same events as >= 4: the grid, not the scores
+    assert rate_threshold(s, w, 100.0, 40.0, 1.0) == 3.0
+    assert rate_threshold(s, w, 100.0, 5.0, 1.0) == 6.0  # above every score: rate 0
 
 
 def test_evaluate_rates_and_export(
@@ -143,6 +145,13 @@ def test_evaluate_rates_and_export(
     assert set(metrics["thresholds"]) == {"vae_float", "vae_fixed", "ae_float", "ae_fixed", "ht"}
     for key, rate in metrics["background_rate_khz"].items():
         assert rate <= 100.0, key
+    # the same threshold as `l1emu threshold` on the same sample, grid and rate (they once read the grid differently)
+    for seed, key in (("L1_AD_Nominal", "vae_fixed"), ("L1_AE_Nominal", "ae_fixed")):
+        argv = [str(menu), seed, "--vary", "algorithm", "--rate", "100kHz", "--step", str(metrics["threshold_step"])]
+        assert main(["threshold", *argv, "-i", str(sample), "-o", str(tmp_path / "t")]) == 0
+        found = json.loads((tmp_path / "t" / f"threshold_{seed}.json").read_text())
+        assert found["threshold"] == metrics["thresholds"][key] and found["rate_khz"] == metrics["background_rate_khz"][key]
+    assert metrics["threshold_step"] == 1 / 16
     nominal = row["menu"]["L1_AD_Nominal"]
     assert 0 <= nominal["unique"] <= nominal["efficiency"] <= row["menu"]["total"] <= 1
     assert (tmp_path / "ev" / "roc.png").stat().st_size > 1000 and (tmp_path / "ev" / "scores.npz").is_file()

@@ -34,6 +34,16 @@ def _rate(text: str) -> float:
     return value
 
 
+def _step(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a threshold step > 0, e.g. 0.0625, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite threshold step > 0, got {value}")
+    return value
+
+
 def register_train(parser: argparse.ArgumentParser) -> None:
     from algorithms.anomaly.model import DEFAULT_DIR
 
@@ -53,6 +63,9 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None, help="model directory (default: the shipped one)")
     parser.add_argument("--menu", default=str(DEFAULT_MENU), help=f"menu with L1_AD_* seeds (default {DEFAULT_MENU})")
     parser.add_argument("--rate-khz", type=_rate, default=1.0, help="zero-bias rate of the thresholds (default 1)")
+    parser.add_argument(
+        "--step", type=_step, default=None, help="threshold grid, as l1emu threshold --step (default 0.0625, the score LSB)"
+    )
     parser.set_defaults(func=_evaluate)
 
 
@@ -102,7 +115,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not menu.is_file():
         raise ConfigError(f"--menu {menu}: no such file")
     models = Path(args.models) if args.models else DEFAULT_DIR
-    table, files = evaluate(models, expand_inputs(args.signal), background, menu, args.rate_khz)
+    step = {} if args.step is None else {"step": args.step}
+    table, files = evaluate(models, expand_inputs(args.signal), background, menu, args.rate_khz, **step)
     paths = write_atomic(args.outdir, files)
     print(_format(table))
     print(f"wrote {', '.join(str(p) for p in paths)}")
