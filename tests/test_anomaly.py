@@ -150,7 +150,10 @@ def test_evaluate_rates_and_export(
         argv = [str(menu), seed, "--vary", "algorithm", "--rate", "100kHz", "--step", str(metrics["threshold_step"])]
         assert main(["threshold", *argv, "-i", str(sample), "-o", str(tmp_path / "t")]) == 0
         found = json.loads((tmp_path / "t" / f"threshold_{seed}.json").read_text())
-        assert found["threshold"] == metrics["thresholds"][key] and found["rate_khz"] == metrics["background_rate_khz"][key]
+        assert (
+            found["threshold"] == metrics["thresholds"][key]
+            and found["rate_khz"] == metrics["background_rate_khz"][key]
+        )
     assert metrics["threshold_step"] == 1 / 16
     nominal = row["menu"]["L1_AD_Nominal"]
     assert 0 <= nominal["unique"] <= nominal["efficiency"] <= row["menu"]["total"] <= 1
@@ -225,7 +228,10 @@ def test_fast_inputs_against_a_plain_loop_on_generated_events(generated: Path) -
         dropped = False
         for coll, n in SLOTS:
             p = prefix[coll]
-            objs = [tuple(float(v) for v in o) for o in zip(a[f"{p}_pt"][i], a[f"{p}_eta"][i], a[f"{p}_phi"][i])]
+            objs = [
+                tuple(float(v) for v in o)
+                for o in zip(a[f"{p}_pt"][i], a[f"{p}_eta"][i], a[f"{p}_phi"][i], strict=True)
+            ]
             want += _plain_slots(objs, n)
             dropped |= len(objs) > n
         over += dropped

@@ -43,8 +43,8 @@ __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
 def _scaled(chunk: Chunk, scale: ScaleLayer) -> NDArray[np.float64]:
     """The chunk's scaled inputs, computed once per scaling layer (the VAE and the autoencoder share one:
     four scorings, float and fixed, read one copy)."""
-    key = ("anomaly", "scaled", str(scale.input_t), str(scale.scale_t), str(scale.result_t))
-    key += (scale.offset.tobytes(), scale.shift.tobytes())
+    types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
+    key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
         chunk.cache[key] = scaled(scale, features(chunk)[0])
     cached: NDArray[np.float64] = chunk.cache[key]

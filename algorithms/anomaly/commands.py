@@ -64,7 +64,7 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--menu", default=str(DEFAULT_MENU), help=f"menu with L1_AD_* seeds (default {DEFAULT_MENU})")
     parser.add_argument("--rate-khz", type=_rate, default=1.0, help="zero-bias rate of the thresholds (default 1)")
     parser.add_argument(
-        "--step", type=_step, default=None, help="threshold grid, as l1emu threshold --step (default 0.0625, the score LSB)"
+        "--step", type=_step, default=None, help="threshold grid as in l1emu threshold (default 0.0625, the score LSB)"
     )
     parser.set_defaults(func=_evaluate)
 

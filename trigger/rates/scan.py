@@ -59,9 +59,7 @@ class Scan:
     skipped: tuple[tuple[str, str], ...] = ()
 
     @staticmethod
-    def of_values(
-        seed: str, values: NDArray[np.float64], weights: NDArray[np.float64], zero_bias_khz: float
-    ) -> Scan:
+    def of_values(seed: str, values: NDArray[np.float64], weights: NDArray[np.float64], zero_bias_khz: float) -> Scan:
         """The scan of per-event values already at hand (e.g. an algorithm's scores on a zero-bias sample),
         so that :meth:`solve` applies the rate and grid rule of ``l1emu threshold`` to them; weighted as the
         reader decides (a weight other than 1)."""
