@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trigger.argtypes import number
 from trigger.errors import ConfigError
 
 __all__ = ["DEFAULT_MENU", "register_evaluate", "register_train"]
@@ -34,16 +35,6 @@ def _rate(text: str) -> float:
     return value
 
 
-def _step(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a threshold step > 0, e.g. 0.0625, got {text!r}") from None
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite threshold step > 0, got {value}")
-    return value
-
-
 def register_train(parser: argparse.ArgumentParser) -> None:
     from algorithms.anomaly.model import DEFAULT_DIR
 
@@ -64,7 +55,10 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--menu", default=str(DEFAULT_MENU), help=f"menu with L1_AD_* seeds (default {DEFAULT_MENU})")
     parser.add_argument("--rate-khz", type=_rate, default=1.0, help="zero-bias rate of the thresholds (default 1)")
     parser.add_argument(
-        "--step", type=_step, default=None, help="threshold grid as in l1emu threshold (default 0.0625, the score LSB)"
+        "--step",
+        type=number(0.0, strict=True),
+        default=None,
+        help="threshold grid as in l1emu threshold (default 0.0625, the score LSB)",
     )
     parser.set_defaults(func=_evaluate)
 
