@@ -114,14 +114,16 @@ def test_algorithm_float_and_fixed(trained: tuple[Path, Path, Path]) -> None:
 
 
 def test_rate_threshold_by_hand() -> None:
+    """The lowest point of the step grid whose rate is at most the target (the rule of ``l1emu threshold``)."""
     from algorithms.anomaly.evaluate import rate_threshold
 
     s = np.array([5.0, 1.0, 3.0, 3.0, 2.0, 4.0, 0.0, 0.0, 0.0, 0.0])
     w = np.full(10, 0.1)
     # f_bx 100 kHz: score >= 4 is 20 kHz, >= 3 is 40 kHz (the tie counts twice), >= 5 is 10 kHz
-    assert rate_threshold(s, w, 100.0, 30.0) == 4.0
-    assert rate_threshold(s, w, 100.0, 40.0) == 3.0
-    assert rate_threshold(s, w, 100.0, 5.0) == math.inf
+    assert rate_threshold(s, w, 100.0, 30.0, 1.0) == 4.0
+    assert rate_threshold(s, w, 100.0, 30.0, 0.5) == 3.5  # the same events as >= 4: the grid, not the scores
+    assert rate_threshold(s, w, 100.0, 40.0, 1.0) == 3.0
+    assert rate_threshold(s, w, 100.0, 5.0, 1.0) == 6.0  # above every score: rate 0
 
 
 def test_evaluate_rates_and_export(
@@ -143,6 +145,16 @@ def test_evaluate_rates_and_export(
     assert set(metrics["thresholds"]) == {"vae_float", "vae_fixed", "ae_float", "ae_fixed", "ht"}
     for key, rate in metrics["background_rate_khz"].items():
         assert rate <= 100.0, key
+    # the same threshold as `l1emu threshold` on the same sample, grid and rate (they once read the grid differently)
+    for seed, key in (("L1_AD_Nominal", "vae_fixed"), ("L1_AE_Nominal", "ae_fixed")):
+        argv = [str(menu), seed, "--vary", "algorithm", "--rate", "100kHz", "--step", str(metrics["threshold_step"])]
+        assert main(["threshold", *argv, "-i", str(sample), "-o", str(tmp_path / "t")]) == 0
+        found = json.loads((tmp_path / "t" / f"threshold_{seed}.json").read_text())
+        assert (
+            found["threshold"] == metrics["thresholds"][key]
+            and found["rate_khz"] == metrics["background_rate_khz"][key]
+        )
+    assert metrics["threshold_step"] == 1 / 16
     nominal = row["menu"]["L1_AD_Nominal"]
     assert 0 <= nominal["unique"] <= nominal["efficiency"] <= row["menu"]["total"] <= 1
     assert (tmp_path / "ev" / "roc.png").stat().st_size > 1000 and (tmp_path / "ev" / "scores.npz").is_file()
@@ -174,3 +186,64 @@ def test_weighted_zero_bias_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
         assert main(["train", "anomaly", "-i", str(path), "-o", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
     assert "weighted zero-bias sample" in err and "weighted: false" in err and not (tmp_path / "m").exists()
+
+
+@pytest.fixture(scope="module")
+def generated(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real generated zero-bias crossings (Pythia minimum bias at pile-up 60), not the toy sample."""
+    from trigger.samples.production import Request, generate
+
+    out = tmp_path_factory.mktemp("adgen") / "zb.root"
+    generate(Request("zerobias", 240, seed=5, mu=60.0, chunk=60, cache_dir=cache, pool_size=300), out, progress=False)
+    return out
+
+
+def _plain_slots(objects: list[tuple[float, float, float]], n: int) -> list[float]:
+    """One event's slot block by hand: Python's stable sort by descending pt, the first n, zero-padded."""
+    lead = sorted(objects, key=lambda o: -o[0])[:n]
+    values = [v if math.isfinite(v) else 0.0 for o in lead for v in o]
+    return values + [0.0] * (3 * n - len(values))
+
+
+def test_fast_inputs_against_a_plain_loop_on_generated_events(generated: Path) -> None:
+    """The event loop's 57-vector (one flattening, the sort skipped when already pt-ordered) equals a plain
+    per-event loop over the branches; so does the slot builder on the same objects shuffled within each
+    event (the sorting path) and with a cut."""
+    import awkward as ak
+
+    from algorithms.anomaly.inputs import SLOTS, features, needs
+    from trigger.features import ObjectCut, leading, read_events
+    from trigger.io import builtin_schema
+    from trigger.io.files import WorkItem
+
+    chunk = read_events(WorkItem(0, str(generated), "Events", 0, 240), builtin_schema("l1emu"), needs())
+    x, truncated = features(chunk)
+    with uproot.open(generated) as f:
+        a = f["Events"].arrays(library="np")
+    prefix = {"egamma": "L1EG", "muons": "L1Mu", "jets": "L1Jet"}
+    over = 0
+    rng = np.random.default_rng(1)
+    for i in range(chunk.n):
+        want = [float(a["L1EtSum_MET"][i]), 0.0, float(a["L1EtSum_METphi"][i])]
+        dropped = False
+        for coll, n in SLOTS:
+            p = prefix[coll]
+            objs = [
+                tuple(float(v) for v in o)
+                for o in zip(a[f"{p}_pt"][i], a[f"{p}_eta"][i], a[f"{p}_phi"][i], strict=True)
+            ]
+            want += _plain_slots(objs, n)
+            dropped |= len(objs) > n
+        over += dropped
+        assert x[i].tolist() == want, i
+    assert truncated == over > 0
+    cut = ObjectCut(5.0, 2.4)
+    for coll, n in SLOTS:
+        objects = chunk.collections[coll]
+        counts = np.asarray(ak.num(objects, axis=1))
+        keys = ak.unflatten(rng.random(int(counts.sum())), counts)
+        shuffled = objects[ak.argsort(keys, axis=1)]
+        got, dropped_cut = leading(shuffled, ("pt", "eta", "phi"), n, cut)
+        for i, event in enumerate(ak.to_list(shuffled)):
+            objs = [(o["pt"], o["eta"], o["phi"]) for o in event if o["pt"] >= 5.0 and abs(o["eta"]) <= 2.4]
+            assert got[i].tolist() == _plain_slots(objs, n) and dropped_cut[i] == (len(objs) > n), (coll, i)

@@ -21,31 +21,55 @@ import numpy as np
 from numpy.typing import NDArray
 
 from algorithms.anomaly.inputs import N_INPUTS, features, needs
-from algorithms.anomaly.model import DEFAULT_DIR, MODELS, AEModel, ae_score, load_ae, load_description, vae_score
+from algorithms.anomaly.model import (
+    DEFAULT_DIR,
+    MODELS,
+    AEModel,
+    ae_score,
+    load_ae,
+    load_description,
+    scaled,
+    vae_parts,
+    vae_score,
+)
 from trigger.io.reader import Chunk, Needs
 from trigger.menu.algorithm import AlgorithmOutput, Mode
 from trigger.nn import ModelDescription
+from trigger.nn.layers import ScaleLayer
 
 __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
+
+
+def _scaled(chunk: Chunk, scale: ScaleLayer) -> NDArray[np.float64]:
+    """The chunk's scaled inputs, computed once per scaling layer (the VAE and the autoencoder share one:
+    four scorings, float and fixed, read one copy)."""
+    types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
+    key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
+    if key not in chunk.cache:
+        chunk.cache[key] = scaled(scale, features(chunk)[0])
+    cached: NDArray[np.float64] = chunk.cache[key]
+    return cached
 
 
 class _Anomaly:
     name = "anomaly"
     outputs: tuple[str, ...] = ("score",)
+    scale: ScaleLayer
 
     def needs(self) -> Needs:
         return needs()
 
-    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         raise NotImplementedError
 
     def evaluate(self, chunk: Chunk, mode: Mode) -> AlgorithmOutput:
         x, truncated = features(chunk)
+        xs = _scaled(chunk, self.scale)
         out = AlgorithmOutput(truncated=truncated)
         if mode.wants_float:
-            out.float = {"score": self.score(x, fixed=False)}
+            out.float = {"score": self.score(x, fixed=False, xs=xs)}
         if mode.wants_fixed:
-            out.fixed = {"score": self.score(x, fixed=True)}
+            out.fixed = {"score": self.score(x, fixed=True, xs=xs)}
         return out
 
 
@@ -56,9 +80,10 @@ class AnomalyVAE(_Anomaly):
         if model.n_inputs != N_INPUTS or model.n_outputs != 1:
             raise ValueError(f"model {model.name} takes {model.n_inputs} inputs, gives {model.n_outputs}; need 57, 1")
         self.model = model
+        self.scale = vae_parts(model)[0]
 
-    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-        return vae_score(self.model, x, fixed)
+    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        return vae_score(self.model, x, fixed, xs)
 
     def firmware(self) -> ModelDescription:
         return self.model
@@ -72,9 +97,10 @@ class AnomalyAE(_Anomaly):
 
     def __init__(self, model: AEModel) -> None:
         self.model = model
+        self.scale = model.scale
 
-    def score(self, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-        return ae_score(self.model, x, fixed)
+    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        return ae_score(self.model, x, fixed, xs)
 
 
 def make(model: str = "vae", directory: str | None = None, **unknown: Any) -> AnomalyVAE | AnomalyAE:

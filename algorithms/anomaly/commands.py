@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trigger.argtypes import number
 from trigger.errors import ConfigError
 
 __all__ = ["DEFAULT_MENU", "register_evaluate", "register_train"]
@@ -53,6 +54,12 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None, help="model directory (default: the shipped one)")
     parser.add_argument("--menu", default=str(DEFAULT_MENU), help=f"menu with L1_AD_* seeds (default {DEFAULT_MENU})")
     parser.add_argument("--rate-khz", type=_rate, default=1.0, help="zero-bias rate of the thresholds (default 1)")
+    parser.add_argument(
+        "--step",
+        type=number(0.0, strict=True),
+        default=None,
+        help="threshold grid as in l1emu threshold (default 0.0625, the score LSB)",
+    )
     parser.set_defaults(func=_evaluate)
 
 
@@ -102,7 +109,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not menu.is_file():
         raise ConfigError(f"--menu {menu}: no such file")
     models = Path(args.models) if args.models else DEFAULT_DIR
-    table, files = evaluate(models, expand_inputs(args.signal), background, menu, args.rate_khz)
+    step = {} if args.step is None else {"step": args.step}
+    table, files = evaluate(models, expand_inputs(args.signal), background, menu, args.rate_khz, **step)
     paths = write_atomic(args.outdir, files)
     print(_format(table))
     print(f"wrote {', '.join(str(p) for p in paths)}")

@@ -1,8 +1,9 @@
 """``l1emu evaluate anomaly``: scores of both models (float and fixed) on signals and held-out zero-bias,
 thresholds by rate, efficiencies next to an HT-only baseline and the menu, ROC curves.
 
-Thresholds: the lowest score on a sample's grid whose zero-bias rate ``f_bx x (sum of passing weights)
-/ (sum of all weights)`` is at most the target (1 kHz), the same rule for every model and for HT.
+Thresholds: the lowest point ``k * step`` of a grid (default the score's LSB, 1/16) whose zero-bias rate
+``f_bx x (sum of passing weights) / (sum of all weights)`` is at most the target (1 kHz), the same rule for
+every model and for HT, and the same code as ``l1emu threshold --step`` (:meth:`Scan.solve`).
 Menu figures run the menu's seeds (``SeedEvaluator``) on each signal: the total efficiency of the
 unprescaled seeds, and the AD seeds' *unique* efficiency (they fire, no other unprescaled seed does).
 """
@@ -19,13 +20,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from algorithms.anomaly.data import Events, read_inputs
-from algorithms.anomaly.model import ae_score, load_ae, load_description, vae_score
+from algorithms.anomaly.model import SCORE_T, ae_score, load_ae, load_description, vae_score
+from trigger.rates.scan import Scan
 from trigger.train.metrics import roc_auc, roc_curve
 
-__all__ = ["AD_PREFIX", "Scores", "evaluate", "rate_threshold", "scores"]
+__all__ = ["AD_PREFIX", "SCORE_STEP", "Scores", "evaluate", "rate_threshold", "scores"]
 
 AD_PREFIX = "L1_AD_"
 SCORES = ("vae_float", "vae_fixed", "ae_float", "ae_fixed", "ht")
+#: default threshold grid: the fixed score's LSB (``SCORE_T``, 1/16), what a menu seed can carry exactly
+SCORE_STEP = 2.0**-SCORE_T.frac
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,12 @@ def scores(models: Path, events: Events) -> Scores:
     return Scores(values, events.weight)
 
 
-def rate_threshold(score: NDArray[np.float64], weight: NDArray[np.float64], f_bx_khz: float, rate_khz: float) -> float:
-    """The lowest threshold t among the scores with ``rate(score >= t) <= rate_khz`` (inf if none)."""
-    order = np.argsort(-score, kind="stable")
-    s, w = score[order], weight[order]
-    last = np.r_[s[1:] != s[:-1], True]  # rate at a threshold counts every event of a tie
-    rate = f_bx_khz * np.cumsum(w)[last] / weight.sum()
-    ok = np.flatnonzero(rate <= rate_khz)
-    return float(s[last][ok[-1]]) if ok.size else float("inf")
+def rate_threshold(
+    score: NDArray[np.float64], weight: NDArray[np.float64], f_bx_khz: float, rate_khz: float, step: float
+) -> float:
+    """The lowest threshold ``k * step`` with ``rate(score >= t) <= rate_khz``: :meth:`Scan.solve`, the rule of
+    ``l1emu threshold --step`` (one rule, so the two commands give one number for one sample)."""
+    return Scan.of_values("score", score, weight, f_bx_khz).solve(rate_khz, step).threshold
 
 
 def _menu_decisions(menu_path: Path, files: tuple[str, ...]) -> tuple[dict[str, NDArray[np.bool_]], dict[str, float]]:
@@ -132,17 +134,25 @@ def roc_plot(background: Scores, signals: dict[str, Scores], stem: Path) -> dict
 
 
 def evaluate(
-    models: Path, signal_files: list[str], background_file: list[str], menu: Path, rate_khz: float = 1.0
+    models: Path,
+    signal_files: list[str],
+    background_file: list[str],
+    menu: Path,
+    rate_khz: float = 1.0,
+    step: float = SCORE_STEP,
 ) -> tuple[dict[str, Any], dict[str, bytes | str]]:
-    """The metrics, and the files to write: per-event scores (npz), metrics JSON, ROC plots."""
+    """The metrics, and the files to write: per-event scores (npz), metrics JSON, ROC plots; thresholds on
+    the grid ``k * step`` (default the score's LSB) for every score and HT."""
     from trigger.menu import load_menu
 
     f_bx_khz = load_menu(menu).zero_bias_khz
     bg_events = read_inputs(background_file)
     background = scores(models, bg_events)
-    thresholds = {k: rate_threshold(v, background.weight, f_bx_khz, rate_khz) for k, v in background.values.items()}
+    thresholds = {
+        k: rate_threshold(v, background.weight, f_bx_khz, rate_khz, step) for k, v in background.values.items()
+    }
     bg_rate = {
-        k: f_bx_khz * float(background.weight[v >= thresholds[k]].sum() / background.weight.sum())
+        k: Scan.of_values(k, v, background.weight, f_bx_khz).rate(thresholds[k])[0]
         for k, v in background.values.items()
     }
     agree = {
@@ -159,6 +169,7 @@ def evaluate(
                        "truncated": bg_events.truncated},
         "zero_bias_khz": f_bx_khz,
         "target_khz": rate_khz,
+        "threshold_step": step,
         "thresholds": thresholds,
         "background_rate_khz": bg_rate,
         "decision_agreement_float_fixed_at_fixed_threshold": agree,

@@ -38,6 +38,7 @@ __all__ = [
     "quantized_float",
     "save_description",
     "scaled",
+    "vae_parts",
     "vae_score",
 ]
 
@@ -72,20 +73,36 @@ def scaled(scale: ScaleLayer, x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(run_fixed(describe("scale", scale.input_t, [scale]), x).to_float())
 
 
-def vae_score(vae: ModelDescription, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
-    """``sum mu^2``: the whole description bit-exact (``fixed``), or its network in float32 on the scaled inputs."""
-    if fixed:
-        return np.asarray(run_fixed(vae, x).to_float()[:, 0])
+def vae_parts(vae: ModelDescription) -> tuple[ScaleLayer, ModelDescription]:
+    """The VAE's scaling layer and the rest of its chain (scaled inputs -> score)."""
     scale, rest = vae.layers[0], vae.layers[1:]
-    assert isinstance(scale, ScaleLayer)
-    network = describe(vae.name, rest[0].input_t, list(rest))
-    return np.asarray(run_float(network, scaled(scale, x), np.float32)[:, 0], np.float64)
+    if not isinstance(scale, ScaleLayer):
+        raise ModelError(f"model {vae.name}: the first layer is {type(scale).__name__}, not the input scaling")
+    return scale, describe(vae.name, rest[0].input_t, list(rest))
 
 
-def ae_score(ae: AEModel, x: NDArray[np.float64], fixed: bool) -> NDArray[np.float64]:
+def vae_score(
+    vae: ModelDescription, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """``sum mu^2``: the whole description bit-exact (``fixed``), or its network in float32 on the scaled inputs.
+
+    ``xs``: the scaled inputs :func:`scaled` gives for ``x``, if the caller has them (the event loop scales
+    once per chunk for every model and path): the fixed chain after the scaling reads them exactly.
+    """
+    scale, network = vae_parts(vae)
+    xs = scaled(scale, x) if xs is None else xs
+    if fixed:
+        return np.asarray(run_fixed(network, xs).to_float()[:, 0])
+    return np.asarray(run_float(network, xs, np.float32)[:, 0], np.float64)
+
+
+def ae_score(
+    ae: AEModel, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or the
-    network and the score in float32 (the network as trained) on the same scaled inputs."""
-    xs = scaled(ae.scale, x)
+    network and the score in float32 (the network as trained) on the same scaled inputs (``xs`` as in
+    :func:`vae_score`)."""
+    xs = scaled(ae.scale, x) if xs is None else xs
     score = describe("score", ae.score.input_t, [ae.score])
     if fixed:
         diff = xs - run_fixed(ae.network, xs).to_float()  # exact in float64: both on the grid of diff_t

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.features.cuts import ObjectCut
-from trigger.features.slots import ObjectSlots, leading
+from trigger.features.slots import ObjectSlots, finite_or_zero, leading
 from trigger.io.reader import Chunk, Needs
 
 __all__ = ["EventSum", "EventValue", "FeatureSet", "parse_features"]
@@ -86,8 +86,7 @@ class FeatureSet:
                 )
                 parts.append(np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n, 1))
         x = np.concatenate(parts, axis=1) if parts else np.zeros((chunk.n, 0))
-        np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        return x, int(truncated.sum())
+        return finite_or_zero(x), int(truncated.sum())
 
 
 def _number(spec: Mapping[str, Any], key: str, where: str, default: float) -> float:

@@ -58,6 +58,16 @@ class Scan:
     label: str = "threshold"
     skipped: tuple[tuple[str, str], ...] = ()
 
+    @staticmethod
+    def of_values(seed: str, values: NDArray[np.float64], weights: NDArray[np.float64], zero_bias_khz: float) -> Scan:
+        """The scan of per-event values already at hand (e.g. an algorithm's scores on a zero-bias sample),
+        so that :meth:`solve` applies the rate and grid rule of ``l1emu threshold`` to them; weighted as the
+        reader decides (a weight other than 1)."""
+        order = np.argsort(values, kind="stable")
+        weighted = bool(np.any(weights != 1.0))
+        v, w = np.asarray(values, np.float64)[order], np.asarray(weights, np.float64)[order]
+        return Scan(seed, ScanTarget("algorithm"), 0.0, v, w, len(v), float(w.sum()), weighted, zero_bias_khz)
+
     def rate(self, threshold: float) -> tuple[float, float, float, int]:
         """``(rate_khz, err_down, err_up, count)`` with the target threshold set to ``threshold``."""
         i = int(np.searchsorted(self.values, threshold, side="left"))
