@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.fixed import FixedArray, FixedType, mult_type
+from trigger.fixed import FixedArray, FixedType, Overflow, mult_type
+from trigger.fixed.engine import _saturation_limits
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, fixed_to_fixed_f64, resolve_f64, round_f64
 from trigger.nn.emulate import dense_sum_bound, forward_fixed
 from trigger.nn.layers import (
@@ -143,10 +144,18 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Raw) -> _Ra
         y += bias
     if res_t.frac < exact.frac:
         y = round_f64(y, res_t.rounding, inplace=True)
-    if res_t != exact:
-        y, _ = resolve_f64(y, res_t, small=use32 or bound < 2**51, track=False, inplace=True)
-    if act is not None and act.function == "relu":
-        np.maximum(y, 0.0, out=y)
+    relu = act is not None and act.function == "relu"
+    if relu and (res_t == exact or res_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)):
+        # relu of a saturated value as one clip: for lo <= 0 <= hi (every type has max_raw >= 0),
+        # max(0, min(max(y, lo), hi)) == min(max(y, max(lo, 0)), hi); where res_t == exact, y already
+        # lies in [lo, hi] and the clip at hi changes nothing (np.maximum is ~5x slower than np.clip)
+        lo, hi = _saturation_limits(res_t)
+        np.clip(y, float(max(lo, 0)), float(hi), out=y)
+    else:
+        if res_t != exact:
+            y, _ = resolve_f64(y, res_t, small=use32 or bound < 2**51, track=False, inplace=True)
+        if relu:
+            np.maximum(y, 0.0, out=y)
     reach_out = None
     if out_t != res_t:
         y, _ = fixed_to_fixed_f64(y, res_t, out_t, track=False)
@@ -168,10 +177,15 @@ def _fused_scale(layer: ScaleLayer, x: _Raw) -> _Raw | None:
     tmp = np.ascontiguousarray(x.values.T, dtype=np.float64)
     tmp -= layer.offset_raw.astype(np.float64)[:, None]  # exact: |x|, |offset| < 2**50
     tmp, _ = resolve_f64(tmp, st, track=False, inplace=True)
-    tmp *= (2.0 ** -layer.shift.astype(np.float64))[:, None]  # exact power-of-two scaling
+    # |tmp| <= 2**(W-1) after the clip, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
+    # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
+    shift = np.minimum(layer.shift, st.width + 1).astype(np.float64)
+    tmp *= (2.0**-shift)[:, None]  # exact power-of-two scaling
     np.floor(tmp, out=tmp)  # the arithmetic right shift of the raw bits
     y, _ = fixed_to_fixed_f64(tmp, st, layer.result_t, track=False)
-    return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t)
+    # the block's own |raw| per input, from contiguous rows (cheap here; the dense layer needs it)
+    reach = np.maximum(y.max(axis=1), -y.min(axis=1)) if y.shape[1] else None
+    return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t, reach)
 
 
 def _columns_reduce(fn: np.ufunc, v: F64) -> F64:
