@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from trigger.fixed import FixedType
 from trigger.nn import ScaleLayer, describe, run_fixed
-from trigger.nn.layers import ActivationLayer, DenseLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription
 
 T = FixedType.from_string
 
 
-def _fast_and_traced(model, x):  # type: ignore[no-untyped-def]
+def _fast_and_traced(model: ModelDescription, x: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     fast = run_fixed(model, x)
     traced, _ = run_fixed(model, x, trace=True)
     return fast.to_float(), traced.to_float()
