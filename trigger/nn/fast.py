@@ -10,7 +10,8 @@ bit on every shipped model), in fewer passes over the data:
   otherwise;
 - a scale layer whose input type is its scale type is one subtraction, one clamp, one floor of a
   power-of-two scaling and one cast;
-- a table softmax reduces over its few columns one column at a time (numpy's row reductions are slow).
+- a table softmax runs on the transposed block, one contiguous row per class (numpy's row reductions
+  over a few columns are slow).
 
 Anything else falls back to the layer's own executor.
 """
@@ -188,14 +189,6 @@ def _fused_scale(layer: ScaleLayer, x: _Raw) -> _Raw | None:
     return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t, reach)
 
 
-def _columns_reduce(fn: np.ufunc, v: F64) -> F64:
-    """``fn.reduce(v, axis=1)`` as column-by-column vector operations (fast for a few columns)."""
-    out = v[:, 0].copy()
-    for j in range(1, v.shape[1]):
-        fn(out, v[:, j], out=out)
-    return out[:, None]
-
-
 def _table_lookup(table: LookupTable, v: F64) -> F64:
     """The table entries at exact float raws ``v``, indexed by :meth:`LookupTable.index` (the C++'s steps)."""
     return _table_f64(table)[table.index(v)]
@@ -215,14 +208,16 @@ def _fused_softmax(layer: ActivationLayer, x: _Raw) -> _Raw | None:
     prod_t = mult_type(exp_t, inv_t)
     if not f64_eligible(x.type, tables.sum_t, prod_t, layer.result_t) or x.type.width > 50:
         return None
-    v = x.values.astype(np.float64)
+    # one row per class (the transpose): the reductions over the few classes become element-wise
+    # operations on long contiguous rows, several times faster than row reductions of a (rows, n) block
+    v = np.ascontiguousarray(x.values.T, dtype=np.float64)
     if tables.implementation == "stable":
-        v = _columns_reduce(np.maximum, v) - v  # max - x >= 0, exact
+        v = v.max(axis=0) - v  # max - x >= 0, exact
     exp_raw = _table_lookup(tables.exp, v)
-    inv_raw = _table_lookup(tables.inv, _columns_reduce(np.add, exp_raw))  # exact: sum_t holds n entries
+    inv_raw = _table_lookup(tables.inv, exp_raw.sum(axis=0))  # exact: sum_t holds n entries
     exp_raw *= inv_raw  # exact: the product type is f64-eligible
     y, _ = fixed_to_fixed_f64(exp_raw, prod_t, layer.result_t, track=False)
-    return _Raw(y, layer.result_t)
+    return _Raw(y.T, layer.result_t)
 
 
 def _run_block(model: ModelDescription, batch: F64) -> FixedArray:
