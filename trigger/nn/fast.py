@@ -10,7 +10,8 @@ bit on every shipped model), in fewer passes over the data:
   otherwise;
 - a scale layer whose input type is its scale type is one subtraction, one clamp, one floor of a
   power-of-two scaling and one cast;
-- a table softmax reduces over its few columns one column at a time (numpy's row reductions are slow).
+- a table softmax runs on the transposed block, one contiguous row per class (numpy's row reductions
+  over a few columns are slow).
 
 Anything else falls back to the layer's own executor.
 """
@@ -23,7 +24,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.fixed import FixedArray, FixedType, mult_type
+from trigger.fixed import FixedArray, FixedType, Overflow, mult_type
+from trigger.fixed.engine import _saturation_limits
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, fixed_to_fixed_f64, resolve_f64, round_f64
 from trigger.nn.emulate import dense_sum_bound, forward_fixed
 from trigger.nn.layers import (
@@ -143,10 +145,18 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Raw) -> _Ra
         y += bias
     if res_t.frac < exact.frac:
         y = round_f64(y, res_t.rounding, inplace=True)
-    if res_t != exact:
-        y, _ = resolve_f64(y, res_t, small=use32 or bound < 2**51, track=False, inplace=True)
-    if act is not None and act.function == "relu":
-        np.maximum(y, 0.0, out=y)
+    relu = act is not None and act.function == "relu"
+    if relu and (res_t == exact or res_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)):
+        # relu of a saturated value as one clip: for lo <= 0 <= hi (every type has max_raw >= 0),
+        # max(0, min(max(y, lo), hi)) == min(max(y, max(lo, 0)), hi); where res_t == exact, y already
+        # lies in [lo, hi] and the clip at hi changes nothing (np.maximum is ~5x slower than np.clip)
+        lo, hi = _saturation_limits(res_t)
+        np.clip(y, float(max(lo, 0)), float(hi), out=y)
+    else:
+        if res_t != exact:
+            y, _ = resolve_f64(y, res_t, small=use32 or bound < 2**51, track=False, inplace=True)
+        if relu:
+            np.maximum(y, 0.0, out=y)
     reach_out = None
     if out_t != res_t:
         y, _ = fixed_to_fixed_f64(y, res_t, out_t, track=False)
@@ -168,18 +178,15 @@ def _fused_scale(layer: ScaleLayer, x: _Raw) -> _Raw | None:
     tmp = np.ascontiguousarray(x.values.T, dtype=np.float64)
     tmp -= layer.offset_raw.astype(np.float64)[:, None]  # exact: |x|, |offset| < 2**50
     tmp, _ = resolve_f64(tmp, st, track=False, inplace=True)
-    tmp *= (2.0 ** -layer.shift.astype(np.float64))[:, None]  # exact power-of-two scaling
+    # |tmp| <= 2**(W-1) after the clip, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
+    # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
+    shift = np.minimum(layer.shift, st.width + 1).astype(np.float64)
+    tmp *= (2.0**-shift)[:, None]  # exact power-of-two scaling
     np.floor(tmp, out=tmp)  # the arithmetic right shift of the raw bits
     y, _ = fixed_to_fixed_f64(tmp, st, layer.result_t, track=False)
-    return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t)
-
-
-def _columns_reduce(fn: np.ufunc, v: F64) -> F64:
-    """``fn.reduce(v, axis=1)`` as column-by-column vector operations (fast for a few columns)."""
-    out = v[:, 0].copy()
-    for j in range(1, v.shape[1]):
-        fn(out, v[:, j], out=out)
-    return out[:, None]
+    # the block's own |raw| per input, from contiguous rows (cheap here; the dense layer needs it)
+    reach = np.maximum(y.max(axis=1), -y.min(axis=1)) if y.shape[1] else None
+    return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t, reach)
 
 
 def _table_lookup(table: LookupTable, v: F64) -> F64:
@@ -201,14 +208,16 @@ def _fused_softmax(layer: ActivationLayer, x: _Raw) -> _Raw | None:
     prod_t = mult_type(exp_t, inv_t)
     if not f64_eligible(x.type, tables.sum_t, prod_t, layer.result_t) or x.type.width > 50:
         return None
-    v = x.values.astype(np.float64)
+    # one row per class (the transpose): the reductions over the few classes become element-wise
+    # operations on long contiguous rows, several times faster than row reductions of a (rows, n) block
+    v = np.ascontiguousarray(x.values.T, dtype=np.float64)
     if tables.implementation == "stable":
-        v = _columns_reduce(np.maximum, v) - v  # max - x >= 0, exact
+        v = v.max(axis=0) - v  # max - x >= 0, exact
     exp_raw = _table_lookup(tables.exp, v)
-    inv_raw = _table_lookup(tables.inv, _columns_reduce(np.add, exp_raw))  # exact: sum_t holds n entries
+    inv_raw = _table_lookup(tables.inv, exp_raw.sum(axis=0))  # exact: sum_t holds n entries
     exp_raw *= inv_raw  # exact: the product type is f64-eligible
     y, _ = fixed_to_fixed_f64(exp_raw, prod_t, layer.result_t, track=False)
-    return _Raw(y, layer.result_t)
+    return _Raw(y.T, layer.result_t)
 
 
 def _run_block(model: ModelDescription, batch: F64) -> FixedArray:
