@@ -40,7 +40,16 @@ import math
 from dataclasses import dataclass
 
 from trigger.fixed import FixedType, Overflow, Quantization, minus_type
-from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ScaleLayer, SquareSumLayer, Strategy, SumLayer
+from trigger.nn.layers import (
+    ActivationLayer,
+    DenseLayer,
+    LookupTable,
+    ScaleLayer,
+    SoftmaxTables,
+    SquareSumLayer,
+    Strategy,
+    SumLayer,
+)
 
 __all__ = [
     "ADDS_PER_CYCLE",
@@ -130,7 +139,7 @@ def estimate_activation(layer: ActivationLayer) -> LayerEstimate:
     if layer.table is not None:
         lut = _rom_luts(layer.table, n) + n * layer.input_t.width
         return LayerEstimate(layer.name, layer.function, latency=2, lut=lut, ff=n * out_w)
-    if layer.softmax is not None:
+    if isinstance(layer.softmax, SoftmaxTables):
         sm = layer.softmax
         tree = math.ceil(math.ceil(math.log2(max(n, 2))) / ADDS_PER_CYCLE)
         a, b = sm.exp.table_t.width, sm.inv.table_t.width
