@@ -176,7 +176,9 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
     return (lo, hi) if hi - lo >= 1.0 else (lo - 0.5, hi + 0.5)
 
 
-def _hls4ml_softmax(spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig) -> ActivationLayer:
+def _hls4ml_softmax(
+    spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig
+) -> ActivationLayer:
     """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set."""
     where = f"layer {spec.name}"
     given = {k: FixedType.from_string(v) for k, v in cfg.table_types.items()}
