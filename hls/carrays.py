@@ -64,6 +64,7 @@ class CTable:
     in_t: FixedType
     lo_raw: int
     shift: int
+    toward_zero: bool = False
 
     @property
     def raw_t(self) -> FixedType:
@@ -71,11 +72,13 @@ class CTable:
 
     @property
     def diff_t(self) -> FixedType:
-        return FixedType.ap_int(self.in_t.width + 2)
+        """Holds ``raw + 2**shift - lo_raw`` for every raw of ``in_t``."""
+        return FixedType.ap_int(max(self.in_t.width, abs(self.lo_raw).bit_length() + 1, self.shift + 1) + 2)
 
 
 def ctable(config: str, array_name: str, table: LookupTable) -> CTable:
     """The C++ view of ``table``: index struct ``config``, entries in the array ``array_name``."""
     if not -(2**62) < table.lo_raw < 2**62 or table.input_t.width > 60:
         raise ModelError(f"table {array_name}: input type {table.input_t} is too wide for a 64-bit index")
-    return CTable(config, CArray(array_name, table.table_t, table.values_raw), table.input_t, table.lo_raw, table.shift)
+    array = CArray(array_name, table.table_t, table.values_raw)
+    return CTable(config, array, table.input_t, table.lo_raw, table.shift, table.toward_zero)

@@ -23,7 +23,7 @@ from hls.layer_estimates import (
 )
 from trigger.errors import ModelError
 from trigger.fixed import FixedType
-from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer, SoftmaxTables
 
 __all__ = ["COMMON_HEADER", "KINDS", "Constants", "HLSKind", "hls_kind", "kind_name"]
 
@@ -66,8 +66,12 @@ def _table(layer: ActivationLayer, cname: str, config: str) -> Constants:
 
 
 def _softmax(layer: ActivationLayer, cname: str, config: str) -> Constants:
-    assert layer.softmax is not None
     sm = layer.softmax
+    if not isinstance(sm, SoftmaxTables):
+        raise ModelError(
+            f"layer {layer.name}: no HLS implementation of hls4ml's softmax yet (hls4ml mode); "
+            "use Accumulation: exact for this softmax, or hls4ml itself for its firmware"
+        )
     return [], [ctable(f"{config}_exp", f"exp_{cname}", sm.exp), ctable(f"{config}_inv", f"inv_{cname}", sm.inv)]
 
 

@@ -53,7 +53,16 @@ import math
 from dataclasses import dataclass
 
 from trigger.fixed import FixedType, Overflow, Quantization, minus_type
-from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ScaleLayer, SquareSumLayer, Strategy, SumLayer
+from trigger.nn.layers import (
+    ActivationLayer,
+    DenseLayer,
+    LookupTable,
+    ScaleLayer,
+    SoftmaxTables,
+    SquareSumLayer,
+    Strategy,
+    SumLayer,
+)
 
 __all__ = [
     "CALIBRATION",
@@ -193,7 +202,7 @@ def estimate_activation(layer: ActivationLayer) -> LayerEstimate:
     if layer.table is not None:
         lut = _rom_luts(layer.table, n) + n * layer.input_t.width
         return LayerEstimate(layer.name, layer.function, steps=(Step(cycles=TABLE_CYCLES),), lut=lut, ff=n * out_w)
-    if layer.softmax is not None:
+    if isinstance(layer.softmax, SoftmaxTables):
         sm = layer.softmax
         # stable: the running maximum is a chain of n - 1 compare/selects (a dependent loop), then
         # the difference; exp table; the sum (balanced tree); 1/sum table; the product
@@ -212,6 +221,10 @@ def estimate_activation(layer: ActivationLayer) -> LayerEstimate:
             lut=lut,
             ff=n * (a + out_w) + sm.sum_t.width,
         )
+    if layer.softmax is not None:  # hls4ml's softmax: the same two tables and sum, latency only
+        sum_levels = _levels(math.ceil(math.log2(max(n, 2))))
+        steps = (Step(cycles=TABLE_CYCLES), *sum_levels, Step(cycles=TABLE_CYCLES), _product(False))
+        return LayerEstimate(layer.name, "softmax", steps=steps, lut=n * out_w, ff=n * out_w)
     steps = _levels(1) if layer.function == "relu" else ()  # compare with zero and select; linear is wires
     return LayerEstimate(layer.name, layer.function, steps=steps, lut=n * out_w // 2, ff=n * out_w)
 

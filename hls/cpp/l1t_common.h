@@ -40,7 +40,9 @@ inline T from_raw(const word_T word) {
 
 // Table index from the RAW integer bits of x: clamp((raw - lo_raw) >> shift, 0, size - 1).
 // TABLE_T gives in_t (the input type), raw_t (ap_int<W> or ap_uint<W> of the same width),
-// diff_t (ap_int<W + 2>: holds raw - lo_raw for every raw), lo_raw, shift and size.
+// diff_t (signed, holds raw + 2**shift - lo_raw for every raw), lo_raw, shift, toward_zero and size.
+// toward_zero: a negative raw is raised by 2**shift - 1 first, so the shift truncates towards zero
+// (hls4ml's int(x * N / 16) index).
 // This is LookupTable.index in trigger/nn/layers.py, step for step.
 template <class TABLE_T>
 inline unsigned table_index(const typename TABLE_T::in_t& x) {
@@ -50,6 +52,7 @@ inline unsigned table_index(const typename TABLE_T::in_t& x) {
   const int last = TABLE_T::size - 1;
   typename TABLE_T::raw_t raw = x.range();
   typename TABLE_T::diff_t d = raw;
+  if (TABLE_T::toward_zero && d < 0) d += (typename TABLE_T::diff_t(1) << shift) - 1;
   d -= lo_raw;
   d >>= shift;  // arithmetic shift of a signed ap_int: floor, as numpy's >>
   if (d < 0) return 0;

@@ -32,6 +32,7 @@ from trigger.nn.layers import (
     SoftmaxTables,
     Strategy,
 )
+from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.tables import make_table
 
 __all__ = [
@@ -175,6 +176,24 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
     return (lo, hi) if hi - lo >= 1.0 else (lo - 0.5, hi + 0.5)
 
 
+def _hls4ml_softmax(
+    spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig
+) -> ActivationLayer:
+    """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set."""
+    where = f"layer {spec.name}"
+    given = {k: FixedType.from_string(v) for k, v in cfg.table_types.items()}
+    types = Hls4mlSoftmaxTypes(
+        **{k: given[k] for k in ("exp_table_t", "inv_table_t", "inv_inp_t", "table_t") if k in given}
+    )
+    model_precision = config.model.get("Precision", {}).get("result", "auto")
+    spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
+    accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")
+    result_t = _resolve(cfg.precision["result"], None, f"{where} result (hls4ml mode)")
+    size = cfg.table_size if cfg.table_size_given else 1024
+    sm = hls4ml_softmax(cfg.implementation, input_t, n, size, types, accum_t)
+    return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=sm)
+
+
 def _build_softmax(
     spec: ActivationSpec,
     cfg: LayerConfig,
@@ -184,6 +203,11 @@ def _build_softmax(
     width: int,
 ) -> ActivationLayer:
     size, impl = cfg.table_size, cfg.implementation
+    if impl not in ("stable", "latency"):
+        raise ConfigError(
+            f"layer {spec.name}: softmax Implementation {impl!r} exists only in the hls4ml mode "
+            "(Model.Accumulation: hls4ml); ours are stable and latency"
+        )
     if impl == "stable":
         # index by d = max - x >= 0: the raw difference fits one more integer bit, unsigned
         d_t = FixedType(input_t.width + 1, input_t.integer + 1, False)
@@ -225,6 +249,7 @@ def _build_activation(
     n: int,
     seen: NDArray[np.float64] | None,
     width: int,
+    config: HLSConfig | None = None,
 ) -> ActivationLayer:
     fn = spec.function
     if fn not in ACTIVATIONS:
@@ -232,7 +257,11 @@ def _build_activation(
             f"layer {spec.name}: activation {fn!r} is not supported; supported are {', '.join(ACTIVATIONS)}"
         )
     where = f"layer {spec.name} result"
+    hls4ml_mode = config is not None and config.accumulation is Accumulation.HLS4ML
     if fn == "softmax":
+        if hls4ml_mode:
+            assert config is not None
+            return _hls4ml_softmax(spec, cfg, input_t, n, config)
         return _build_softmax(spec, cfg, input_t, n, seen, width)
     if fn == "linear":
         return ActivationLayer(spec.name, fn, n, input_t, _resolve(cfg.precision["result"], input_t, where))
@@ -244,6 +273,11 @@ def _build_activation(
         FixedType(width, 0, False, _AUTO_Q, _AUTO_O) if fn == "sigmoid" else FixedType(width, 1, True, _AUTO_Q, _AUTO_O)
     )
     result_t = _resolve(cfg.precision["result"], auto, where)
+    if hls4ml_mode:  # hls4ml's table: its table_t key (default ap_fixed<18,8>), TableSize, fixed range
+        spelling = cfg.table_types.get("table_t")
+        table_t = FixedType.from_string(spelling) if spelling else HLS4ML_TABLE_T
+        hls_table = hls4ml_activation_table(fn, input_t, cfg.table_size, table_t)
+        return ActivationLayer(spec.name, fn, n, input_t, result_t, table=hls_table)
     table_t = _resolve(cfg.precision["table"], result_t, f"layer {spec.name} table")
     lo, hi = _table_range(fn, cfg, seen)
     func = (lambda x: 1.0 / (1.0 + np.exp(-x))) if fn == "sigmoid" else np.tanh
@@ -290,7 +324,7 @@ def build_model(
             types = ("Activation", "Softmax") if layer_spec.function == "softmax" else ("Activation",)
             seen = x.to_float() if x is not None else None
             layer = _build_activation(
-                layer_spec, cfg.for_layer(layer_spec.name, types), current_t, width, seen, cfg.auto_width
+                layer_spec, cfg.for_layer(layer_spec.name, types), current_t, width, seen, cfg.auto_width, cfg
             )
         if x is not None:
             x, _ = forward_fixed(layer, x)

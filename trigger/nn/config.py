@@ -11,13 +11,19 @@
     IOType: io_parallel                # or io_stream
     LayerType:
       Dense: {ReuseFactor: 4}
-      Softmax: {Implementation: stable, TableSize: 1024}
+      Softmax: {Implementation: stable, TableSize: 1024}   # hls4ml mode also: legacy, argmax
+      Activation: {table_t: ap_fixed<18,8>}    # hls4ml mode: hls4ml's table types (exp_table_t, inv_table_t, inv_inp_t)
     LayerName:
       fc1: {Precision: {weight: ap_fixed<8,2,AP_RND_CONV,AP_SAT>}, ReuseFactor: 2}
 
 Errors read as every YAML error of the project (:class:`trigger.config.Validator`): file, key path such
 as ``Model.Precision.accum``, what was expected, the nearest valid key, and a hint to quote a type that
 flow YAML cut at its comma (``{Precision: ap_fixed<16,6>}``).
+
+In the hls4ml mode the tables are hls4ml's (:mod:`trigger.nn.hls4ml_tables`): ``TableSize`` defaults to
+1024 for softmax too, table types come from hls4ml's keys ``table_t``, ``exp_table_t``, ``inv_table_t``,
+``inv_inp_t`` (their hls4ml defaults when unset; ``Precision.table`` is ours and not read there), and the
+softmax's ``accum`` defaults to the model precision, as in hls4ml.
 
 Precedence is model < layer type < layer name.  An unset ``accum`` is ``auto``: sized exactly from
 the weights and the input type, so it cannot overflow (hls4ml would use the model precision).
@@ -37,7 +43,9 @@ from trigger.nn.layers import Accumulation, IOType, Strategy
 __all__ = ["PRECISION_KEYS", "HLSConfig", "LayerConfig", "load_config"]
 
 PRECISION_KEYS = ("weight", "bias", "accum", "result", "table")
-_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Implementation", "TableSize", "TableRange"}
+#: hls4ml's table type keys (layer-level, as hls4ml reads them; Precision.table is ours)
+TABLE_TYPE_KEYS = ("table_t", "exp_table_t", "inv_table_t", "inv_inp_t")
+_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Implementation", "TableSize", "TableRange", *TABLE_TYPE_KEYS}
 _MODEL_KEYS = _LAYER_KEYS | {"Accumulation", "AutoWidth"}
 _TOP_KEYS = {"Model", "IOType", "LayerType", "LayerName"}
 LAYER_TYPES = ("Dense", "Activation", "Softmax", "Input")
@@ -56,6 +64,8 @@ class LayerConfig:
     implementation: str = "stable"
     table_size: int = 1024
     table_range: tuple[float, float] | None = None
+    table_types: dict[str, str] = field(default_factory=dict)  # hls4ml's table_t, exp_table_t, ...
+    table_size_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,8 @@ class HLSConfig:
             implementation=str(merged.get("Implementation", "stable")),
             table_size=int(merged.get("TableSize", SOFTMAX_TABLE_SIZE if "Softmax" in types else 1024)),
             table_range=(float(table_range[0]), float(table_range[1])) if table_range else None,
+            table_types={k: str(merged[k]) for k in TABLE_TYPE_KEYS if k in merged},
+            table_size_given="TableSize" in merged,
         )
 
 
@@ -137,7 +149,7 @@ def _scope(v: Validator, raw: Any, path: str, allowed: set[str], *, model_level:
         elif key == "Strategy":
             out[key] = v.choice(d, key, path, [s.value for s in Strategy], "Latency")
         elif key == "Implementation":
-            out[key] = v.choice(d, key, path, ("stable", "latency"), "stable")
+            out[key] = v.choice(d, key, path, ("stable", "latency", "legacy", "argmax"), "stable")
         elif key == "TableRange":
             ok = (
                 isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value)
@@ -145,6 +157,11 @@ def _scope(v: Validator, raw: Any, path: str, allowed: set[str], *, model_level:
             if not ok or value[0] >= value[1]:
                 raise v.fail(here, "[low, high] with low < high", value)
             out[key] = [float(value[0]), float(value[1])]
+        elif key in TABLE_TYPE_KEYS:
+            if not isinstance(value, str) or value.strip().lower() == "auto":
+                raise v.fail(here, "a type spelling such as 'ap_fixed<18,8,AP_RND,AP_SAT>'", value)
+            _check_type(v, value, here)
+            out[key] = value
         elif key == "Accumulation":
             out[key] = v.choice(d, key, path, ("exact", "hls4ml"), "exact")
     return out

@@ -21,10 +21,12 @@ from trigger.fixed import FixedArray, FixedType
 from trigger.fixed.engine import as_object
 from trigger.fixed.engine_f64 import f64_eligible
 from trigger.nn.hls4ml_rules import resource_input_order
+from trigger.nn.hls4ml_tables import softmax_hls4ml_fixed
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
     DenseLayer,
+    Hls4mlSoftmax,
     Layer,
     ModelDescription,
     ScaleLayer,
@@ -190,6 +192,9 @@ def _dense_hls4ml(layer: DenseLayer, x: FixedArray) -> tuple[FixedArray, int]:
 def _softmax_fixed(layer: ActivationLayer, x: FixedArray) -> tuple[FixedArray, int]:
     tables = layer.softmax
     assert tables is not None
+    if isinstance(tables, Hls4mlSoftmax):
+        res = softmax_hls4ml_fixed(tables, x, layer.result_t)
+        return res, int(res.overflowed.sum())
     raw = x.raw.astype(np.int64)
     if tables.implementation == "stable":
         raw = raw.max(axis=1, keepdims=True) - raw  # max - x >= 0, exact in the table's input type

@@ -36,6 +36,7 @@ from trigger.nn.layers import (
     LookupTable,
     ModelDescription,
     ScaleLayer,
+    SoftmaxTables,
 )
 
 __all__ = ["run_blocks"]
@@ -202,7 +203,7 @@ def _table_f64(table: LookupTable) -> F64:
 def _fused_softmax(layer: ActivationLayer, x: _Raw) -> _Raw | None:
     """The table softmax of :func:`trigger.nn.emulate._softmax_fixed` on float raws, reductions by column."""
     tables = layer.softmax
-    if layer.function != "softmax" or tables is None or x.type != layer.input_t:
+    if layer.function != "softmax" or not isinstance(tables, SoftmaxTables) or x.type != layer.input_t:
         return None
     exp_t, inv_t = tables.exp.table_t, tables.inv.table_t
     prod_t = mult_type(exp_t, inv_t)

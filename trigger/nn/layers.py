@@ -26,6 +26,7 @@ __all__ = [
     "Accumulation",
     "ActivationLayer",
     "DenseLayer",
+    "Hls4mlSoftmax",
     "IOType",
     "Layer",
     "LookupTable",
@@ -76,6 +77,8 @@ class LookupTable:
 
     ``values_raw`` are raw integers of ``table_t``; entry ``k`` is the function at the centre of the
     input interval it covers.  Generated once in Python, written into the C++ as constants.
+    ``toward_zero``: a negative ``raw`` is first raised by ``2**shift - 1``, so the shift truncates
+    towards zero (hls4ml's ``int(x * N / 16)`` index, :mod:`trigger.nn.hls4ml_tables`).
     """
 
     input_t: FixedType
@@ -83,6 +86,7 @@ class LookupTable:
     lo_raw: int
     shift: int
     values_raw: NDArray[np.int64]
+    toward_zero: bool = False
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values_raw)
@@ -101,7 +105,10 @@ class LookupTable:
 
     def index(self, raw: NDArray[Any]) -> NDArray[np.int64]:
         """Table index of raw input values of ``input_t`` (same integer steps as the C++)."""
-        idx = (raw.astype(np.int64) - self.lo_raw) >> self.shift
+        r = raw.astype(np.int64)
+        if self.toward_zero and self.shift:
+            r = np.where(r < 0, r + ((1 << self.shift) - 1), r)
+        idx = (r - self.lo_raw) >> self.shift
         out: NDArray[np.int64] = np.clip(idx, 0, self.size - 1)
         return out
 
@@ -126,6 +133,32 @@ class SoftmaxTables:
             raise ModelError(f"softmax implementation must be 'stable' or 'latency', got {self.implementation!r}")
         if self.inv.input_t != self.sum_t:
             raise ModelError(f"softmax inverse table is indexed by {self.inv.input_t}, the sum type is {self.sum_t}")
+
+
+@dataclass(frozen=True, eq=False)
+class Hls4mlSoftmax:
+    """hls4ml 1.3's softmax (hls4ml mode), built by :func:`trigger.nn.hls4ml_tables.hls4ml_softmax`.
+
+    ``stable``/``latency``: exp entries read into ``accum_t``, summed by hls4ml's adder tree in
+    ``accum_t``, cast to ``sum_t`` (hls4ml's ``inv_inp_t``) to index ``inv``; stable indexes ``exp`` by
+    ``norm_t(x_max - x)``. ``legacy``: ``accum_t`` is its ``table_t``. ``argmax``: no tables.
+    """
+
+    implementation: str  # "stable" | "latency" | "legacy" | "argmax"
+    exp: LookupTable | None = None
+    inv: LookupTable | None = None
+    accum_t: FixedType | None = None
+    sum_t: FixedType | None = None
+    norm_t: FixedType | None = None
+
+    def __post_init__(self) -> None:
+        tables = (self.exp, self.inv, self.accum_t, self.sum_t)
+        if self.implementation not in ("stable", "latency", "legacy", "argmax"):
+            raise ModelError(f"hls4ml softmax implementation {self.implementation!r} is not one of hls4ml's")
+        if (self.implementation == "argmax") != all(t is None for t in tables) or (
+            self.implementation != "argmax" and any(t is None for t in tables)
+        ):
+            raise ModelError(f"hls4ml softmax {self.implementation}: tables and types must be given, except argmax")
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +236,7 @@ class ActivationLayer:
     input_t: FixedType
     result_t: FixedType
     table: LookupTable | None = None  # sigmoid, tanh
-    softmax: SoftmaxTables | None = None
+    softmax: SoftmaxTables | Hls4mlSoftmax | None = None
     kind: str = "activation"
 
     def __post_init__(self) -> None:
@@ -222,7 +255,7 @@ class ActivationLayer:
         if self.table is not None and self.table.input_t != self.input_t:
             raise ModelError(f"layer {self.name}: table indexed by {self.table.input_t}, input is {self.input_t}")
         if (
-            self.softmax is not None
+            isinstance(self.softmax, SoftmaxTables)
             and self.softmax.implementation == "latency"
             and self.softmax.exp.input_t != self.input_t
         ):
@@ -244,7 +277,8 @@ class ActivationLayer:
             lo, hi = self.table.x_range
             extra = f"  table {self.table.size} x {self.table.table_t} over [{lo:g}, {hi:g})"
         if self.softmax is not None:
-            extra = f"  {self.softmax.implementation}, exp table {self.softmax.exp.size}"
+            sm = self.softmax
+            extra = f"  {sm.implementation}" + (f", exp table {sm.exp.size}" if sm.exp is not None else "")
         return f"{self.function} [{self.n}]  result {self.result_t}{extra}"
 
 
