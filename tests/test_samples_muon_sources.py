@@ -42,12 +42,11 @@ def test_forced_and_normal_crossings_estimate_the_muon_rate_without_bias() -> No
     # hand: P(muon pT > 15) = P(decay) P(z > 15 / pT); z uniform in [r, 1]; punch-through gives 0.3 pT < 15
     lam_pi = _p_decay(0.13957, 7.8045, 0.99988, 20.0, 0.0) * (1 - 15 / 20) / (1 - 0.10566**2 / 0.13957**2)
     lam_k = _p_decay(0.49368, 3.7112, 0.6356, 40.0, 1.0) * (1 - 15 / 40) / (1 - 0.10566**2 / 0.49368**2)
-    no_source = float(normal.factor[0])  # normal crossings carry exp(-Lambda)
     above = np.zeros(n)
     high = forced.pt > 15.0
     np.add.at(above, forced.event[high], 1.0)
-    estimate = np.mean(forced.factor * (above > 0))
-    assert estimate == pytest.approx((lam_pi + lam_k) * no_source, rel=0.03)
+    estimate = np.mean(forced.factor * (above > 0))  # normal crossings have no muon above 5 GeV
+    assert estimate == pytest.approx(1.0 - (1.0 - lam_pi) * (1.0 - lam_k), rel=0.03)
     assert np.all(normal.pt < src.cut)  # normal crossings: no source above the cut
     assert np.allclose(normal.factor, normal.factor[0]) and 0.99 < normal.factor[0] < 1.0
 
@@ -81,3 +80,87 @@ def test_heavy_flavour_sources_by_hand() -> None:
         rng,
     )
     assert np.all(lb.charge == -1.0)  # Lambda_b = udb: b -> c mu- nu
+
+
+def _toy_crossings(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Crossings of a toy: Poisson(20) pions / kaons (2-40 GeV) and Poisson(0.6) B+ (5-60 GeV), falling spectra;
+    the B hadrons (10.5 % to a muon) make crossings with two sources above the cut common."""
+    n_light, n_heavy = rng.poisson(20.0, n), rng.poisson(0.6, n)
+    light = np.repeat(np.arange(n), n_light)
+    heavy = np.repeat(np.arange(n), n_heavy)
+    event = np.concatenate([light, heavy])
+    pid = np.concatenate([rng.choice([211, -211, 321, 130], light.size), np.full(heavy.size, 521)])
+    pt = np.concatenate([2.0 / rng.uniform(0.05, 1.0, light.size), 5.0 / rng.uniform(1 / 12, 1.0, heavy.size)])
+    order = np.argsort(event, kind="stable")
+    m = event.size
+    return {
+        "event": event[order],
+        "pid": pid[order],
+        "pt": pt[order],
+        "eta": rng.uniform(-2.4, 2.4, m)[order],
+        "phi": rng.uniform(-np.pi, np.pi, m),
+        "charge": np.sign(pid[order]).astype(np.float64),
+    }
+
+
+def _observables(n: int, event: np.ndarray, pt: np.ndarray) -> np.ndarray:
+    """Per crossing: leading muon pT > 5, > 15, > 30 GeV; two muons above 5 GeV; three above 3 GeV; any muon."""
+
+    def count(cut: float) -> np.ndarray:
+        return np.bincount(event[pt > cut], minlength=n)
+
+    return np.stack(
+        [count(5.0) >= 1, count(15.0) >= 1, count(30.0) >= 1, count(5.0) >= 2, count(3.0) >= 3, count(0.0) >= 1], axis=1
+    ).astype(float)
+
+
+def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sources() -> None:
+    """Toy check of the mixture weights: the weighted estimate (one normal and one forced half, each
+    normalised to the whole) of single-, double- and triple-muon probabilities equals plain physical
+    sampling of the same crossings within errors, also where two sources above the cut are common
+    (the earlier one-source scheme lost those, ~Lambda^2 / 2). Pool muons above the cut (``prompt``:
+    each present with probability lam) are sources too."""
+    src = MuonSources()
+    rng = np.random.default_rng(11)
+    prompt = {
+        "pt": np.array([8.0, 20.0]),
+        "eta": np.array([0.3, -1.2]),
+        "phi": np.array([0.0, 1.0]),
+        "charge": np.array([1.0, -1.0]),
+        "lam": np.array([0.05, 0.02]),
+    }
+
+    def run(n: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
+        c = _toy_crossings(n, rng)
+        # the pool muons the overlay put in (physical / forced keep them; normal crossings drop them: above the cut)
+        here = rng.random((n, 2)) < prompt["lam"]
+        p_event, p_idx = np.nonzero(here)
+        present = (p_event, p_idx)
+        out = src.sample(
+            n,
+            c["event"],
+            c["pid"],
+            c["pt"],
+            c["eta"],
+            c["phi"],
+            c["charge"],
+            mode,
+            rng,
+            None if mode == "physical" else prompt,
+            present if mode == "forced" else None,
+        )
+        event, pt = out.event, out.pt
+        if mode != "normal":
+            event, pt = np.concatenate([event, p_event]), np.concatenate([pt, prompt["pt"][p_idx]])
+        return _observables(n, event, pt), out.factor
+
+    n_phys, n_half = 200_000, 40_000
+    phys, _ = run(n_phys, "physical")
+    normal, w_n = run(n_half, "normal")
+    forced, w_f = run(n_half, "forced")
+    est = (w_n @ normal + w_f @ forced) / n_half
+    err = np.sqrt(((w_n[:, None] * normal) ** 2).sum(0) + ((w_f[:, None] * forced) ** 2).sum(0)) / n_half
+    want, want_err = phys.mean(0), phys.std(0) / np.sqrt(n_phys)
+    assert np.all(np.abs(est - want) < 4 * np.hypot(err, want_err)), (est, want, err, want_err)
+    assert want[3] > 0.002  # two sources above the cut: 25 standard errors of the estimate here
+    assert (w_n.sum() + w_f.sum()) / n_half == pytest.approx(1.0, abs=0.02)  # the weights sum to one crossing

@@ -131,6 +131,8 @@ def build_branches(
         mu_vals["gen"].append(gen_fields["pt"][sel])
     # calorimeter in sub-batches of crossings: the overlaid deposits then stay in the CPU caches
     n_pu_parts, jets_parts, eg_parts, sum_parts = [], [], [], []
+    present_event: list[IntArray] = [np.zeros(0, np.int64)]  # pool muons above the source cut (forced mode)
+    present_index: list[IntArray] = [np.zeros(0, np.int64)]
     order = np.argsort(hard_deposits.event, kind="stable")
     hard_deposits = Deposits(hard_deposits.event[order], hard_deposits.cell[order], hard_deposits.et[order])
     for lo in range(0, n, CALO_BATCH):
@@ -148,7 +150,11 @@ def build_branches(
             events.append(pu_deposits.event)
             cells.append(pu_deposits.cell)
             ets.append(pu_deposits.et)
-            low = (source_mode == "physical") | (np.asarray(pu_muons["pt"]) <= detector.sources.cut)
+            pu_pt = np.asarray(pu_muons["pt"], np.float64)
+            low = (source_mode != "normal") | (pu_pt <= detector.sources.cut)  # normal: none above the cut
+            high = pu_pt > detector.sources.cut
+            present_event.append(np.asarray(pu_muons["event"], np.int64)[high] + lo)
+            present_index.append(np.asarray(pu_muons["index"], np.int64)[high])
             mu_event.append(np.asarray(pu_muons["event"], np.int64)[low] + lo)
             for k in ("pt", "eta", "phi", "charge"):
                 mu_vals[k].append(np.asarray(pu_muons[k], np.float64)[low])
@@ -174,7 +180,10 @@ def build_branches(
     if pool is not None and mu > 0 and source_mode != "physical":  # zero-bias: pool muons above the cut are sources
         prompt, n_allowed = pool.prompt_muons(detector.sources.cut, max_pthat)
         prompt["lam"] = np.full(prompt["pt"].size, mu / max(n_allowed, 1))
-    src = _sourced_muons(n, had_parts, detector.sources, source_mode, rng, prompt)
+    present = None
+    if prompt is not None and source_mode == "forced":  # which of the prompt list each present pool muon is
+        present = (np.concatenate(present_event), np.searchsorted(prompt["index"], np.concatenate(present_index)))
+    src = _sourced_muons(n, had_parts, detector.sources, source_mode, rng, prompt, present)
     mu_event.append(src.event)
     for k in ("pt", "eta", "phi", "charge"):
         mu_vals[k].append(getattr(src, k))
@@ -217,6 +226,7 @@ def _sourced_muons(
     mode: str,
     rng: np.random.Generator,
     prompt: dict[str, FloatArray] | None,
+    present: tuple[IntArray, IntArray] | None,
 ) -> Sourced:
     keys = ("event", "pid", "pt", "eta", "phi", "charge")
     flat = {k: np.concatenate([np.zeros(0)] + [np.asarray(p[k]) for p in parts]) for k in keys}
@@ -231,6 +241,7 @@ def _sourced_muons(
         mode,
         rng,
         prompt,
+        present,
     )
 
 

@@ -17,13 +17,15 @@ event or an overlaid pool entry) may yield a muon:
 * **punch-through** (assumed, not tuned to data): a charged hadron of momentum p leaves a muon-like
   track in the stations with probability 2e-4 sqrt(p / 10 GeV) (at most 1e-2), carrying 0.3 p.
 
-Statistics. lambda_i is the probability that hadron i gives a muon with pT > ``cut``; per crossing
-Lambda = sum lambda_i. A *normal* crossing keeps only the muons below the cut (sampled physically)
-and its weight is multiplied by exp(-Lambda), the probability of no source above the cut. A
-*forced* crossing keeps exactly one source above the cut, chosen with q_i = lambda_i g_i / sum(lambda g)
-(g_i = pT_i^2 favours the hard hadrons that make high-pT muons) with its muon drawn above the cut; its
-weight is multiplied by lambda_i exp(-Lambda) / q_i. Both are unbiased for crossings with at most one
-source above the cut; crossings with two (probability ~ Lambda^2 / 2) are left out.
+Statistics (importance sampling of the sources, exact for any number of them). lambda_i is the
+probability that source i gives a muon with pT > ``cut``. A *normal* crossing keeps only the muons
+below the cut and its weight is multiplied by P(no source above the cut) = prod (1 - lambda_i). A
+*forced* crossing picks one source i with q_i = lambda_i g_i / G (G = sum lambda_k g_k; g = pT^p
+favours the hard hadrons that make high-pT muons), draws its muon above the cut and samples every
+other source physically (above the cut too); with A the sources above the cut in the crossing, its
+weight is multiplied by 1 / sum_{j in A} (q_j / lambda_j) = G / sum_{j in A} g_j (the mixture
+estimator: every configuration with at least one source above the cut can be reached from each of
+its sources). Normal + forced estimate every rate without bias (tested against physical sampling).
 """
 
 from __future__ import annotations
@@ -152,10 +154,12 @@ class MuonSources:
         return np.asarray(np.where(_semileptonic(pid), sl, frac)), zmin
 
     def lambdas(self, pid: IntArray, pt: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """(decay, punch-through) probabilities of a muon above ``cut`` per hadron."""
+        """(decay, punch-through) probabilities of a muon above ``cut`` per hadron, as :meth:`sample` draws
+        them (a hadron that decays does not punch through)."""
         frac, _ = self._above(pid, pt)
-        punch = self.punch_probability(pid, pt, eta) * (self.punch_fraction * pt > self.cut)
-        return np.asarray(self.decay_probability(pid, pt, eta) * frac), np.asarray(punch)
+        p_decay = self.decay_probability(pid, pt, eta)
+        punch = self.punch_probability(pid, pt, eta) * (1.0 - p_decay) * (self.punch_fraction * pt > self.cut)
+        return np.asarray(p_decay * frac), np.asarray(punch)
 
     def sample(
         self,
@@ -169,6 +173,7 @@ class MuonSources:
         mode: str,
         rng: np.random.Generator,
         prompt: dict[str, FloatArray] | None = None,
+        present: tuple[IntArray, IntArray] | None = None,
     ) -> Sourced:
         """Muons of ``n`` crossings from their candidate hadrons (flat arrays, owner ``event``).
 
@@ -176,12 +181,17 @@ class MuonSources:
         ``forced`` (the two kinds of zero-bias crossings of the module docstring). ``prompt``: muons
         above the cut of the pile-up pool (``pt, eta, phi, charge, lam``: each is in a crossing with
         probability ``lam``); they are sources like the hadrons, the same for every crossing.
+        ``present`` (forced mode): (crossing, index in ``prompt``) of the pool muons above the cut the
+        overlay put in, which the caller keeps; they are in A of the module docstring, and a forced
+        pool muon that is already present is not added twice.
         """
         lam_d, lam_p = self.lambdas(pid, pt, eta)
-        extra_lam = float(np.sum(prompt["lam"])) if prompt is not None and mode != "physical" else 0.0
-        big = np.asarray(np.bincount(event, weights=lam_d + lam_p, minlength=n), dtype=np.float64) + extra_lam
-        factor = np.ones(n) if mode == "physical" else np.exp(-big)
-        # physical decays / punch-through with the muon below the cut
+        prompt_lam = prompt["lam"] if prompt is not None else np.zeros(0)
+        with np.errstate(divide="ignore"):
+            log_none = np.log1p(-np.minimum(lam_d + lam_p, 1.0))
+        log_none = np.bincount(event, weights=log_none, minlength=n).astype(np.float64) - float(np.sum(prompt_lam))
+        factor = np.exp(log_none) if mode == "normal" else np.ones(n)
+        # physical decays / punch-through (normal crossings: only the muons below the cut)
         _, zmin = self._above(pid, pt)
         decays = rng.random(pid.size) < self.decay_probability(pid, pt, eta)
         u = rng.random(pid.size)
@@ -189,30 +199,53 @@ class MuonSources:
         mu_pt = np.where(decays, z * pt, 0.0)
         punch = (rng.random(pid.size) < self.punch_probability(pid, pt, eta)) & ~decays
         mu_pt = np.where(punch, self.punch_fraction * pt, mu_pt)
-        keep = (decays | punch) & ((mu_pt < self.cut) | (mode == "physical"))
+        keep = (decays | punch) & ((mu_pt < self.cut) | (mode != "normal"))
         k0l = np.abs(pid) == 130
         mu_charge = np.where(k0l, rng.choice(np.array([-1.0, 1.0]), pid.size), charge)
         mu_charge = np.where(_semileptonic(pid), _sl_charge(pid), mu_charge)
-        out = [event[keep], mu_pt[keep], eta[keep], phi[keep], mu_charge[keep]]
-        if mode == "forced":
-            cand = {"event": event, "pid": pid, "pt": pt, "eta": eta, "phi": phi, "charge": mu_charge}
-            cand_d, cand_p = lam_d, lam_p
-            if prompt is not None and prompt["lam"].size:
-                m = prompt["lam"].size
-                rows = {
-                    "event": np.repeat(np.arange(n), m),
-                    "pid": np.full(n * m, 13, np.int64),
-                    **{k: np.tile(prompt[k], n) for k in ("pt", "eta", "phi", "charge")},
-                }
-                cand = {k: np.concatenate([cand[k], rows[k]]) for k in cand}
-                cand_d = np.concatenate([lam_d, np.tile(prompt["lam"], n)])
-                cand_p = np.concatenate([lam_p, np.zeros(n * m)])
-            chosen, weight, fpt = self._force(n, cand["event"], cand["pid"], cand["pt"], cand_d, cand_p, rng)
-            factor = np.where(weight > 0, weight * factor, 0.0)
-            has = chosen >= 0
-            c = chosen[has]
-            extra = [np.flatnonzero(has), fpt[has], cand["eta"][c], cand["phi"][c], cand["charge"][c]]
-            out = [np.concatenate([a, b]) for a, b in zip(out, extra, strict=True)]
+        if mode != "forced":
+            out = [event[keep], mu_pt[keep], eta[keep], phi[keep], mu_charge[keep]]
+            return Sourced(out[0].astype(np.int64), out[1], out[2], out[3], out[4], factor)
+        m = prompt_lam.size
+        cand = {"event": event, "pid": pid, "pt": pt, "eta": eta, "phi": phi, "charge": mu_charge}
+        cand_d, cand_p = lam_d, lam_p
+        if prompt is not None and m:
+            rows = {
+                "event": np.repeat(np.arange(n), m),
+                "pid": np.full(n * m, 13, np.int64),
+                **{k: np.tile(prompt[k], n) for k in ("pt", "eta", "phi", "charge")},
+            }
+            cand = {k: np.concatenate([cand[k], rows[k]]) for k in cand}
+            cand_d = np.concatenate([lam_d, np.tile(prompt_lam, n)])
+            cand_p = np.concatenate([lam_p, np.zeros(n * m)])
+        g = cand["pt"] ** self.importance_power
+        prompt_g = prompt["pt"] ** self.importance_power if prompt is not None else np.zeros(0)
+        chosen, total, fpt = self._force(n, cand["event"], cand["pid"], cand["pt"], cand_d, cand_p, g, rng)
+        has = chosen >= 0
+        hadron = chosen[has][chosen[has] < pid.size]
+        keep[hadron] = False  # the forced hadron's physical draw is replaced by its forced muon
+        # A: the forced source and every other source above the cut in the crossing
+        above = keep & (mu_pt > self.cut)
+        g_above = np.bincount(event[above], weights=g[: pid.size][above], minlength=n).astype(np.float64)
+        if present is not None and m:
+            p_event, p_idx = np.asarray(present[0], np.int64), np.asarray(present[1], np.int64)
+            g_above += np.bincount(p_event, weights=prompt_g[p_idx], minlength=n).astype(np.float64)
+            here = np.zeros(n * m, bool)
+            here[p_event * m + p_idx] = True
+            # a forced pool muon the overlay already put in: present once (the caller keeps that copy)
+            twice = has & (chosen >= pid.size)
+            twice[twice] = here[chosen[twice] - pid.size]
+            has &= ~twice
+        g_above[has] += g[chosen[has]]
+        factor = np.where(chosen >= 0, total / np.where(g_above > 0, g_above, 1.0), 0.0)
+        c = chosen[has]
+        out = [
+            np.concatenate([event[keep], np.flatnonzero(has)]),
+            np.concatenate([mu_pt[keep], fpt[has]]),
+            np.concatenate([eta[keep], cand["eta"][c]]),
+            np.concatenate([phi[keep], cand["phi"][c]]),
+            np.concatenate([mu_charge[keep], cand["charge"][c]]),
+        ]
         return Sourced(out[0].astype(np.int64), out[1], out[2], out[3], out[4], factor)
 
     def _force(
@@ -223,11 +256,12 @@ class MuonSources:
         pt: FloatArray,
         lam_d: FloatArray,
         lam_p: FloatArray,
+        g: FloatArray,
         rng: np.random.Generator,
     ) -> tuple[IntArray, FloatArray, FloatArray]:
-        """Per crossing: the forced hadron (-1 if none), lambda_i / q_i and the muon pT."""
+        """Per crossing: the forced source (-1 if none), G = sum lambda g and the forced muon's pT."""
         lam = lam_d + lam_p
-        score = lam * pt**self.importance_power
+        score = lam * g
         order = np.argsort(event, kind="stable")
         ev_sorted, score_sorted = event[order], score[order]
         cum = np.cumsum(score_sorted)
@@ -239,10 +273,8 @@ class MuonSources:
         pick = np.clip(np.searchsorted(cum, target, side="right"), start, np.maximum(stop - 1, start))
         ok = total > 0
         chosen = np.where(ok, order[np.minimum(pick, order.size - 1)] if order.size else -1, -1)
-        weight = np.zeros(n)
         fpt = np.zeros(n)
         c = chosen[ok]
-        weight[ok] = lam[c] * total[ok] / score[c]  # lambda_i / q_i
         # decay or punch-through, in proportion; the muon above the cut
         is_decay = rng.random(c.size) * lam[c] < lam_d[c]
         _, zmin = self._above(pid[c], pt[c])
@@ -254,4 +286,4 @@ class MuonSources:
         z = np.where(_semileptonic(pid[c]), _SL_ZMAX * (v_lo + (1.0 - v_lo) * u) ** 2, z)
         fpt[ok] = np.where(is_decay, z * pt[c], self.punch_fraction * pt[c])
         fpt[ok] = np.where(np.abs(pid[c]) == 13, pt[c], fpt[ok])  # a prompt pool muon: as it is
-        return chosen, weight, fpt
+        return chosen, total, fpt

@@ -135,6 +135,7 @@ class MinBiasPool:
         owner = np.repeat(np.arange(self.size), np.diff(self.muon_offsets))
         sel = allowed[owner] & (self.muon_pt > min_pt)
         muons = {k: np.asarray(getattr(self, f"muon_{k}")[sel]) for k in ("pt", "eta", "phi", "charge")}
+        muons["index"] = np.flatnonzero(sel)  # position in the pool's muon arrays (as overlay's "index")
         return muons, int(allowed.sum())
 
     def overlay(
@@ -142,8 +143,8 @@ class MinBiasPool:
     ) -> tuple[IntArray, Deposits, dict[str, npt.NDArray[np.generic]], dict[str, npt.NDArray[np.generic]]]:
         """Draw Poisson(mu) entries per crossing (only entries with pTHat < ``max_pthat`` if given).
 
-        Returns the number overlaid per crossing, their deposits, their muons and their candidate
-        hadrons (flat, with ``event``).
+        Returns the number overlaid per crossing, their deposits, their muons (with ``index``, the
+        position in the pool's muon arrays) and their candidate hadrons (flat, with ``event``).
         """
         allowed = np.arange(self.size) if max_pthat is None else np.nonzero(self.pthat < max_pthat)[0]
         if allowed.size == 0:
@@ -163,6 +164,7 @@ class MinBiasPool:
             "eta": self.muon_eta[midx],
             "phi": self.muon_phi[midx],
             "charge": self.muon_charge[midx],
+            "index": midx,
         }
         hidx, hown = _csr_gather(self.hadron_offsets, rows)
         hadrons: dict[str, npt.NDArray[np.generic]] = {

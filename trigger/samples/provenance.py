@@ -55,6 +55,7 @@ def recipe(request: Request, process: Process) -> dict[str, Any]:
             "calo": asdict(det.calo),
             "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
             "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
+            "sources": asdict(det.sources),  # muon sources and their forced-crossing weights
         },
     }
     return dict(json.loads(json.dumps(out, sort_keys=True)))
