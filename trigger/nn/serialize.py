@@ -109,6 +109,20 @@ def to_json(model: ModelDescription) -> tuple[dict[str, Any], dict[str, NDArray[
 
 
 # ------------------------------------------------------------------------------------- decode
+def _field_names(cls: Any) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def _has_default(f: dataclasses.Field[Any]) -> bool:
+    """A field added later with a default may be absent from descriptions written before it."""
+    return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+
+
+def _matches(cls: Any, keys: set[str]) -> bool:
+    required = {f.name for f in dataclasses.fields(cls) if not _has_default(f)}
+    return required <= keys <= _field_names(cls)
+
+
 class _Reader:
     """Decodes one document against the dataclass field types, naming the path of every error."""
 
@@ -124,6 +138,10 @@ class _Reader:
             options = [a for a in typing.get_args(hint) if a is not type(None)]
             if raw is None and len(options) < len(typing.get_args(hint)):
                 return None
+            if len(options) > 1 and isinstance(raw, dict):  # dataclasses told apart by their field names
+                classes = [o for o in options if dataclasses.is_dataclass(o)]
+                exact = [o for o in classes if _field_names(o) == set(raw)]
+                options = exact or [o for o in classes if _matches(o, set(raw))]
             if len(options) != 1:
                 raise self.fail(path, "unsupported field type")  # pragma: no cover - layer classes are known
             return self.value(options[0], raw, path)
@@ -176,8 +194,8 @@ class _Reader:
     def dataclass(self, cls: type, raw: Any, path: str) -> Any:
         if not isinstance(raw, dict):
             raise self.fail(path, f"expected an object, got {type(raw).__name__}")
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown, missing = sorted(set(raw) - set(fields)), sorted(set(fields) - set(raw))
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name in raw or not _has_default(f)}
+        unknown, missing = sorted(set(raw) - _field_names(cls)), sorted(set(fields) - set(raw))
         if unknown or missing:
             raise self.fail(path, f"{cls.__name__} keys: unknown {unknown}, missing {missing}")
         hints = typing.get_type_hints(cls)
