@@ -22,6 +22,7 @@ from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
 from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, as_written, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -32,7 +33,6 @@ from trigger.nn.layers import (
     SoftmaxTables,
     Strategy,
 )
-from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.tables import make_table
 
 __all__ = [
