@@ -188,7 +188,7 @@ def _hls4ml_softmax(
     model_precision = config.model.get("Precision", {}).get("result", "auto")
     spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
     accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")
-    result_t = _resolve(cfg.precision["result"], None, f"{where} result (hls4ml mode)")
+    result_t = _resolve(cfg.precision["result"], FixedType(config.auto_width, 0, False, _AUTO_Q, _AUTO_O), where)
     size = cfg.table_size if cfg.table_size_given else 1024
     sm = hls4ml_softmax(cfg.implementation, input_t, n, size, types, accum_t)
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=sm)

@@ -124,6 +124,10 @@ class _Reader:
             options = [a for a in typing.get_args(hint) if a is not type(None)]
             if raw is None and len(options) < len(typing.get_args(hint)):
                 return None
+            if len(options) > 1 and isinstance(raw, dict):  # dataclass alternatives: the one with these fields
+                for option in options:
+                    if dataclasses.is_dataclass(option) and set(raw) <= {f.name for f in dataclasses.fields(option)}:
+                        return self.value(option, raw, path)
             if len(options) != 1:
                 raise self.fail(path, "unsupported field type")  # pragma: no cover - layer classes are known
             return self.value(options[0], raw, path)
