@@ -22,6 +22,7 @@ from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
 from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, as_written, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -32,7 +33,6 @@ from trigger.nn.layers import (
     SoftmaxTables,
     Strategy,
 )
-from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.tables import make_table
 
 __all__ = [
@@ -188,7 +188,7 @@ def _hls4ml_softmax(
     model_precision = config.model.get("Precision", {}).get("result", "auto")
     spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
     accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")
-    result_t = _resolve(cfg.precision["result"], None, f"{where} result (hls4ml mode)")
+    result_t = _resolve(cfg.precision["result"], FixedType(config.auto_width, 0, False, _AUTO_Q, _AUTO_O), where)
     size = cfg.table_size if cfg.table_size_given else 1024
     sm = hls4ml_softmax(cfg.implementation, input_t, n, size, types, accum_t)
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=sm)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,8 +36,8 @@ from trigger.fixed import FixedArray, FixedType, Overflow
 from trigger.nn.layers import Hls4mlSoftmax, LookupTable
 
 __all__ = [
-    "HLS4ML_TABLE_T",
     "HLS4ML_SOFTMAX_T",
+    "HLS4ML_TABLE_T",
     "Hls4mlSoftmaxTypes",
     "hls4ml_activation_table",
     "hls4ml_softmax",
@@ -50,7 +51,7 @@ HLS4ML_SOFTMAX_T = FixedType.from_string("ap_fixed<18,8,AP_RND,AP_SAT>")
 _HALF_RANGE = {"sigmoid": 8, "tanh": 4}
 
 
-def _f32(v: NDArray[np.float64]) -> NDArray[np.float64]:
+def _f32(v: NDArray[Any]) -> NDArray[np.float64]:
     return np.asarray(v, dtype=np.float64).astype(np.float32).astype(np.float64)
 
 
@@ -69,11 +70,10 @@ def _function_entries(fn: str, n: int, table_t: FixedType) -> NDArray[np.int64]:
     """``init_sigmoid_table`` / ``init_tanh_table``: float arithmetic as the C++ does it."""
     r = _HALF_RANGE[fn]
     x = _f32(2.0 * r * (np.arange(n, dtype=np.float64) - n / 2.0) / n)
+    # sigmoid: 1.0 / (1 + std::exp(-x)): expf, a float add, a double divide returned as float;
+    # tanh: ::tanh(double) of the float argument, assigned straight to table_t
     with np.errstate(over="ignore"):
-        if fn == "sigmoid":  # 1.0 / (1 + std::exp(-x)): expf, a float add, a double divide returned as float
-            values = _f32(1.0 / _f32(1.0 + _f32(np.exp(-x))))
-        else:  # ::tanh(double) of the float argument, assigned straight to table_t
-            values = np.tanh(x)
+        values = _f32(1.0 / _f32(1.0 + _f32(np.exp(-x)))) if fn == "sigmoid" else np.tanh(x)
     return _to_table(values, table_t)
 
 
@@ -87,7 +87,7 @@ def _trunc_index_table(
     table gets one entry per raw value instead.
     """
     size = int(entries.size)
-    k, f = int(round(math.log2(size / span))), input_t.frac
+    k, f = round(math.log2(size / span)), input_t.frac
     if k <= f:
         shift = f - k
         return LookupTable(input_t, table_t, -offset << shift, shift, entries, toward_zero=True)
@@ -184,7 +184,7 @@ def _tree_sum(values: list[FixedArray], t: FixedType) -> FixedArray:
         return values[0]
     if n == 2:
         return (values[0] + values[1]).cast(t)
-    left = 2 ** int(math.floor(math.log2(n - 1)))
+    left = 2 ** math.floor(math.log2(n - 1))
     return (_tree_sum(values[:left], t) + _tree_sum(values[left:], t)).cast(t)
 
 
