@@ -163,6 +163,10 @@ class _Reader:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise self.fail(path, f"expected an integer, got {raw!r}")
             return raw
+        if hint is bool:
+            if not isinstance(raw, bool):
+                raise self.fail(path, f"expected true or false, got {raw!r}")
+            return raw
         if hint is str:
             if not isinstance(raw, str):
                 raise self.fail(path, f"expected a string, got {raw!r}")
