@@ -179,12 +179,14 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
 def _hls4ml_softmax(
     spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig
 ) -> ActivationLayer:
-    """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set."""
+    """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set.
+
+    A ``table_t`` key is not read: hls4ml 1.3's softmax config template has no ``table_t``, so its legacy
+    softmax uses ``nnet::activ_config``'s ``ap_fixed<18,8>`` whatever the key says.
+    """
     where = f"layer {spec.name}"
     given = {k: FixedType.from_string(v) for k, v in cfg.table_types.items()}
-    types = Hls4mlSoftmaxTypes(
-        **{k: given[k] for k in ("exp_table_t", "inv_table_t", "inv_inp_t", "table_t") if k in given}
-    )
+    types = Hls4mlSoftmaxTypes(**{k: given[k] for k in ("exp_table_t", "inv_table_t", "inv_inp_t") if k in given})
     model_precision = config.model.get("Precision", {}).get("result", "auto")
     spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
     accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")

@@ -17,8 +17,9 @@ Read from hls4ml 1.3.0 ``templates/vivado/nnet_utils/nnet_activation.h`` and
   Defaults ``ap_fixed<18,8,AP_RND,AP_SAT>`` for the three table types; ``N = min(N, 2**min(W_in,
   W_inv_table))``, and for stable also ``min(N, 2**(W-1))``.
 * **softmax legacy.** ``e_i = sum_j exp_table[int((x_j - x_i) N/16) + N/2]`` (``exp_table[x_i - x_i]``
-  replaced by 1) accumulated in ``table_t``, then ``res_i = inv_table[int(e_i N/64)]`` with
-  ``inv_table[k] = 1 / (64 k / N)`` (0 at k = 0): no product.
+  replaced by 1) accumulated in ``ap_fixed<18,8>`` (always: hls4ml writes no ``table_t`` into a softmax
+  config, whatever its key says), then ``res_i = inv_table[int(e_i N/64)]`` with ``inv_table[k] = 1 / (64 k /
+  N)`` (0 at k = 0): no product.
 * **softmax argmax.** 1 at the first maximum, 0 elsewhere.
 """
 
@@ -112,7 +113,6 @@ class Hls4mlSoftmaxTypes:
     exp_table_t: FixedType = HLS4ML_SOFTMAX_T
     inv_table_t: FixedType = HLS4ML_SOFTMAX_T
     inv_inp_t: FixedType = HLS4ML_SOFTMAX_T
-    table_t: FixedType = HLS4ML_TABLE_T  # legacy only
     accum_t: FixedType | None = None  # the model precision when unset
 
 
@@ -142,7 +142,7 @@ def hls4ml_softmax(
         return Hls4mlSoftmax("argmax")
     if implementation == "legacy":
         diff_t = FixedType(input_t.width + 1, input_t.integer + 1, input_t.signed)  # x_j - x_i, exact
-        t = types.table_t
+        t = HLS4ML_TABLE_T  # hls4ml 1.3 writes no table_t into a softmax config: activ_config's ap_fixed<18,8>
         x = _f32(16.0 * (np.arange(size, dtype=np.float64) - size / 2.0) / size)
         with np.errstate(over="ignore"):
             exp_entries = _to_table(_f32(np.exp(x)), t)
