@@ -98,10 +98,7 @@ def test_hls4ml_mode_matches_hls4ml_compiled_predict_bit_for_bit(tmp_path: Path)
     theirs = hls_model.predict(x)
     ours = from_keras(
         model,
-        {
-            "Model": {"Precision": precision, "Accumulation": "hls4ml"},
-            "LayerType": {"Dense": {"Precision": {"accum": precision}}},
-        },
+        {"Model": {"Precision": precision, "Accumulation": "hls4ml"}},  # hls4ml's config plus the one key
     )
     mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
     assert sum(t.overflows for t in traces) > 0  # the comparison covers wrapping, not just easy values
@@ -183,7 +180,6 @@ def test_hls4ml_mode_quantizes_weights_as_hls4ml_writes_them(tmp_path: Path) -> 
     theirs = hls_model.predict(x).astype(np.float64).reshape(-1, 6)
     config = {
         "Model": {"Precision": precision, "Accumulation": "hls4ml"},
-        "LayerType": {"Dense": {"Precision": {"accum": precision}}},
         "LayerName": {"fc1": {"Precision": {"weight": weight}}},
     }
     ours = from_keras(model, config)

@@ -26,7 +26,9 @@ In the hls4ml mode the tables are hls4ml's (:mod:`trigger.nn.hls4ml_tables`): ``
 softmax's ``accum`` defaults to the model precision, as in hls4ml.
 
 Precedence is model < layer type < layer name.  An unset ``accum`` is ``auto``: sized exactly from
-the weights and the input type, so it cannot overflow (hls4ml would use the model precision).
+the weights and the input type, so it cannot overflow.  In the hls4ml mode a model-level ``Precision``
+string is ``accum_t`` too, as hls4ml reads it: an hls4ml config plus ``Accumulation: hls4ml`` is the
+whole change.
 """
 
 from __future__ import annotations
@@ -192,6 +194,8 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         str(name): _scope(v, scope, join("LayerName", str(name)), _LAYER_KEYS, model_level=False)
         for name, scope in names.items()
     }
+    if model.get("Accumulation") == "hls4ml" and isinstance((top.get("Model") or {}).get("Precision"), str):
+        model["Precision"]["accum"] = model["Precision"]["weight"]  # hls4ml: the model precision is accum_t too
     return HLSConfig(
         model={k: val for k, val in model.items() if k not in ("Accumulation", "AutoWidth")},
         io_type=IOType(io_type),
