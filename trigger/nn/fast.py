@@ -207,7 +207,9 @@ def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _unit_parameters(dense: DenseLayer, x_t: FixedType, unit_t: FixedType, dtype: type[np.floating[Any]]) -> NDArray[Any]:
+def _unit_parameters(
+    dense: DenseLayer, x_t: FixedType, unit_t: FixedType, dtype: type[np.floating[Any]]
+) -> NDArray[Any]:
     """``[W.T | b]`` as raw integers scaled (exactly, by powers of two) to ``unit_t``'s LSB: ``(n_out, n_in + 1)``."""
     w = dense.weights_raw.astype(np.float64).T * 2.0 ** (unit_t.frac - x_t.frac - dense.weight_t.frac)
     b = dense.bias_raw.astype(np.float64) * 2.0 ** (unit_t.frac - dense.bias_t.frac)
