@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from numpy.typing import ArrayLike, NDArray
 
+import trigger.nn.fast as fast
+from trigger.errors import FixedPointError
 from trigger.fixed import FixedType
 from trigger.nn import ScaleLayer, describe, run_fixed
 from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription
@@ -55,3 +60,104 @@ def test_relu_as_one_clip_at_both_saturation_ends() -> None:
         assert np.array_equal(fast, traced), result_t
         hi = dense.result_t.max_raw * dense.result_t.lsb
         assert (fast.min() == 0.0 and (fast == hi).any()) or result_t.endswith("<24,10>")
+
+
+def _spy_f32(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, per fused dense call, whether it proved float32 sums."""
+    original = fast._f32_sum_reach
+    used: list[bool] = []
+
+    def spy(dense: DenseLayer, x: Any) -> Any:
+        out = original(dense, x)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(fast, "_f32_sum_reach", spy)
+    return used
+
+
+def _saturating_then(w: list[list[float]], b: list[float], w_t: str) -> ModelDescription:
+    """fc1 (identity, saturating ap_fixed<16,6>) + relu, then fc2 with ``w``, ``b``: fc2's inputs reach 32767 raw."""
+    in_t = T("ap_fixed<16,6,AP_RND_CONV,AP_SAT>")
+    one = T("ap_fixed<2,2>")  # 1.0 is raw 1: fc1's own sums are small
+    fc1 = DenseLayer("fc1", np.eye(2), np.zeros(2), in_t, one, one, T("ap_fixed<20,10>"), in_t, T("ap_fixed<20,10>"))
+    relu = ActivationLayer("fc1_relu", "relu", 2, in_t, in_t)
+    wt = T(w_t)
+    exact = T(f"ap_fixed<{10 + wt.frac + 9},9>")
+    fc2 = DenseLayer("fc2", np.array(w), np.array(b), in_t, wt, wt, exact, in_t, exact)
+    return describe("edge", in_t, [fc1, relu, fc2])
+
+
+def test_float32_sums_after_a_relu_use_the_signed_bound_at_its_edge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a relu a partial sum lies between the sums of the negative and of the positive terms: weights
+    +-511/512 on inputs at the top of ap_fixed<16,6> (32767 raw) bound it by 511 * 32767 + 16 * 1024 =
+    16 760 321 < 2**24 exact LSBs, where the |w| bound is twice that. float32 without a pass over the data."""
+    model = _saturating_then(
+        [[511 / 512, -511 / 512, 511 / 512], [-511 / 512, 511 / 512, 0.0]], [16 / 512] * 3, "ap_fixed<10,1>"
+    )
+    used = _spy_f32(monkeypatch)
+    monkeypatch.setattr(fast, "_block_reach", lambda *a: pytest.fail("the static bound should have sufficed"))
+    x = np.random.default_rng(3).uniform(-40, 40, (3000, 2))
+    x[:500] = 100.0  # both inputs saturated: partial sums at 511 * 32767, the bound's edge
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced)
+    assert used[-1]
+    # by hand: 0 + 1/32 twice; (32767 * 511 + 16 * 1024) / 2**19 rounded to 2**-10: 32735.002 -> 32735
+    assert (fast_out[:500] == [1 / 32, 1 / 32, 32735 / 1024]).all()
+
+
+def test_one_lsb_beyond_the_float32_bound_takes_float64(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weight 1.0 (512 raw) and a bias of one LSB: 512 * 32767 + 1024 > 2**24, so a saturated block runs in float64."""
+    model = _saturating_then([[1.0], [0.0]], [1 / 512], "ap_fixed<11,2>")
+    used = _spy_f32(monkeypatch)
+    x = np.full((100, 2), 100.0)
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced)
+    assert used == [True, False]  # fc1 in float32, fc2 refused: static bound and block reach both too large
+
+
+@pytest.mark.parametrize(
+    "act_t",
+    [
+        "ap_ufixed<6,2,AP_RND,AP_SAT>",
+        "ap_fixed<6,2,AP_RND_INF,AP_WRAP>",  # relu before the wrap: a large sum wraps to a negative value
+        "ap_fixed<8,3,AP_TRN_ZERO,AP_SAT_ZERO>",
+        "ap_fixed<6,2,AP_RND_MIN_INF,AP_SAT_SYM>",
+        "ap_ufixed<9,7,AP_RND_ZERO,AP_WRAP>",
+        "ap_fixed<20,3,AP_TRN,AP_SAT>",  # more fraction bits than the exact sum: a left shift, no rounding
+    ],
+)
+@pytest.mark.parametrize("function", ["relu", "linear"])
+def test_exact_dense_result_then_one_cast_to_the_activation_type(act_t: str, function: str) -> None:
+    """Dense result = exact sum: the weights are scaled to the activation type's LSB, one rounding, relu
+    commuted with it; every rounding and overflow mode, in float32 (sums below 2**24) and beyond both ends."""
+    dense, act = _dense_relu("ap_fixed<24,10>", act_t)
+    act = ActivationLayer(f"fc_{function}", function, 6, dense.result_t, act.result_t)
+    model = describe("one_cast", dense.input_t, [dense, act])
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-32, 32, (3000, 8))
+    x[:300] = rng.choice([-32.0, 31.98], (300, 8))  # sums at the bound's ends
+    x[300:600] = rng.integers(-64, 64, (300, 8)) / 2**6  # many sums exactly half-way between LSBs
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced), (act_t, function)
+
+
+@pytest.mark.parametrize("act_t", ["ap_ufixed<8,3,AP_TRN,AP_WRAP>", "ap_fixed<7,4,AP_RND,AP_SAT_SYM>"])
+def test_dense_result_cast_then_the_activation_cast_in_float32(act_t: str) -> None:
+    """Dense result narrower than the exact sum and a second cast to the activation type: two roundings."""
+    dense, act = _dense_relu("ap_fixed<16,6,AP_RND,AP_SAT>", act_t)
+    model = describe("two_casts", dense.input_t, [dense, act])
+    x = np.random.default_rng(12).uniform(-32, 32, (3000, 8))
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced)
+
+
+def test_nan_input_is_the_reference_error_and_an_empty_batch_an_empty_output() -> None:
+    dense, relu = _dense_relu("ap_fixed<16,6,AP_RND,AP_SAT>")
+    model = describe("nan", dense.input_t, [dense, relu])
+    x = np.zeros((10, 8))
+    x[7, 3] = np.nan
+    with pytest.raises(FixedPointError, match="NaN"):
+        run_fixed(model, x)
+    empty = run_fixed(model, np.zeros((0, 8)))
+    assert empty.shape == (0, 6) and empty.type == relu.result_t

@@ -1,17 +1,18 @@
 """The untraced fixed-point forward pass: exact float raw integers, fused layers, cache-sized row blocks.
 
 Same values as :func:`trigger.nn.emulate.forward_fixed` layer after layer (the tests compare every
-bit on every shipped model), in fewer passes over the data:
+bit on every shipped model), in fewer passes over the data. A block is held transposed, one row per
+feature: per-feature constants broadcast along long contiguous rows, reductions over the features
+become element-wise operations between rows, and a dense layer is one BLAS call ``W.T @ x``.
 
+- the input cast and a following scale layer (subtraction, clamp, shift as a floor of a power-of-two
+  scaling, cast) run in place on the transposed block;
 - dense (exact accumulator) + its result cast + a following relu/linear and its cast are one BLAS
-  call on the raw integers with the weights pre-scaled by a power of two to the result's LSB (exact),
-  one rounding, one clamp, one ``max(0)``; float32 BLAS where a bound on the block's own values
-  proves every partial sum exact in float32 (it is 3-4x faster than float64 on one core), float64
-  otherwise;
-- a scale layer whose input type is its scale type is one subtraction, one clamp, one floor of a
-  power-of-two scaling and one cast;
-- a table softmax runs on the transposed block, one contiguous row per class (numpy's row reductions
-  over a few columns are slow).
+  call on the raw integers, with the weights pre-scaled by a power of two to the LSB of the one
+  rounding and the bias as one more input row of ones (one more exact term of the sum), then one
+  rounding and one clamp (:func:`_fused_dense`); float32 BLAS where a bound proves every partial sum
+  an integer below 2**24 in the exact sum's LSB (3-4x faster than float64 on one core), float64 otherwise;
+- a table softmax's maximum and sum over the classes are operations between rows.
 
 Anything else falls back to the layer's own executor.
 """
@@ -25,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.fixed import FixedArray, FixedType, Overflow, mult_type
-from trigger.fixed.engine import _saturation_limits
+from trigger.fixed.engine import _cannot_overflow, _saturation_limits
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, fixed_to_fixed_f64, resolve_f64, round_f64
 from trigger.nn.emulate import dense_sum_bound, forward_fixed
 from trigger.nn.layers import (
@@ -42,154 +43,255 @@ from trigger.nn.layers import (
 __all__ = ["run_blocks"]
 
 F64 = NDArray[np.float64]
-F32 = NDArray[np.float32]
-#: float32 carries raws of types up to this width (|raw| <= 2**21, far from the 2**24 mantissa)
+#: float32 carries raws of types up to this width (|raw| <= 2**21, far from the 2**24 significand)
 _F32_WIDTH = 22
-#: float32 dense sums are used when every partial sum is provably below this (midpoints stay exact)
-_F32_LIMIT = 2.0**23
-
-
-class _Raw(NamedTuple):
-    """A block's raw integers (float32 or float64, exact) and their type, between fused layers."""
-
-    values: NDArray[np.floating[Any]]
-    type: FixedType
-    reach: F64 | None = None  # a proved bound on |values| per column, when one is known
-
-
+#: float32 dense sums are used when every partial sum is provably an integer below this in the exact
+#: sum's LSB: float32's 24-bit significand holds each one exactly, so every addition BLAS does is exact
+_F32_LIMIT = 2.0**24
 #: Bytes of one layer's float64 output per block (the block stays cache-resident between passes).
 _CACHE_BYTES = 2 * 1024 * 1024
+_SATURATING = (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
 
 
-@functools.lru_cache(maxsize=256)
-def _sum_bound(dense: DenseLayer, input_t: FixedType) -> int:
-    return dense_sum_bound(input_t, dense.weights_raw)
+class _Block(NamedTuple):
+    """A block's raw integers, one row per feature, and their type, between fused layers."""
+
+    t: NDArray[Any]  # (features, rows): float32 or float64 holding integers exactly, or int64/object
+    type: FixedType
+    aug: NDArray[Any] | None = None  # ``t`` with a row of ones below it (the bias row), when made with room
+    reach: F64 | None = None  # a proved bound on |raw| per feature, when one is known without a pass
+    nonneg: bool = False  # every raw is >= 0 (a relu's output)
 
 
-@functools.lru_cache(maxsize=256)
-def _scaled_parameters(dense: DenseLayer, input_t: FixedType, out_t: FixedType) -> tuple[F64, F64]:
-    """Raw weights and bias as float64, scaled (exactly, by powers of two) to ``out_t``'s LSB."""
-    prod_frac = input_t.frac + dense.weight_t.frac
-    weights = dense.weights_raw.astype(np.float64) * 2.0 ** (out_t.frac - prod_frac)
-    return weights, dense.bias_raw.astype(np.float64) * 2.0 ** (out_t.frac - dense.bias_t.frac)
-
-
-def _reach(raw: NDArray[np.floating[Any]]) -> F64:
-    """Largest ``|raw|`` of each input column in this block."""
-    out: F64 = np.maximum(raw.max(axis=0), -raw.min(axis=0)).astype(np.float64)
-    return out
-
-
-def _sum_reach(dense: DenseLayer, x_t: FixedType, reach: F64) -> F64:
-    """Per output: a bound on every ``|partial sum|`` of the block, in units of the exact sum's LSB.
-
-    Each product and partial sum is an integer in those units, at most ``sum_i reach_i |w_ij| + |b_j|``.
-    """
-    e = dense.exact_t.frac
-    prod_frac = x_t.frac + dense.weight_t.frac
-    w_abs, b_abs = _abs_parameters(dense)
-    out: F64 = (reach @ w_abs) * 2.0 ** (e - prod_frac) + b_abs * 2.0 ** (e - dense.bias_t.frac)
-    return out
-
-
-@functools.lru_cache(maxsize=256)
-def _abs_parameters(dense: DenseLayer) -> tuple[F64, F64]:
-    return np.abs(dense.weights_raw.astype(np.float64)), np.abs(dense.bias_raw.astype(np.float64))
-
-
-@functools.lru_cache(maxsize=256)
-def _f32_parameters(dense: DenseLayer, input_t: FixedType, out_t: FixedType) -> tuple[F32, F32]:
-    weights, bias = _scaled_parameters(dense, input_t, out_t)
-    return weights.astype(np.float32), bias.astype(np.float32)
+def _with_ones_row(n: int, rows: int, dtype: type[np.floating[Any]]) -> NDArray[Any]:
+    buf = np.empty((n + 1, rows), dtype)
+    buf[n] = 1.0
+    return buf
 
 
 def _f32_type(t: FixedType) -> bool:
     return t.width <= _F32_WIDTH and not t.is_int
 
 
-def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Raw) -> _Raw | None:
+# ---------------------------------------------------------------------------------------- input, scale
+def _cast_input(t: FixedType, x: F64) -> _Block:
+    """``t(x)`` for every element, on the transposed block (:func:`trigger.fixed.engine.float_to_fixed`'s
+    saturating steps in place for the usual types, its general path otherwise)."""
+    n = x.shape[1]
+    if t.overflow in _SATURATING and 0 <= t.frac < 1021 and f64_eligible(t):
+        aug = _with_ones_row(n, x.shape[0], np.float64)
+        v = aug[:n]
+        with np.errstate(over="ignore"):
+            np.multiply(x.T, 2.0**t.frac, out=v)  # exact, or inf (which clamps like 2**1024, as the headers)
+        lo, hi = _saturation_limits(t)
+        np.clip(round_f64(v, t.rounding, inplace=True), float(lo), float(hi), out=v)
+        if np.isnan(v.sum()):  # a NaN survives the clamp: the reference raises its error
+            t.from_float(x, f64=True, track_overflow=False)
+        return _Block(v, t, aug, nonneg=not t.signed)
+    first = t.from_float(np.ascontiguousarray(x.T), f64=True, track_overflow=False)
+    return _Block(first.raw, t, nonneg=not t.signed)
+
+
+@functools.lru_cache(maxsize=256)
+def _scale_constants(layer: ScaleLayer) -> tuple[F64, list[tuple[int, float]]]:
+    # |tmp| <= 2**(W-1) after the clamp, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
+    # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
+    shifts = np.minimum(layer.shift, layer.scale_t.width + 1)
+    rows = [(k, 2.0 ** -int(s)) for k, s in enumerate(shifts.tolist()) if s > 0]
+    return layer.offset_raw.astype(np.float64)[:, None], rows
+
+
+def _cast_into(v: F64, src: FixedType, dst: FixedType, out: NDArray[Any]) -> None:
+    """:func:`trigger.fixed.engine_f64.fixed_to_fixed_f64` written into ``out``; ``v`` (a temporary) is overwritten."""
+    shift = src.frac - dst.frac
+    rshift = min(max(shift, 0), src.width + 1)
+    lshift = min(max(-shift, 0), dst.width + 1)
+    if rshift:
+        v *= 2.0**-rshift
+        v = round_f64(v, dst.rounding, inplace=True)
+    elif lshift:
+        v *= 2.0**lshift
+    if _cannot_overflow(src, dst, rshift, lshift, shift):
+        out[...] = v
+    elif dst.overflow in _SATURATING:
+        lo, hi = _saturation_limits(dst)
+        np.clip(v, float(lo), float(hi), out=out)
+    else:
+        out[...] = resolve_f64(v, dst, small=src.width + lshift + 1 < 52, track=False)[0]
+
+
+def _fused_scale(layer: ScaleLayer, x: _Block) -> _Block | None:
+    """``result_t(scale_t(x - offset) >> shift)`` on the block's rows when ``x`` is already in ``scale_t``."""
+    st, rt = layer.scale_t, layer.result_t
+    if x.type != st or not f64_eligible(st, rt) or st.width > 50 or x.t.dtype.kind != "f":
+        return None
+    offsets, shifted = _scale_constants(layer)
+    v = x.t if x.t.dtype == np.float64 else x.t.astype(np.float64)  # a temporary of this pass
+    v -= offsets  # exact: |x|, |offset| < 2**50
+    v, _ = resolve_f64(v, st, track=False, inplace=True)
+    for k, factor in shifted:  # the arithmetic right shift of the raw bits, row by row (shift 0: nothing)
+        row = v[k]
+        row *= factor  # exact power-of-two scaling
+        np.floor(row, out=row)
+    n = v.shape[0]
+    aug = _with_ones_row(n, v.shape[1], np.float32 if _f32_type(rt) else np.float64)
+    _cast_into(v, st, rt, aug[:n])
+    return _Block(aug[:n], rt, aug, nonneg=not rt.signed)
+
+
+# ---------------------------------------------------------------------------------------- dense
+@functools.lru_cache(maxsize=256)
+def _sum_bound(dense: DenseLayer, input_t: FixedType) -> int:
+    return dense_sum_bound(input_t, dense.weights_raw)
+
+
+def _type_reach(t: FixedType) -> float:
+    return float(max(-t.min_raw, t.max_raw))
+
+
+def _sum_reach(dense: DenseLayer, x_t: FixedType, reach: F64, nonneg: bool) -> F64:
+    """Per output: a bound on every ``|partial sum|`` (bias included), in units of the exact sum's LSB.
+
+    Each product and partial sum is an integer in those units. A partial sum is a sum of some of the
+    terms ``x_i w_ij`` (and maybe ``b_j``), so it lies between the sum of the negative and the sum of
+    the positive parts: with ``|x_i| <= reach_i`` at most ``sum_i reach_i |w_ij| + |b_j|``, and for
+    inputs ``>= 0`` at most ``max(sum_i reach_i w_ij^+, sum_i reach_i w_ij^-) + |b_j|``.
+    """
+    e = dense.exact_t.frac
+    w_pos, w_neg, b_abs = _signed_parameters(dense)
+    if nonneg:
+        terms = np.maximum(reach @ w_pos, reach @ w_neg)
+    else:
+        terms = reach @ (w_pos + w_neg)
+    out: F64 = terms * 2.0 ** (e - x_t.frac - dense.weight_t.frac) + b_abs * 2.0 ** (e - dense.bias_t.frac)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_parameters(dense: DenseLayer) -> tuple[F64, F64, F64]:
+    w = dense.weights_raw.astype(np.float64)
+    return np.maximum(w, 0.0), np.maximum(-w, 0.0), np.abs(dense.bias_raw.astype(np.float64))
+
+
+@functools.lru_cache(maxsize=256)
+def _static_sum_reach(dense: DenseLayer, x_t: FixedType, nonneg: bool) -> F64:
+    """:func:`_sum_reach` over every value of ``x_t`` (no pass over the data)."""
+    return _sum_reach(dense, x_t, np.full(dense.n_in, _type_reach(x_t)), nonneg)
+
+
+def _block_reach(x: _Block, nonneg: bool) -> F64:
+    """Largest ``|raw|`` of each feature in this block (contiguous rows: cheap)."""
+    hi = x.t.max(axis=1, initial=0.0)
+    out: F64 = (hi if nonneg else np.maximum(hi, -x.t.min(axis=1, initial=0.0))).astype(np.float64)
+    return out
+
+
+def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
+    """A per-output bound below :data:`_F32_LIMIT` on the block's partial sums, or None (then float64).
+
+    Tried in order of cost: over every value of the input type (sign-aware after a relu), the bound
+    the previous layer carried, the block's own largest values.
+    """
+    nonneg = x.nonneg or not x.type.signed
+    static = _static_sum_reach(dense, x.type, nonneg)
+    if static.max(initial=0.0) < _F32_LIMIT:
+        return static
+    if x.reach is not None:
+        sums = _sum_reach(dense, x.type, x.reach, nonneg)
+        if sums.max(initial=0.0) < _F32_LIMIT:
+            return sums
+    if static.max(initial=0.0) / _type_reach(x.type) >= _F32_LIMIT:
+        return None  # even inputs of one LSB could not prove it: spare the pass
+    sums = _sum_reach(dense, x.type, _block_reach(x, nonneg), nonneg)
+    return sums if sums.max(initial=0.0) < _F32_LIMIT else None
+
+
+@functools.lru_cache(maxsize=256)
+def _unit_parameters(
+    dense: DenseLayer, x_t: FixedType, unit_t: FixedType, dtype: type[np.floating[Any]]
+) -> NDArray[Any]:
+    """``[W.T | b]`` as raw integers scaled (exactly, by powers of two) to ``unit_t``'s LSB: ``(n_out, n_in + 1)``."""
+    w = dense.weights_raw.astype(np.float64).T * 2.0 ** (unit_t.frac - x_t.frac - dense.weight_t.frac)
+    b = dense.bias_raw.astype(np.float64) * 2.0 ** (unit_t.frac - dense.bias_t.frac)
+    return np.ascontiguousarray(np.column_stack([w, b]), dtype=dtype)
+
+
+def _scales_fit(dense: DenseLayer, x_t: FixedType, unit_t: FixedType, use32: bool) -> bool:
+    """The power-of-two scalings stay normal numbers (no bit lost to underflow, no overflow)."""
+    room = 100 if use32 else 900
+    return all(abs(unit_t.frac - f) <= room for f in (x_t.frac + dense.weight_t.frac, dense.bias_t.frac))
+
+
+def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
     """Dense [+ relu/linear] on float raws, or None where the fused form does not apply.
 
-    ``y = x @ (W * 2**(F_r - F_xw)) + b * 2**(F_r - F_b)`` is the exact sum in units of the dense
-    result's LSB (power-of-two scalings of integers below 2**53 are exact), so rounding and clamping
-    ``y`` is the cast exact -> result; ``max(0)`` and the activation's cast follow on the same array.
-    The sum runs in float32 where :func:`_sum_reach` proves it exact for the block, else in float64.
+    ``y = [W.T | b] 2**(F_u - F) @ [x; 1]`` is the exact sum in units of the LSB of ``unit_t``: the
+    activation's result type when the dense result is the exact sum itself (its cast is then the only
+    rounding; a relu commutes with it: every rounding mode is monotonic and keeps 0, saturation too),
+    else the dense result type. Power-of-two scalings of integers are exact, so rounding and clamping
+    ``y`` is the cast; ``max(0)`` and any second cast follow on the same array.
     """
     exact, res_t = dense.exact_t, dense.result_t
     out_t = act.result_t if act is not None else res_t
-    bound = _sum_bound(dense, x.type)
     if (
         dense.accumulation is not Accumulation.EXACT
         or dense.accum_t != exact
         or not f64_eligible(exact, res_t, out_t)
-        or bound >= 2**53
+        or _sum_bound(dense, x.type) >= 2**53
+        or x.t.dtype.kind != "f"
         or (act is not None and (act.function not in ("relu", "linear") or act.input_t != res_t))
     ):
         return None
-    use32, sums = False, None
-    if _f32_type(res_t) and out_t == res_t:
-        # below 2**23 float32 holds each partial sum, each power-of-two scaling and each midpoint exactly;
-        # try the bound carried from the previous layer first (no pass over the data), then the block's own
-        for reach in (x.reach, None):
-            sums = _sum_reach(dense, x.type, _reach(x.values) if reach is None else reach)
-            if sums.max(initial=0.0) < _F32_LIMIT:
-                use32 = True
-                break
-    if use32:
-        w32, b32 = _f32_parameters(dense, x.type, res_t)
-        # float32 raws through the float64 helpers: the same exact steps, every value below 2**23
-        y: Any = x.values.astype(np.float32, copy=False) @ w32
-        y += b32
-    else:
-        weights, bias = _scaled_parameters(dense, x.type, res_t)
-        y = x.values.astype(np.float64, copy=False) @ weights
-        y += bias
-    if res_t.frac < exact.frac:
-        y = round_f64(y, res_t.rounding, inplace=True)
-    relu = act is not None and act.function == "relu"
-    if relu and (res_t == exact or res_t.overflow in (Overflow.AP_SAT, Overflow.AP_SAT_SYM)):
-        # relu of a saturated value as one clip: for lo <= 0 <= hi (every type has max_raw >= 0),
-        # max(0, min(max(y, lo), hi)) == min(max(y, max(lo, 0)), hi); where res_t == exact, y already
-        # lies in [lo, hi] and the clip at hi changes nothing (np.maximum is ~5x slower than np.clip)
-        lo, hi = _saturation_limits(res_t)
-        np.clip(y, float(max(lo, 0)), float(hi), out=y)
-    else:
-        if res_t != exact:
-            y, _ = resolve_f64(y, res_t, small=use32 or bound < 2**51, track=False, inplace=True)
-        if relu:
-            np.maximum(y, 0.0, out=y)
-    reach_out = None
-    if out_t != res_t:
-        y, _ = fixed_to_fixed_f64(y, res_t, out_t, track=False)
-    elif use32 and sums is not None:  # |y| <= the sum bound in the result's LSB, rounded up, and the type's range
-        limit = float(max(-out_t.min_raw, out_t.max_raw))
-        reach_out = np.minimum(np.floor(sums * 2.0 ** (res_t.frac - exact.frac)) + 1.0, limit)
-    return _Raw(y, out_t, reach_out)
-
-
-def _fused_scale(layer: ScaleLayer, x: _Raw) -> _Raw | None:
-    """``result_t(scale_t(x - offset) >> shift)`` on float64 raws when ``x`` is already in ``scale_t``.
-
-    Runs on the transposed block (one row per input): per-input constants then broadcast along long
-    rows, several times faster in numpy than along 16-wide ones; the dense layer reads the transpose.
-    """
-    st = layer.scale_t
-    if x.type != st or not f64_eligible(st, layer.result_t) or st.width > 50:
+    one_cast = res_t == exact
+    unit_t = out_t if one_cast else res_t
+    if one_cast and unit_t.frac - exact.frac > unit_t.width + 1:
+        return None  # the reference clamps such a left shift; not worth a case here
+    sums = _f32_sum_reach(dense, x) if _f32_type(unit_t) and _scales_fit(dense, x.type, unit_t, True) else None
+    use32 = sums is not None
+    if not use32 and not _scales_fit(dense, x.type, unit_t, False):
         return None
-    tmp = np.ascontiguousarray(x.values.T, dtype=np.float64)
-    tmp -= layer.offset_raw.astype(np.float64)[:, None]  # exact: |x|, |offset| < 2**50
-    tmp, _ = resolve_f64(tmp, st, track=False, inplace=True)
-    # |tmp| <= 2**(W-1) after the clip, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
-    # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
-    shift = np.minimum(layer.shift, st.width + 1).astype(np.float64)
-    tmp *= (2.0**-shift)[:, None]  # exact power-of-two scaling
-    np.floor(tmp, out=tmp)  # the arithmetic right shift of the raw bits
-    y, _ = fixed_to_fixed_f64(tmp, st, layer.result_t, track=False)
-    # the block's own |raw| per input, from contiguous rows (cheap here; the dense layer needs it)
-    reach = np.maximum(y.max(axis=1), -y.min(axis=1)) if y.shape[1] else None
-    return _Raw((y.astype(np.float32) if _f32_type(layer.result_t) else y).T, layer.result_t, reach)
+    dtype = np.float32 if use32 else np.float64
+    params = _unit_parameters(dense, x.type, unit_t, dtype)
+    n_out, rows = dense.n_out, x.t.shape[1]
+    buf = _with_ones_row(n_out, rows, dtype)
+    y = buf[:n_out]
+    if x.aug is not None:
+        np.matmul(params, x.aug.astype(dtype, copy=False), out=y)
+    else:
+        np.matmul(params[:, :-1], x.t.astype(dtype, copy=False), out=y)
+        y += params[:, -1:]
+    # |y| in unit_t's LSB: below 2**23 (float32) or 2**52 (float64) keeps the wrap's offset steps exact
+    bound_u = (float(sums.max(initial=0.0)) if use32 else float(_sum_bound(dense, x.type))) * 2.0 ** (
+        unit_t.frac - exact.frac
+    )
+    small = bound_u + 1 < (2.0**23 if use32 else 2.0**52)
+    r = round_f64(y, unit_t.rounding, inplace=True) if unit_t.frac < exact.frac else y
+    relu = act is not None and act.function == "relu"
+    if relu and (unit_t == exact or unit_t.overflow in _SATURATING):
+        # relu of a saturated value as one clip: for lo <= 0 <= hi (every type has max_raw >= 0),
+        # max(0, min(max(y, lo), hi)) == min(max(y, max(lo, 0)), hi); where unit_t == exact, y already
+        # lies in [lo, hi] and the clip at hi changes nothing (np.maximum is ~5x slower than np.clip)
+        lo, hi = _saturation_limits(unit_t)
+        np.clip(r, float(max(lo, 0)), float(hi), out=y)
+    else:
+        if relu and one_cast:  # relu before the activation's cast (it commutes with the rounding only)
+            r = np.maximum(r, 0.0, out=r)
+        if unit_t != exact:
+            r, _ = resolve_f64(r, unit_t, small=small, track=False, inplace=True)
+        if relu and not one_cast:
+            r = np.maximum(r, 0.0, out=r)
+        if r is not y:
+            y[...] = r
+    if not one_cast and out_t != res_t:  # the activation's own cast of the dense result
+        z, _ = fixed_to_fixed_f64(y.astype(np.float64, copy=False), res_t, out_t, track=False)
+        return _Block(z, out_t, nonneg=relu or not out_t.signed)
+    reach_out = None
+    if sums is not None:  # |y| <= the sum bound in unit_t's LSB, rounded up, and the type's range
+        reach_out = np.minimum(np.floor(sums * 2.0 ** (unit_t.frac - exact.frac)) + 1.0, _type_reach(unit_t))
+    return _Block(y, unit_t, buf, reach_out, nonneg=relu or not unit_t.signed)
 
 
+# ---------------------------------------------------------------------------------------- softmax
 def _table_lookup(table: LookupTable, v: F64) -> F64:
     """The table entries at exact float raws ``v``, indexed by :meth:`LookupTable.index` (the C++'s steps)."""
     return _table_f64(table)[table.index(v)]
@@ -200,36 +302,40 @@ def _table_f64(table: LookupTable) -> F64:
     return table.values_raw.astype(np.float64)
 
 
-def _fused_softmax(layer: ActivationLayer, x: _Raw) -> _Raw | None:
-    """The table softmax of :func:`trigger.nn.emulate._softmax_fixed` on float raws, reductions by column."""
+def _fused_softmax(layer: ActivationLayer, x: _Block) -> _Block | None:
+    """The table softmax of :func:`trigger.nn.emulate._softmax_fixed` on float raws, one row per class."""
     tables = layer.softmax
     if layer.function != "softmax" or not isinstance(tables, SoftmaxTables) or x.type != layer.input_t:
         return None
     exp_t, inv_t = tables.exp.table_t, tables.inv.table_t
     prod_t = mult_type(exp_t, inv_t)
-    if not f64_eligible(x.type, tables.sum_t, prod_t, layer.result_t) or x.type.width > 50:
+    if not f64_eligible(x.type, tables.sum_t, prod_t, layer.result_t) or x.type.width > 50 or x.t.dtype.kind != "f":
         return None
-    # one row per class (the transpose): the reductions over the few classes become element-wise
-    # operations on long contiguous rows, several times faster than row reductions of a (rows, n) block
-    v = np.ascontiguousarray(x.values.T, dtype=np.float64)
+    v = x.t.astype(np.float64, copy=False)
     if tables.implementation == "stable":
         v = v.max(axis=0) - v  # max - x >= 0, exact
     exp_raw = _table_lookup(tables.exp, v)
     inv_raw = _table_lookup(tables.inv, exp_raw.sum(axis=0))  # exact: sum_t holds n entries
     exp_raw *= inv_raw  # exact: the product type is f64-eligible
     y, _ = fixed_to_fixed_f64(exp_raw, prod_t, layer.result_t, track=False)
-    return _Raw(y.T, layer.result_t)
+    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
 
 
-def _run_block(model: ModelDescription, batch: F64) -> FixedArray:
+# ---------------------------------------------------------------------------------------- driver
+def _to_fixed(x: _Block) -> FixedArray:
+    """Rows by features again, in the representation of the rest of the emulator (float64 raws where exact)."""
+    dtype = np.float64 if x.t.dtype == np.float32 else x.t.dtype
+    return FixedArray(np.ascontiguousarray(x.t.T, dtype=dtype), x.type, NO_OVERFLOW)
+
+
+def _run_block(model: ModelDescription, batch: F64) -> _Block:
     """All layers on one block of rows, fused where possible (no overflow bookkeeping)."""
-    first = model.input_t.from_float(batch, f64=True, track_overflow=False)
-    x = _Raw(first.raw, first.type)
+    x = _cast_input(model.input_t, batch)
     layers, i = model.layers, 0
     while i < len(layers):
         layer: Layer = layers[i]
         nxt = layers[i + 1] if i + 1 < len(layers) else None
-        fused: _Raw | None = None
+        fused: _Block | None = None
         step = 1
         if isinstance(layer, DenseLayer):
             if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
@@ -241,18 +347,11 @@ def _run_block(model: ModelDescription, batch: F64) -> FixedArray:
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
             fused = _fused_softmax(layer, x)
         if fused is None:
-            out, _ = forward_fixed(layer, _as_fixed(x), count=False)
-            x, step = _Raw(out.raw, out.type), 1
-        else:
-            x = fused
+            out, _ = forward_fixed(layer, _to_fixed(x), count=False)
+            fused, step = _Block(np.ascontiguousarray(out.raw.T), out.type, nonneg=not out.type.signed), 1
+        x = fused
         i += step
-    return _as_fixed(x)
-
-
-def _as_fixed(x: _Raw) -> FixedArray:
-    """Back to the representation of the rest of the emulator (float64 raws where exact, else integers)."""
-    values = x.values.astype(np.float64) if x.values.dtype == np.float32 else x.values
-    return FixedArray(values, x.type, NO_OVERFLOW)
+    return x
 
 
 def run_blocks(model: ModelDescription, batch: F64) -> FixedArray:
@@ -260,5 +359,7 @@ def run_blocks(model: ModelDescription, batch: F64) -> FixedArray:
     widest = max([model.n_inputs] + [la.n_out for la in model.layers])
     rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
     blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
-    raw = np.concatenate([b.raw for b in blocks]) if len(blocks) > 1 else blocks[0].raw
+    dtypes = {b.t.dtype for b in blocks}
+    dtype = np.float64 if dtypes <= {np.dtype(np.float32), np.dtype(np.float64)} else None
+    raw = np.concatenate([b.t.T for b in blocks], dtype=dtype)  # one copy, back to rows by features
     return FixedArray(raw, blocks[0].type, NO_OVERFLOW)
