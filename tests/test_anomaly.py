@@ -265,3 +265,16 @@ def test_shipped_vae_seeds_export_and_c_simulate_bit_for_bit(
     for seed in ("L1_AD_Loose", "L1_AD_Tight"):
         assert main([*base, "--seed", seed, "-o", str(tmp_path / seed)]) == 0
         assert "240 outputs compared bit for bit, 0 mismatches (cached build)" in capsys.readouterr().out
+
+
+def test_shipped_autoencoder_seed_exports(generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """L1_AE_Nominal exports too: one description whose score layer reads the scaling's output, checked on every
+    chunk to give the event loop's scores (scaling and network run apart there) before anything is written. Its
+    C++ layer is C-simulated in test_nn_new_layers.py; the shipped AE's on 10 000 crossings in the README."""
+    argv = ["hls", "export", "--menu", str(SHIPPED_MENU), "--seed", "L1_AE_Nominal", "-i", str(generated)]
+    assert main([*argv, "-o", str(tmp_path / "ae")]) == 0
+    assert "algorithm anomaly, 240 firmware input rows" in capsys.readouterr().out
+    top = (tmp_path / "ae" / "firmware" / "anomaly_ae.cpp").read_text()
+    assert "l1t::square_error<fc4_t, scale_t, result_t, config_score>(fc4_out, scale_out, anomaly_ae_output);" in top
+    predictions = (tmp_path / "ae" / "tb_data" / "tb_output_predictions.dat").read_text().split()
+    assert len(predictions) == 240 and len(set(predictions)) > 100
