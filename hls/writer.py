@@ -124,7 +124,7 @@ def _identifier(name: str, taken: set[str]) -> str:
 def layer_views(model: ModelDescription) -> list[_LayerView]:
     """The model's layers with C++ names, typedefs, arrays and tables."""
     taken = {"input", "result", "l1t", "input_t", "result_t"}
-    views = []
+    views: list[_LayerView] = []
     in_type, n_in = "input_t", model.n_inputs
     for index, layer in enumerate(model.layers, start=1):
         cname = _identifier(layer.name, taken)
