@@ -57,15 +57,15 @@ class Estimate:
         return sum(la.bram18 for la in self.layers)
 
     def summary(self) -> str:
-        head = f"{'layer':<18}{'kind':<10}{'RF':>5}{'mults':>8}{'in LUT':>8}{'DSP':>7}{'cycles':>8}{'LUT':>9}{'FF':>9}"
+        head = f"{'layer':<18}{'kind':<13}{'RF':>5}{'mults':>8}{'in LUT':>8}{'DSP':>7}{'cycles':>8}{'LUT':>9}{'FF':>9}"
         lines = [f"estimate for {self.model} (no synthesis: see hls/estimate.py for the model)", head]
         for la in self.layers:
             lines.append(
-                f"{la.name:<18}{la.kind:<10}{la.reuse_factor:>5}{la.multipliers:>8}{la.lut_multipliers:>8}"
+                f"{la.name:<18}{la.kind:<13}{la.reuse_factor:>5}{la.multipliers:>8}{la.lut_multipliers:>8}"
                 f"{la.dsp:>7}{la.latency:>8}{la.lut:>9}{la.ff:>9}"
             )
         lines.append(
-            f"{'total':<18}{'':<10}{'':>5}{sum(la.multipliers for la in self.layers):>8}{self.lut_multipliers:>8}"
+            f"{'total':<18}{'':<13}{'':>5}{sum(la.multipliers for la in self.layers):>8}{self.lut_multipliers:>8}"
             f"{self.dsp:>7}{self.latency:>8}{self.lut:>9}{self.ff:>9}"
         )
         lines.append(f"latency {self.latency} cycles, II {self.ii}, BRAM18 {self.bram18}")

@@ -45,6 +45,9 @@ The numbers follow the structure of the l1emu C++ layer library (``hls/cpp``), n
   of :data:`LEVELS_PER_CYCLE` levels, plus the output register.
 * **Square sum**: ``n`` squarers (multipliers of the input by itself, DSP or LUT by the width rule
   above), then the adder tree of a sum in ``sum_t``.
+* **Square error**: ``n`` subtractors of ``diff_t`` (one level), then the square sum of the differences.
+  Not counted: the registers that hold the reference (e.g. the scaled inputs) while the layers between
+  it and the square error compute (``n`` x its width per clock of that latency).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from trigger.nn.layers import (
     LookupTable,
     ScaleLayer,
     SoftmaxTables,
+    SquareErrorLayer,
     SquareSumLayer,
     Strategy,
     SumLayer,
@@ -80,6 +84,7 @@ __all__ = [
     "estimate_activation",
     "estimate_dense",
     "estimate_scale",
+    "estimate_square_error",
     "estimate_square_sum",
     "estimate_sum",
 ]
@@ -259,4 +264,18 @@ def estimate_square_sum(layer: SquareSumLayer) -> LayerEstimate:
         steps=(_product(narrow), *adders.steps),
         lut=adders.lut + (n * math.ceil(a * a / 2) if narrow else 0),
         ff=adders.ff + n * layer.square_t.width,
+    )
+
+
+def estimate_square_error(layer: SquareErrorLayer) -> LayerEstimate:
+    squares = estimate_square_sum(layer.squares)
+    return LayerEstimate(
+        layer.name,
+        "square_error",
+        multipliers=squares.multipliers,
+        lut_multipliers=squares.lut_multipliers,
+        dsp=squares.dsp,
+        steps=(*_levels(1), *squares.steps),
+        lut=squares.lut + layer.n * layer.diff_t.width,
+        ff=squares.ff,
     )

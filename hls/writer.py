@@ -47,7 +47,7 @@ from hls.templating import environment
 from trigger.errors import CsimError, ModelError, OutputError, ProjectExistsError
 from trigger.fixed import FixedType
 from trigger.nn.emulate import run_fixed
-from trigger.nn.layers import DenseLayer, IOType, ModelDescription, Strategy
+from trigger.nn.layers import DenseLayer, IOType, ModelDescription, SquareErrorLayer, Strategy
 from trigger.outputs import current_umask, probe_writable
 
 __all__ = [
@@ -87,6 +87,9 @@ class _LayerView:
     layer: Any
     arrays: list[CArray] = field(default_factory=list)
     tables: list[CTable] = field(default_factory=list)
+    #: a square error's other operand: the C++ array and typedef of the earlier output it reads ("" for the input)
+    ref_var: str = ""
+    ref_type: str = ""
 
     @property
     def template(self) -> str:
@@ -121,7 +124,7 @@ def _identifier(name: str, taken: set[str]) -> str:
 def layer_views(model: ModelDescription) -> list[_LayerView]:
     """The model's layers with C++ names, typedefs, arrays and tables."""
     taken = {"input", "result", "l1t", "input_t", "result_t"}
-    views = []
+    views: list[_LayerView] = []
     in_type, n_in = "input_t", model.n_inputs
     for index, layer in enumerate(model.layers, start=1):
         cname = _identifier(layer.name, taken)
@@ -143,6 +146,9 @@ def layer_views(model: ModelDescription) -> list[_LayerView]:
         )
         arrays, tables = entry.constants(layer, cname, view.config)
         view.arrays, view.tables = [*arrays, *(t.array for t in tables)], tables
+        if isinstance(layer, SquareErrorLayer):
+            ref = next((v for v in views if v.name == layer.reference), None)  # ModelDescription checked it
+            view.ref_var, view.ref_type = (f"{ref.cname}_out", ref.out_type) if ref else ("", "input_t")
         views.append(view)
         in_type, n_in = view.out_type, layer.n_out
     return views
@@ -171,6 +177,11 @@ def render_project(
     stream = model.io_type is IOType.STREAM
     resource = any(isinstance(v.layer, DenseLayer) and v.layer.strategy is Strategy.RESOURCE for v in views)
     max_rf = max([v.layer.reuse_factor for v in views if isinstance(v.layer, DenseLayer)], default=1)
+    if stream and any(isinstance(v.layer, SquareErrorLayer) for v in views):
+        raise ModelError(
+            f"model {model.name}: a square error (it reads an earlier layer's output) has no io_stream form yet "
+            "(the reference stream would need a clone); use IOType io_parallel"
+        )
     if model.output_t.width > 63:
         raise ModelError(f"model output type {model.output_t} is wider than 63 bits; the testbench reads 64-bit words")
     ctx: dict[str, Any] = {

@@ -1,6 +1,7 @@
 """The anomaly trigger end to end on tiny synthetic zero-bias files: the 57 inputs against plain uproot,
 training (seconds), the score bit for bit against the QAT models' exact forward pass with squares summed in
-Python integers, the menu algorithm, evaluation, rates float vs fixed, export + C simulation."""
+Python integers, the menu algorithm, evaluation, rates float vs fixed; on generated crossings, the fast input
+builder and the export + C simulation of the shipped VAE seeds."""
 
 from __future__ import annotations
 
@@ -126,9 +127,7 @@ def test_rate_threshold_by_hand() -> None:
     assert rate_threshold(s, w, 100.0, 5.0, 1.0) == 6.0  # above every score: rate 0
 
 
-def test_evaluate_rates_and_export(
-    trained: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_evaluate_and_rates(trained: tuple[Path, Path, Path], tmp_path: Path) -> None:
     sample, other, models = trained
     menu = menu_yaml(
         tmp_path / "m.yaml",
@@ -161,20 +160,6 @@ def test_evaluate_rates_and_export(
     assert main(["rates", str(menu), "-i", str(sample), "-o", str(tmp_path / "r")]) == 0
     rows = {r["name"]: r for r in json.loads((tmp_path / "r" / "rates.json").read_text())["seeds"]}
     assert "float_fixed_differ" in rows["L1_AD_Nominal"] and rows["L1_AD_Nominal"]["raw"]["count"] > 0
-    argv = [
-        "hls",
-        "export",
-        "--menu",
-        str(menu),
-        "--seed",
-        "L1_AD_Nominal",
-        "-i",
-        str(sample),
-        "-o",
-        str(tmp_path / "p"),
-    ]
-    assert main([*argv, "--csim", "2000"]) == 0
-    assert "2000 samples, 2000 outputs compared bit for bit, 0 mismatches" in capsys.readouterr().out
 
 
 def test_weighted_zero_bias_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -247,3 +232,49 @@ def test_fast_inputs_against_a_plain_loop_on_generated_events(generated: Path) -
         for i, event in enumerate(ak.to_list(shuffled)):
             objs = [(o["pt"], o["eta"], o["phi"]) for o in event if o["pt"] >= 5.0 and abs(o["eta"]) <= 2.4]
             assert got[i].tolist() == _plain_slots(objs, n) and dropped_cut[i] == (len(objs) > n), (coll, i)
+
+
+SHIPPED_MENU = Path(__file__).resolve().parents[1] / "configs" / "menus" / "l1_menu_anomaly.yaml"
+
+
+def test_shipped_vae_seeds_export_and_c_simulate_bit_for_bit(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped menu's L1_AD_Nominal (the shipped VAE) through the menu-seed export: its C++ (scaling, network,
+    squares, sum) compiled against the real ap_types gives the event loop's fixed scores, every bit, on real
+    generated crossings; L1_AD_Loose and L1_AD_Tight export the same firmware (the same build)."""
+    from algorithms.anomaly import make
+    from hls.csim import run_csim
+    from trigger.features import read_events
+    from trigger.io import builtin_schema
+    from trigger.io.files import WorkItem
+    from trigger.menu import Mode
+
+    base = ["hls", "export", "--menu", str(SHIPPED_MENU), "-i", str(generated), "--csim", "240"]
+    assert main([*base, "--seed", "L1_AD_Nominal", "-o", str(tmp_path / "nominal")]) == 0
+    out = capsys.readouterr().out
+    assert "algorithm anomaly, 240 firmware input rows" in out
+    assert "240 samples, 240 outputs compared bit for bit, 0 mismatches" in out
+    report = run_csim(tmp_path / "nominal")  # the testbench's own rows: all 240 crossings, in file order
+    algo = make()
+    chunk = read_events(WorkItem(0, str(generated), "Events", 0, 240), builtin_schema("l1emu"), algo.needs())
+    loop = algo.evaluate(chunk, Mode.FIXED).fixed["score"]
+    assert report.cached and report.cpp_values is not None and report.mismatches == 0
+    assert report.cpp_values[:, 0].tolist() == loop.tolist()
+    assert len(np.unique(loop)) > 100 and np.all(loop % (1 / 16) == 0)  # real scores, on the score grid
+    for seed in ("L1_AD_Loose", "L1_AD_Tight"):
+        assert main([*base, "--seed", seed, "-o", str(tmp_path / seed)]) == 0
+        assert "240 outputs compared bit for bit, 0 mismatches (cached build)" in capsys.readouterr().out
+
+
+def test_shipped_autoencoder_seed_exports(generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """L1_AE_Nominal exports too: one description whose score layer reads the scaling's output, checked on every
+    chunk to give the event loop's scores (scaling and network run apart there) before anything is written. Its
+    C++ layer is C-simulated in test_nn_new_layers.py; the shipped AE's on 10 000 crossings in the README."""
+    argv = ["hls", "export", "--menu", str(SHIPPED_MENU), "--seed", "L1_AE_Nominal", "-i", str(generated)]
+    assert main([*argv, "-o", str(tmp_path / "ae")]) == 0
+    assert "algorithm anomaly, 240 firmware input rows" in capsys.readouterr().out
+    top = (tmp_path / "ae" / "firmware" / "anomaly_ae.cpp").read_text()
+    assert "l1t::square_error<fc4_t, scale_t, result_t, config_score>(fc4_out, scale_out, anomaly_ae_output);" in top
+    predictions = (tmp_path / "ae" / "tb_data" / "tb_output_predictions.dat").read_text().split()
+    assert len(predictions) == 240 and len(set(predictions)) > 100

@@ -1,5 +1,5 @@
-"""ScaleLayer (AXOL1TL's firmware input scaling), SumLayer (a fixed-point HT) and SquareSumLayer (an
-anomaly score), built by hand.
+"""ScaleLayer (AXOL1TL's firmware input scaling), SumLayer (a fixed-point HT), SquareSumLayer (an
+anomaly score) and SquareErrorLayer (an autoencoder's reconstruction error), built by hand.
 
 Hand-worked cases pin the emulator's arithmetic; the C simulations (g++ against the real ap_types
 headers) check every output bit on random inputs that leave the representable ranges, over several
@@ -8,6 +8,7 @@ rounding, overflow, shift and offset combinations.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -19,21 +20,24 @@ import pytest
 from hls.csim import build_testbench, random_inputs, run_csim
 from hls.estimate import estimate
 from hls.writer import ProjectOptions, format_inputs, render_project, write_project
-from trigger.errors import ModelError
+from trigger.errors import FixedPointError, ModelError
 from trigger.fixed import FixedType
 from trigger.nn import (
+    ActivationLayer,
     ActivationSpec,
     DenseSpec,
     IOType,
     ModelDescription,
     NetworkSpec,
     ScaleLayer,
+    SquareErrorLayer,
     SquareSumLayer,
     SumLayer,
     build_model,
     describe,
     run_fixed,
     run_float,
+    serialize,
 )
 from trigger.nn.emulate import forward_fixed
 
@@ -129,6 +133,106 @@ def test_square_sum_against_integers() -> None:
     assert got.tolist() == want
 
 
+def _relu_error_model(result_t: str = "ap_ufixed<12,8,AP_TRN,AP_SAT>") -> ModelDescription:
+    """x -> relu (cast to ap_fixed<6,3,AP_TRN,AP_SAT>) -> sum (x - relu(x))^2: the reference is the input."""
+    x_t, y_t = T("ap_fixed<8,4>"), T("ap_fixed<6,3,AP_TRN,AP_SAT>")
+    relu = ActivationLayer("r", "relu", 3, x_t, y_t)
+    return describe("err", x_t, [relu, SquareErrorLayer("e", 3, y_t, "x", x_t, T(result_t))], input_name="x")
+
+
+def test_square_error_hand_worked() -> None:
+    """ref - x exact in ap_fixed<9,5> (ap_types' difference type), squares and sum exact, one truncation."""
+    model = _relu_error_model()
+    err = model.layers[1]
+    assert isinstance(err, SquareErrorLayer)
+    assert (str(err.diff_t), str(err.square_t), str(err.sum_t)) == (
+        "ap_fixed<9,5>",
+        "ap_ufixed<17,9>",
+        "ap_ufixed<19,11>",
+    )
+    # [1.0625, -2.5, 5]: relu -> [1.0, 0, 3.875] (3 fraction bits, truncated; 5 saturates); differences
+    #   [0.0625, -2.5, 1.125], squares 0.00390625 + 6.25 + 1.265625 = 7.51953125 -> 4 fraction bits: 7.5
+    # [-8, -8, -8]: relu 0, 3 x 64 = 192; [7.9375] x 3: relu 3.875, 3 x 4.0625^2 = 49.51171875 -> 49.5
+    x = [[1.0625, -2.5, 5.0], [-8.0, -8.0, -8.0], [7.9375, 7.9375, 7.9375]]
+    assert run_fixed(model, x).to_float().tolist() == [[7.5], [192.0], [49.5]]
+    out, traces = run_fixed(model, x, trace=True)
+    assert out.to_float().tolist() == [[7.5], [192.0], [49.5]] and [t.name for t in traces] == ["x", "r", "e"]
+    assert run_float(model, x)[:, 0].tolist() == [6.25, 192.0, 0.0]  # the float relu neither rounds nor clips
+    sat = _relu_error_model("ap_ufixed<8,6,AP_TRN,AP_SAT>")
+    assert run_fixed(sat, x).to_float()[:, 0].tolist() == [7.5, 63.75, 49.5]  # 192 saturates
+    with pytest.raises(FixedPointError, match="compares with the output of 'x': run it inside its model"):
+        forward_fixed(err, T("ap_fixed<6,3,AP_TRN,AP_SAT>").from_float([[0.0, 0.0, 0.0]]))
+
+
+def _scaled_autoencoder() -> ModelDescription:
+    """Scaling, a 6 -> 3 -> 6 network, the square error of its output against the scaling's (saturating at 4096)."""
+    net = _scaled_network(IOType.PARALLEL)
+    scale = net.layers[0]
+    rng = np.random.default_rng(12)
+    spec = NetworkSpec(
+        "dec",
+        "z",
+        3,
+        (DenseSpec("dec", rng.normal(0, 2.0, (3, 6)), rng.normal(0, 1.0, 6)),),
+    )
+    dec = build_model(
+        spec,
+        {
+            "Model": {"Precision": "ap_fixed<12,5,AP_RND_CONV,AP_SAT>"},
+            "LayerName": {"z": {"Precision": {"result": str(net.output_t)}}},
+        },
+    )
+    error = SquareErrorLayer("score", 6, dec.output_t, "scale", scale.result_t, T("ap_ufixed<16,12,AP_TRN,AP_SAT>"))
+    return ModelDescription("ae", "x", net.input_t, 6, (*net.layers, *dec.layers, error))
+
+
+def test_square_error_against_integers() -> None:
+    """The layer's score from the traced scale and reconstruction outputs, squared and summed in Python integers;
+    the untraced path and a JSON round trip give the same bits."""
+    model = _scaled_autoencoder()
+    x = random_inputs(model, 3000, seed=2)
+    out, traces = run_fixed(model, x, trace=True)
+    ref, rec = traces[1].output, traces[-2].output  # the scaling's and the last dense layer's outputs
+    err = model.layers[-1]
+    assert isinstance(err, SquareErrorLayer) and ref.type == err.reference_t and rec.type == err.input_t
+    f = err.diff_t.frac
+    ref_raw = [[int(v) << (f - ref.type.frac) for v in row] for row in ref.to_python_ints().tolist()]
+    rec_raw = [[int(v) << (f - rec.type.frac) for v in row] for row in rec.to_python_ints().tolist()]
+    exact = [sum((a - b) ** 2 for a, b in zip(ra, rb, strict=True)) for ra, rb in zip(ref_raw, rec_raw, strict=True)]
+    res_t = err.result_t
+    want = [min(v >> (2 * f - res_t.frac), res_t.max_raw) * res_t.lsb for v in exact]
+    assert out.to_float()[:, 0].tolist() == want and len(set(want)) > 200 and max(want) == res_t.max
+    assert run_fixed(model, x).to_float()[:, 0].tolist() == want
+    doc, arrays = serialize.to_json(model)
+    again = serialize.from_json(doc, arrays)
+    assert isinstance(again.layers[-1], SquareErrorLayer) and again.layers[-1].reference == "scale"
+    assert run_fixed(again, x).to_float()[:, 0].tolist() == want
+
+
+def test_square_error_reference_errors() -> None:
+    x_t, y_t = T("ap_fixed<8,4>"), T("ap_fixed<6,3>")
+    relu = ActivationLayer("r", "relu", 3, x_t, y_t)
+    with pytest.raises(
+        ModelError, match=r"compares with 'q', which is not an earlier layer or the input; .*\['r', 'x'\]"
+    ):
+        describe("m", x_t, [relu, SquareErrorLayer("e", 3, y_t, "q", x_t, HT_T)], input_name="x")
+    with pytest.raises(ModelError, match="compares with 3 values of ap_fixed<6,3>, 'x' gives 3 of ap_fixed<8,4>"):
+        describe("m", x_t, [relu, SquareErrorLayer("e", 3, y_t, "x", y_t, HT_T)], input_name="x")
+    later = SquareErrorLayer("e", 3, y_t, "r2", y_t, HT_T)  # a layer after it is not earlier
+    with pytest.raises(ModelError, match="compares with 'r2', which is not an earlier layer"):
+        describe("m", x_t, [relu, later], input_name="x")
+    twice = ActivationLayer("r", "relu", 3, y_t, y_t)
+    with pytest.raises(ModelError, match="compares with 'r', a name used twice"):
+        describe("m", x_t, [relu, twice, SquareErrorLayer("e", 3, y_t, "r", y_t, HT_T)], input_name="x")
+    with pytest.raises(ModelError, match="reference must name an earlier layer"):
+        SquareErrorLayer("e", 3, y_t, "", y_t, HT_T)
+    top = render_project(_relu_error_model(), ProjectOptions())["firmware/err.cpp"]  # the input as the reference
+    assert "l1t::square_error<r_t, input_t, result_t, config_e>(r_out, err_input, err_output);" in top
+    stream = dataclasses.replace(_relu_error_model(), io_type=IOType.STREAM)
+    with pytest.raises(ModelError, match=r"square error .* has no io_stream form yet"):
+        render_project(stream, ProjectOptions())
+
+
 def test_scale_in_front_of_a_network() -> None:
     """The features stage's use: scaling first, then a network whose input type is the scale's result."""
     model = _scaled_network(IOType.PARALLEL)
@@ -176,6 +280,10 @@ def test_estimates() -> None:
         assert est.lut == (n - 1) * sum_w + 14
     sq = estimate(describe("s", T("ap_fixed<16,6>"), [SquareSumLayer("s", 13, T("ap_fixed<16,6>"), HT_T)])).layers[0]
     assert (sq.kind, sq.multipliers, sq.dsp, sq.latency) == ("square_sum", 13, 13, 1)  # 2.0 ns DSP + 5 levels
+    # relu 0.5 ns; then the difference 0.5, a DSP square of the 9-bit difference 2.0, 2 adder levels and the
+    # saturating cast 1.5: 5 ns of logic, one register past 3.65 ns
+    relu, err = estimate(_relu_error_model()).layers
+    assert (err.kind, err.multipliers, err.dsp, relu.latency + err.latency) == ("square_error", 3, 3, 1)
     scale = estimate(_scale_model("ap_fixed<16,9>", "ap_fixed<18,13>", "ap_fixed<8,6>", [0.0] * 3, [1] * 3))
     assert (scale.dsp, scale.latency, scale.layers[0].kind) == (0, 0, "scale")
 
@@ -271,6 +379,8 @@ def _csim_cases() -> dict[str, ModelDescription]:
             T("ap_fixed<33,20>"),
             [SquareSumLayer("s", 7, T("ap_fixed<33,20>"), T("ap_ufixed<24,30,AP_RND,AP_SAT>"))],
         ),
+        # an autoencoder's reconstruction error against the scaled inputs (the saturating score included)
+        "square-error-ae": _scaled_autoencoder(),
         # 60-bit inputs, a 64-bit exact sum (Python-integer path), io_stream
         "sum-wide": describe(
             "wsum",

@@ -7,8 +7,8 @@ ae`` the autoencoder, score its squared reconstruction error. A seed fires above
 
 The fixed path runs the shipped firmware descriptions bit-accurately (scaling, network, squares and
 sum); the float path runs the networks in float32 with the trained (quantized) weights on the same
-scaled inputs. The VAE is one feed-forward chain and exports to HLS (:meth:`AnomalyVAE.firmware`);
-the autoencoder's score needs its input beside its output and is emulated only. Training and
+scaled inputs. Both export to HLS: the VAE is one feed-forward chain (:meth:`AnomalyVAE.firmware`), the
+autoencoder's last layer compares its output with the scaled inputs (:meth:`AnomalyAE.firmware`). Training and
 metrics: ``l1emu train anomaly``, ``l1emu evaluate anomaly`` (README.md beside this file).
 """
 
@@ -93,7 +93,8 @@ class AnomalyVAE(_Anomaly):
 
 
 class AnomalyAE(_Anomaly):
-    """The autoencoder: its score is the squared difference of the scaled inputs and their reconstruction."""
+    """The autoencoder: its score is the squared difference of the scaled inputs and their reconstruction
+    (exportable: one description whose score layer reads the scaling's output)."""
 
     def __init__(self, model: AEModel) -> None:
         self.model = model
@@ -101,6 +102,12 @@ class AnomalyAE(_Anomaly):
 
     def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         return ae_score(self.model, x, fixed, xs)
+
+    def firmware(self) -> ModelDescription:
+        return self.model.firmware()
+
+    def firmware_inputs(self, chunk: Chunk) -> NDArray[np.float64]:
+        return features(chunk)[0]
 
 
 def make(model: str = "vae", directory: str | None = None, **unknown: Any) -> AnomalyVAE | AnomalyAE:

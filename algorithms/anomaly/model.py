@@ -7,8 +7,9 @@ the activations' rounding and saturation.
 ``vae``: the scaling layer, the QAT encoder 57 -> 32 -> 16 -> 8 (the latent means mu) and the
 score ``sum mu^2`` (:class:`~trigger.nn.SquareSumLayer`): one feed-forward chain, what the HLS
 writer renders. ``ae``: the scaling layer and the QAT autoencoder 57 -> 32 -> 8 -> 32 -> 57; its score
-compares the reconstruction with the scaled input, so it is two descriptions joined in
-:func:`ae_score` (the difference exact, then the same square-sum layer).
+compares the reconstruction with the scaled input: the event loop joins the two in :func:`ae_score`
+(the difference exact, then the same square-sum layer), the firmware is one description whose last layer
+reads the scaling's output (:meth:`AEModel.firmware`, a :class:`~trigger.nn.SquareErrorLayer`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.fixed import FixedType, minus_type
-from trigger.nn import ModelDescription, SquareSumLayer, describe, run_fixed, run_float, serialize
+from trigger.nn import (
+    ModelDescription,
+    SquareErrorLayer,
+    SquareSumLayer,
+    describe,
+    run_fixed,
+    run_float,
+    serialize,
+)
 from trigger.nn.layers import Layer, ScaleLayer
 from trigger.nn.shipped import quantized_float
 
@@ -66,6 +75,21 @@ class AEModel:
     def build(scale: ScaleLayer, network: ModelDescription) -> AEModel:
         diff_t = minus_type(scale.result_t, network.output_t)  # x - y, exact
         return AEModel(scale, network, SquareSumLayer("score", scale.n, diff_t, SCORE_T))
+
+    def firmware(self) -> ModelDescription:
+        """One description from the raw inputs: scaling, network, and the square error against the scaling's
+        output (:class:`~trigger.nn.SquareErrorLayer`): what the HLS writer renders. Its score is
+        :func:`ae_score`'s (the seed export checks it on every chunk)."""
+        error = SquareErrorLayer(
+            self.score.name,
+            self.scale.n,
+            self.network.output_t,
+            self.scale.name,
+            self.scale.result_t,
+            self.score.result_t,
+        )
+        assert error.diff_t == self.score.input_t  # (x - y) and (y - x): one type, the same squares
+        return compose(self.network.name, "inputs", (self.scale, *self.network.layers, error))
 
 
 def scaled(scale: ScaleLayer, x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -64,6 +64,25 @@ void square_sum(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream
   res_stream.write(out);
 }
 
+// The squared difference of the inputs and an earlier layer's outputs (trigger/nn/layers.py::SquareErrorLayer,
+// emulated by trigger/nn/emulate.py::_square_error_fixed), e.g. an autoencoder's reconstruction error: the
+// scaled inputs (ref) against their reconstruction (data).
+//   diff_t d = ref[i] - data[i]       exact: ap_types' difference type
+//   then as square_sum on d: each square exact in square_t, the sum exact in sum_t, one assignment to res_T
+// io_parallel only (an io_stream top would have to clone the reference stream).
+template <class data_T, class ref_T, class res_T, typename CONFIG_T>
+void square_error(const data_T data[CONFIG_T::n_in], const ref_T ref[CONFIG_T::n_in], res_T res[1]) {
+#pragma HLS PIPELINE
+  typename CONFIG_T::sum_t acc = 0;
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+    typename CONFIG_T::diff_t d = ref[i] - data[i];
+    typename CONFIG_T::square_t sq = d * d;
+    acc += sq;
+  }
+  res[0] = acc;
+}
+
 }  // namespace l1t
 
 #endif

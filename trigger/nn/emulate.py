@@ -9,7 +9,7 @@ Dense sums are exact integer sums: float64 BLAS when every partial sum provably 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -30,6 +30,7 @@ from trigger.nn.layers import (
     Layer,
     ModelDescription,
     ScaleLayer,
+    SquareErrorLayer,
     SquareSumLayer,
     Strategy,
     SumLayer,
@@ -106,16 +107,38 @@ def _square_sum_float(layer: SquareSumLayer, x: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
+def _square_error_float(layer: SquareErrorLayer, x: NDArray[Any], ref: NDArray[Any]) -> NDArray[Any]:
+    d = ref - x
+    out: NDArray[Any] = (d * d).sum(axis=1, keepdims=True)
+    return out
+
+
+def _alone(layer: Layer) -> None:
+    if isinstance(layer, SquareErrorLayer):
+        raise FixedPointError(
+            f"layer {layer.name} compares with the output of {layer.reference!r}: run it inside its model "
+            "(run_fixed, run_float), not alone"
+        )
+
+
 def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
     """One layer in float (the dtype of ``x``) with the trained (unquantized) weights."""
+    _alone(layer)
     return _executor(layer).float(layer, x)
 
 
 def run_float(model: ModelDescription, x: ArrayLike, dtype: type[np.floating[Any]] = np.float64) -> NDArray[Any]:
     """The float reference: the network as trained, in float64 (or ``dtype``, e.g. float32)."""
     out = _as_batch(model, x).astype(dtype)
+    keep = model.references
+    saved = {model.input_name: out} if model.input_name in keep else {}
     for layer in model.layers:
-        out = forward_float(layer, out)
+        if isinstance(layer, SquareErrorLayer):
+            out = _square_error_float(layer, out, saved[layer.reference])
+        else:
+            out = forward_float(layer, out)
+        if layer.name in keep:
+            saved[layer.name] = out
     return out
 
 
@@ -259,6 +282,18 @@ def _square_sum_fixed(layer: SquareSumLayer, x: FixedArray, count: bool) -> tupl
     return res, int(res.overflowed.sum())
 
 
+def _square_error_fixed(layer: SquareErrorLayer, x: FixedArray, ref: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """``ref - x`` exact (ap_types' difference type, :attr:`SquareErrorLayer.diff_t`), then the square sum of the
+    differences (``l1t::square_error`` in hls/cpp/l1t_sum.h)."""
+    if x.type != layer.input_t or ref.type != layer.reference_t:
+        raise FixedPointError(
+            f"layer {layer.name} expects {layer.input_t} and {layer.reference_t}, got {x.type} and {ref.type}"
+        )
+    diff = ref - x
+    assert diff.type == layer.diff_t
+    return _square_sum_fixed(layer.squares, diff, count)
+
+
 class Executor(NamedTuple):
     """How one layer class runs: in float, and bit-accurately (returning the overflow count)."""
 
@@ -288,9 +323,24 @@ def forward_fixed(layer: Layer, x: FixedArray, count: bool = True) -> tuple[Fixe
 
     ``count=False`` may skip the overflow bookkeeping (the count is then not reliable, values are).
     """
+    _alone(layer)
     if x.type != layer.input_t:
         raise FixedPointError(f"layer {layer.name} expects {layer.input_t} input, got {x.type}")
     return _executor(layer).fixed(layer, x, count)
+
+
+def _layers_fixed(model: ModelDescription, fx: FixedArray, count: bool) -> Iterator[tuple[str, FixedArray, int]]:
+    """Every layer of ``model`` on ``fx`` (the input, cast), with the outputs later square errors read kept."""
+    keep = model.references
+    saved = {model.input_name: fx} if model.input_name in keep else {}
+    for layer in model.layers:
+        if isinstance(layer, SquareErrorLayer):
+            fx, overflows = _square_error_fixed(layer, fx, saved[layer.reference], count)
+        else:
+            fx, overflows = forward_fixed(layer, fx, count)
+        if layer.name in keep:
+            saved[layer.name] = fx
+        yield layer.name, fx, overflows
 
 
 def _as_batch(model: ModelDescription, x: ArrayLike) -> NDArray[np.float64]:
@@ -321,13 +371,14 @@ def run_fixed(
     ``traces`` has one :class:`LayerTrace` per layer (input cast first, named after the input).
     """
     batch = _as_batch(model, x)
-    if not trace:
+    if not trace and not model.references:
         from trigger.nn.fast import run_blocks  # fused layers, cache-sized blocks: the same values
 
         return run_blocks(model, batch)
     fx = model.input_t.from_float(batch, f64=True)  # float64 raw where exact
+    if not trace:  # a model with a square error: layer by layer (the fused path runs chains only)
+        *_, (_, out, _) = _layers_fixed(model, fx, count=False)
+        return out
     traces = [LayerTrace(model.input_name, fx, int(fx.overflowed.sum()))]
-    for layer in model.layers:
-        fx, overflows = forward_fixed(layer, fx)
-        traces.append(LayerTrace(layer.name, fx, overflows))
-    return fx, traces
+    traces += [LayerTrace(name, out, overflows) for name, out, overflows in _layers_fixed(model, fx, count=True)]
+    return traces[-1].output, traces

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.errors import ModelError
-from trigger.fixed import FixedType
+from trigger.fixed import FixedType, minus_type
 
 __all__ = [
     "ACTIVATION_FUNCTIONS",
@@ -33,6 +33,7 @@ __all__ = [
     "ModelDescription",
     "ScaleLayer",
     "SoftmaxTables",
+    "SquareErrorLayer",
     "SquareSumLayer",
     "Strategy",
     "SumLayer",
@@ -429,7 +430,62 @@ class SquareSumLayer:
         return f"square_sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
-Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer
+@dataclass(frozen=True, eq=False)
+class SquareErrorLayer:
+    """``sum_i (ref_i - x_i)**2`` of the previous layer's ``n`` outputs ``x`` and the ``n`` outputs ``ref`` of an
+    earlier layer (its :attr:`reference`, or the model input): an autoencoder's squared reconstruction error.
+
+    The difference is exact (:attr:`diff_t`), then it is :attr:`squares` (a :class:`SquareSumLayer`): every
+    square and the sum exact, one assignment to ``result_t``. Its C++ twin is ``l1t::square_error`` in
+    ``hls/cpp/l1t_sum.h``, step for step; the only layer that reads a value other than its predecessor's.
+    """
+
+    name: str
+    n: int
+    input_t: FixedType
+    reference: str
+    reference_t: FixedType
+    result_t: FixedType
+    kind: str = "square_error"
+
+    def __post_init__(self) -> None:
+        _check_input_count(self.name, self.n)
+        if not isinstance(self.reference, str) or not self.reference:
+            raise ModelError(
+                f"layer {self.name}: reference must name an earlier layer or the input, got {self.reference!r}"
+            )
+
+    @property
+    def diff_t(self) -> FixedType:
+        """Holds ``ref - x`` exactly (ap_types' type of the difference)."""
+        return minus_type(self.reference_t, self.input_t)
+
+    @property
+    def squares(self) -> SquareSumLayer:
+        """The square-sum of the differences: its ``square_t``, ``sum_t`` and rounding are this layer's."""
+        return SquareSumLayer(self.name, self.n, self.diff_t, self.result_t)
+
+    @property
+    def square_t(self) -> FixedType:
+        return self.squares.square_t
+
+    @property
+    def sum_t(self) -> FixedType:
+        return self.squares.sum_t
+
+    @property
+    def n_in(self) -> int:
+        return int(self.n)
+
+    @property
+    def n_out(self) -> int:
+        return 1
+
+    def summary_line(self) -> str:
+        return f"square_error [{self.n}] vs {self.reference} -> 1  exact {self.sum_t}  result {self.result_t}"
+
+
+Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer | SquareErrorLayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -445,11 +501,16 @@ class ModelDescription:
     accumulation: Accumulation = Accumulation.EXACT
 
     def __post_init__(self) -> None:
-        """The layers must chain: each takes the previous one's width and result type."""
+        """The layers must chain: each takes the previous one's width and result type (and a square error
+        the width and type of the earlier output it names)."""
         if not self.layers:
             raise ModelError(f"model {self.name} has no layers")
         width, current_t, source = self.n_inputs, self.input_t, f"input {self.input_name}"
+        earlier: dict[str, tuple[int, FixedType] | None] = {self.input_name: (width, current_t)}
         for layer in self.layers:
+            if isinstance(layer, SquareErrorLayer):
+                _check_reference(self.name, layer, earlier)
+            earlier[layer.name] = None if layer.name in earlier else (layer.n_out, layer.result_t)  # None: ambiguous
             if layer.n_in != width:
                 raise ModelError(
                     f"model {self.name}: layer {layer.name} takes {layer.n_in} values, {source} gives {width}"
@@ -463,6 +524,11 @@ class ModelDescription:
     @property
     def output_t(self) -> FixedType:
         return self.layers[-1].result_t
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Names of the outputs a later layer reads besides its predecessor (square errors' references)."""
+        return frozenset(la.reference for la in self.layers if isinstance(la, SquareErrorLayer))
 
     @property
     def n_outputs(self) -> int:
@@ -479,6 +545,24 @@ class ModelDescription:
         lines = [f"model {self.name}: input {self.input_name} [{self.n_inputs}] {self.input_t} ({self.io_type.value})"]
         lines += [f"  {layer.name:<16} {layer.summary_line()}" for layer in self.layers]
         return "\n".join(lines)
+
+
+def _check_reference(model: str, layer: SquareErrorLayer, earlier: dict[str, tuple[int, FixedType] | None]) -> None:
+    """A square error's reference: one earlier output (layer or input) of its width and type."""
+    if layer.reference not in earlier:
+        raise ModelError(
+            f"model {model}: layer {layer.name} compares with {layer.reference!r}, which is not an earlier layer "
+            f"or the input; earlier outputs are {sorted(earlier)}"
+        )
+    found = earlier[layer.reference]
+    if found is None:
+        raise ModelError(f"model {model}: layer {layer.name} compares with {layer.reference!r}, a name used twice")
+    width, ref_t = found
+    if (width, ref_t) != (layer.n, layer.reference_t):
+        raise ModelError(
+            f"model {model}: layer {layer.name} compares with {layer.n} values of {layer.reference_t}, "
+            f"{layer.reference!r} gives {width} of {ref_t}"
+        )
 
 
 def describe(
