@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.fixed import FixedType
+from trigger.nn.quantize_layer import QuantizeLayer
 
 __all__ = [
     "ACTIVATION_FUNCTIONS",
@@ -31,6 +32,7 @@ __all__ = [
     "Layer",
     "LookupTable",
     "ModelDescription",
+    "QuantizeLayer",
     "ScaleLayer",
     "SoftmaxTables",
     "SquareSumLayer",
@@ -429,7 +431,7 @@ class SquareSumLayer:
         return f"square_sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
-Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer
+Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer | QuantizeLayer
 
 
 @dataclass(frozen=True, eq=False)

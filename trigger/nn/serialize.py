@@ -42,7 +42,15 @@ from numpy.typing import NDArray
 from trigger.errors import L1EmuError, ModelError
 from trigger.fixed import FixedType
 from trigger.fixed.engine import as_object
-from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription, ScaleLayer, SquareSumLayer, SumLayer
+from trigger.nn.layers import (
+    ActivationLayer,
+    DenseLayer,
+    ModelDescription,
+    QuantizeLayer,
+    ScaleLayer,
+    SquareSumLayer,
+    SumLayer,
+)
 
 __all__ = [
     "LAYER_CLASSES",
@@ -57,7 +65,7 @@ __all__ = [
 
 #: layer classes by their ``kind``: the only classes a document can name
 LAYER_CLASSES: dict[str, type] = {
-    cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer)
+    cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer, QuantizeLayer)
 }
 #: largest array member an ``.npz`` may hold (uncompressed), so a crafted file cannot exhaust memory
 MAX_ARRAY_BYTES = 1 << 30
