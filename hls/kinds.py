@@ -17,6 +17,7 @@ from hls.layer_estimates import (
     LayerEstimate,
     estimate_activation,
     estimate_dense,
+    estimate_quantize,
     estimate_scale,
     estimate_square_sum,
     estimate_sum,
@@ -90,6 +91,7 @@ KINDS: dict[str, HLSKind] = {
     "scale": HLSKind("l1t_scale.h", "scale", _scale, estimate_scale),
     "sum": HLSKind("l1t_sum.h", "sum", _none, estimate_sum),
     "square_sum": HLSKind("l1t_sum.h", "square_sum", _none, estimate_square_sum),
+    "quantize": HLSKind("l1t_quantize.h", "quantize", _none, estimate_quantize),
 }
 
 
