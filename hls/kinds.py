@@ -17,6 +17,7 @@ from hls.layer_estimates import (
     LayerEstimate,
     estimate_activation,
     estimate_dense,
+    estimate_quantize,
     estimate_scale,
     estimate_square_error,
     estimate_square_sum,
@@ -92,6 +93,7 @@ KINDS: dict[str, HLSKind] = {
     "sum": HLSKind("l1t_sum.h", "sum", _none, estimate_sum),
     "square_sum": HLSKind("l1t_sum.h", "square_sum", _none, estimate_square_sum),
     "square_error": HLSKind("l1t_sum.h", "square_error", _none, estimate_square_error),
+    "quantize": HLSKind("l1t_quantize.h", "quantize", _none, estimate_quantize),
 }
 
 

@@ -43,6 +43,8 @@ The numbers follow the structure of the l1emu C++ layer library (``hls/cpp``), n
 * **Sum**: an adder tree, no DSP: ``ceil(log2 n)`` levels of ``sum_t``-wide adders (scheduled like
   every other step); ``n - 1`` adders; a register of ``sum_t`` for each partial sum alive at a boundary
   of :data:`LEVELS_PER_CYCLE` levels, plus the output register.
+* **Quantize** (HGQ2's per-element casts): no DSP; truncation and wrapping are wires, rounding or
+  saturation one level and a LUT per kept bit; a register per kept bit.
 * **Square sum**: ``n`` squarers (multipliers of the input by itself, DSP or LUT by the width rule
   above), then the adder tree of a sum in ``sum_t``.
 * **Square error**: ``n`` subtractors of ``diff_t`` (one level), then the square sum of the differences.
@@ -60,6 +62,7 @@ from trigger.nn.layers import (
     ActivationLayer,
     DenseLayer,
     LookupTable,
+    QuantizeLayer,
     ScaleLayer,
     SoftmaxTables,
     SquareErrorLayer,
@@ -239,6 +242,14 @@ def estimate_scale(layer: ScaleLayer) -> LayerEstimate:
     diff_w = minus_type(layer.input_t, layer.scale_t).width
     steps = _levels(2 if _cast_has_logic(layer.result_t) else 1)
     return LayerEstimate(layer.name, "scale", steps=steps, lut=n * (diff_w + out_w), ff=n * out_w)
+
+
+def estimate_quantize(layer: QuantizeLayer) -> LayerEstimate:
+    """One cast per element: wires for truncation and wrapping, one adder level to round or compare to saturate."""
+    live = layer.width[layer.width > 0]
+    logic = layer.rounding is not Quantization.AP_TRN or layer.overflow is not Overflow.AP_WRAP
+    lut = int(live.sum()) if logic else 0
+    return LayerEstimate(layer.name, "quantize", steps=_levels(1) if logic else (), lut=lut, ff=int(live.sum()))
 
 
 def estimate_sum(layer: SumLayer) -> LayerEstimate:

@@ -25,6 +25,7 @@ from trigger.nn.layers import (
     IOType,
     LookupTable,
     ModelDescription,
+    QuantizeLayer,
     ScaleLayer,
     SoftmaxTables,
     SquareErrorLayer,
@@ -47,6 +48,7 @@ __all__ = [
     "LookupTable",
     "ModelDescription",
     "NetworkSpec",
+    "QuantizeLayer",
     "ScaleLayer",
     "SoftmaxTables",
     "SquareErrorLayer",
@@ -69,12 +71,19 @@ def from_keras(
     """A Keras 3 model (object or ``.keras`` path) with an hls4ml-style config, ready to emulate or emit.
 
     A model with quantization-aware layers (:mod:`trigger.train`) keeps the precisions it was trained
-    with: it goes through :func:`trigger.train.to_description`.
+    with: it goes through :func:`trigger.train.to_description`.  So does a model trained with HGQ2
+    (per-weight and per-activation bit widths): :func:`trigger.nn.hgq2_import.hgq2_description`,
+    bit-exact with its quantized forward pass and with hls4ml 1.3's conversion of it.
     """
+    from trigger.nn.hgq2_import import hgq2_description, is_hgq2_model, register_hgq2
     from trigger.nn.keras_import import network_from_keras
     from trigger.train.convert import is_qat_model, load_qat_model, to_description
 
+    if not hasattr(model, "layers"):  # a .keras path: HGQ2's layers must be registered to load
+        register_hgq2()
     loaded = load_qat_model(model)
+    if is_hgq2_model(loaded):
+        return hgq2_description(loaded, config)
     if is_qat_model(loaded):
         return to_description(loaded, config, calibration)
     return build_model(network_from_keras(loaded), config, calibration)

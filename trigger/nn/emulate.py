@@ -29,6 +29,7 @@ from trigger.nn.layers import (
     Hls4mlSoftmax,
     Layer,
     ModelDescription,
+    QuantizeLayer,
     ScaleLayer,
     SquareErrorLayer,
     SquareSumLayer,
@@ -119,6 +120,11 @@ def _alone(layer: Layer) -> None:
             f"layer {layer.name} compares with the output of {layer.reference!r}: run it inside its model "
             "(run_fixed, run_float), not alone"
         )
+
+
+def _quantize_float(layer: QuantizeLayer, x: NDArray[Any]) -> NDArray[Any]:
+    """The float network has no quantizers: the values pass unchanged."""
+    return x
 
 
 def forward_float(layer: Layer, x: NDArray[Any]) -> NDArray[Any]:
@@ -294,6 +300,24 @@ def _square_error_fixed(layer: SquareErrorLayer, x: FixedArray, ref: FixedArray,
     return _square_sum_fixed(layer.squares, diff, count)
 
 
+def _quantize_fixed(layer: QuantizeLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """Each column cast to its own type, then (exactly) to ``result_t``; pruned columns are 0.
+
+    hls4ml's ``out[j] = ap_fixed<W_j,I_j,Q,O>(in[j])`` for an HGQ2 quantizer, one group of equal types at a time.
+    """
+    raw = x.int_raw()
+    big = raw.dtype == object or layer.result_t.width > 62
+    out = np.zeros(raw.shape, dtype=object if big else np.int64)
+    overflows = 0
+    for elem_t, cols in layer.groups():
+        if elem_t is None:
+            continue
+        part = FixedArray(raw[:, cols], x.type, np.zeros(0, dtype=bool)).cast(elem_t, track_overflow=count)
+        overflows += int(part.overflowed.sum())
+        out[:, cols] = part.cast(layer.result_t).int_raw()
+    return FixedArray(out, layer.result_t, np.zeros(0, dtype=bool)), overflows
+
+
 class Executor(NamedTuple):
     """How one layer class runs: in float, and bit-accurately (returning the overflow count)."""
 
@@ -308,6 +332,7 @@ EXECUTORS: dict[type, Executor] = {
     ScaleLayer: Executor(_scale_float, _scale_fixed),
     SumLayer: Executor(_sum_float, _sum_fixed),
     SquareSumLayer: Executor(_square_sum_float, _square_sum_fixed),
+    QuantizeLayer: Executor(_quantize_float, _quantize_fixed),
 }
 
 

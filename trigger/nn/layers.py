@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.fixed import FixedType, minus_type
+from trigger.nn.quantize_layer import QuantizeLayer
 
 __all__ = [
     "ACTIVATION_FUNCTIONS",
@@ -31,6 +32,7 @@ __all__ = [
     "Layer",
     "LookupTable",
     "ModelDescription",
+    "QuantizeLayer",
     "ScaleLayer",
     "SoftmaxTables",
     "SquareErrorLayer",
@@ -485,7 +487,7 @@ class SquareErrorLayer:
         return f"square_error [{self.n}] vs {self.reference} -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
-Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer | SquareErrorLayer
+Layer = DenseLayer | ActivationLayer | ScaleLayer | SumLayer | SquareSumLayer | SquareErrorLayer | QuantizeLayer
 
 
 @dataclass(frozen=True, eq=False)

@@ -46,6 +46,7 @@ from trigger.nn.layers import (
     ActivationLayer,
     DenseLayer,
     ModelDescription,
+    QuantizeLayer,
     ScaleLayer,
     SquareErrorLayer,
     SquareSumLayer,
@@ -65,7 +66,8 @@ __all__ = [
 
 #: layer classes by their ``kind``: the only classes a document can name
 LAYER_CLASSES: dict[str, type] = {
-    cls.kind: cls for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer, SquareErrorLayer)
+    cls.kind: cls
+    for cls in (DenseLayer, ActivationLayer, ScaleLayer, SumLayer, SquareSumLayer, SquareErrorLayer, QuantizeLayer)
 }
 #: largest array member an ``.npz`` may hold (uncompressed), so a crafted file cannot exhaust memory
 MAX_ARRAY_BYTES = 1 << 30
