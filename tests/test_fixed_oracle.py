@@ -26,7 +26,7 @@ SEED = int(_ENV_SEED) if _ENV_SEED else int(np.random.SeedSequence().generate_st
 
 
 def test_randomized_cases_match_ap_types_bit_for_bit() -> None:
-    report = check_against_headers(n_formats=140, values_per_format=400, seed=SEED, n_arith=40)
+    report = check_against_headers(n_formats=70, values_per_format=1000, seed=SEED, n_arith=25)
     print(report.summary())
     assert report.checked >= 100_000, report.summary()
     assert all(r.type_ok for r in report.results), report.summary()
