@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 
-from trigger.errors import ModelError
+from trigger.errors import ConfigError, ModelError
 from trigger.nn import from_keras, run_fixed, run_float
 
 
@@ -186,3 +186,58 @@ def test_hls4ml_mode_quantizes_weights_as_hls4ml_writes_them(tmp_path: Path) -> 
     direct = FixedType.from_string(weight).from_float(model.get_layer("fc1").get_weights()[0].astype(np.float64))
     assert np.count_nonzero(ours.layers[0].weights_raw != direct.raw) == np.count_nonzero(planted)
     np.testing.assert_array_equal(run_fixed(ours, x.astype(np.float64)).to_float(), theirs)
+
+
+def _dense_batchnorm_model() -> Any:
+    """Dense -> BatchNorm -> relu -> Dense -> BatchNorm, with non-trivial BatchNorm statistics."""
+    rng = np.random.default_rng(5)
+    inp = keras.Input((10,), name="x")
+    h = keras.layers.BatchNormalization(name="bn1")(keras.layers.Dense(8, name="fc1")(inp))
+    h = keras.layers.Dense(4, name="fc2")(keras.layers.Activation("relu", name="r1")(h))
+    model = keras.Model(inp, keras.layers.BatchNormalization(name="bn2")(h))
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            stats = [rng.uniform(0.5, 2, n), rng.normal(0, 1, n), rng.normal(0, 1, n), rng.uniform(0.2, 3, n)]
+            layer.set_weights([s.astype(np.float32) for s in stats])
+        elif layer.get_weights():
+            w, b = layer.get_weights()
+            layer.set_weights(
+                [rng.normal(0, 0.7, w.shape).astype(np.float32), rng.normal(0, 0.5, b.shape).astype("f4")]
+            )
+    return model
+
+
+@pytest.mark.parametrize(
+    ("layer_name", "kept"),
+    [
+        ({"fc1": {"Precision": {"result": "auto"}}, "fc2": {"Precision": {"result": "auto"}}}, False),  # fused
+        ({"fc2": {"Precision": {"result": "ap_fixed<14,5,AP_RND,AP_SAT>"}}}, True),  # the model precision: kept
+    ],
+)
+def test_hls4ml_mode_batchnorm_fused_or_kept_as_hls4ml_decides(
+    tmp_path: Path, layer_name: dict[str, Any], kept: bool
+) -> None:
+    """hls4ml folds a BatchNorm into its Dense (in float32) only while the Dense's result is ``auto``; otherwise
+    it is its own layer (``nnet::normalize``: exact product and sum, one cast). Same layers, same bits."""
+    import copy
+
+    hls4ml = pytest.importorskip("hls4ml")
+    model = _dense_batchnorm_model()
+    config: dict[str, Any] = {"Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": 1}, "LayerName": layer_name}
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=copy.deepcopy(config), output_dir=str(tmp_path / "prj"), backend="Vivado"
+    )
+    hls_model.compile()
+    x = np.random.default_rng(6).normal(0, 2, (5000, 10)).astype(np.float32)
+    theirs = hls_model.predict(x).astype(np.float64).reshape(len(x), -1)
+    ours = from_keras(model, {**config, "Model": {**config["Model"], "Accumulation": "hls4ml"}})
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in hls_model.get_layers()][1:]
+    assert ("bn1" in [layer.name for layer in ours.layers]) is kept
+    mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
+    np.testing.assert_array_equal(mine.to_float(), theirs)
+    if kept:
+        assert sum(t.overflows for t in traces) > 0  # ap_fixed<16,6> results saturate or wrap somewhere
+    # the default mode folds in float64 and names the Dense to configure instead of the BatchNorm
+    with pytest.raises(ConfigError, match=r"LayerName\.bn1: this BatchNormalization is folded into the Dense"):
+        from_keras(model, {"LayerName": {"bn1": {"Precision": "ap_fixed<8,3>"}}})

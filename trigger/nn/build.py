@@ -8,6 +8,7 @@ from the inputs those tables actually see.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from trigger.nn.tables import make_table
 
 __all__ = [
     "ActivationSpec",
+    "BatchNormSpec",
     "DenseSpec",
     "NetworkSpec",
     "auto_type",
@@ -53,12 +55,46 @@ _MAX_RANGE = {"sigmoid": 16.0, "tanh": 8.0, "softmax": 16.0}
 
 
 @dataclass(frozen=True, eq=False)
+class BatchNormSpec:
+    """A BatchNormalization after a Dense, with both as Keras holds them (float32), for the hls4ml mode.
+
+    hls4ml folds it into the Dense in float32 when the Dense's result precision is ``auto``; otherwise
+    it is its own layer, ``x * scale + bias`` exact and one cast (``nnet::normalize``), with
+    ``scale = gamma / sqrt(var + eps)`` and ``bias = beta - scale * mean`` in float32
+    (``hls4ml.model.layers.BatchNormalization``, ``FuseBatchNormalization``).
+    """
+
+    name: str
+    kernel: NDArray[np.float32]  # the Dense's, unfolded
+    dense_bias: NDArray[np.float32]
+    gamma: NDArray[np.float32]
+    beta: NDArray[np.float32]
+    mean: NDArray[np.float32]
+    variance: NDArray[np.float32]
+    epsilon: float
+
+    def scale_and_bias(self) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """hls4ml's ``scale`` and ``bias``, in float32 as its numpy arithmetic gives them."""
+        scale = self.gamma / np.sqrt(self.variance + np.float32(self.epsilon))
+        return scale, self.beta - scale * self.mean
+
+    def fused(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """hls4ml's fused Dense weights and bias (float32 products and sum)."""
+        scale, bias = self.scale_and_bias()
+        return (scale * self.kernel).astype(np.float64), (scale * self.dense_bias + bias).astype(np.float64)
+
+
+@dataclass(frozen=True, eq=False)
 class DenseSpec:
-    """A float dense layer: ``weights`` (n_in, n_out) and ``bias`` (n_out) as trained."""
+    """A float dense layer: ``weights`` (n_in, n_out) and ``bias`` (n_out) as trained.
+
+    A BatchNormalization after it is folded in (float64); ``batchnorm`` keeps it apart for the hls4ml mode.
+    """
 
     name: str
     weights: NDArray[np.float64]
     bias: NDArray[np.float64]
+    batchnorm: BatchNormSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +198,29 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
         cfg.strategy,
         config.accumulation,
     )
+
+
+def _fused_by_hls4ml(cfg: LayerConfig) -> bool:
+    """hls4ml fuses a BatchNorm into its Dense only while the Dense's output type is unspecified, i.e. its
+    result precision is ``auto`` (``FuseBatchNormalization.match``; a model-level precision specifies it)."""
+    return cfg.precision["result"].strip().lower() == "auto"
+
+
+def _unfolded(norm: BatchNormSpec) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return norm.kernel.astype(np.float64), norm.dense_bias.astype(np.float64)
+
+
+def _build_batchnorm(norm: BatchNormSpec, cfg: LayerConfig, input_t: FixedType, config: HLSConfig) -> DenseLayer:
+    """hls4ml's ``nnet::normalize`` as a diagonal dense: each ``x_i * scale_i + bias_i`` exact, one cast.
+
+    Its ``weight`` precision is hls4ml's ``scale_t``; products never meet a narrower accumulator (the
+    zeros off the diagonal add nothing, and the estimate drops them as pruned weights).
+    """
+    scale, bias = norm.scale_and_bias()
+    exact_cfg = LayerConfig(precision={**cfg.precision, "accum": "auto"}, reuse_factor=1, strategy=Strategy.LATENCY)
+    spec = DenseSpec(norm.name, np.diag(scale.astype(np.float64)), bias.astype(np.float64))
+    layer = _build_dense(spec, exact_cfg, input_t, config)
+    return dataclasses.replace(layer, accumulation=Accumulation.EXACT)
 
 
 def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) -> tuple[float, float]:
@@ -294,7 +353,16 @@ def build_model(
 ) -> ModelDescription:
     """Resolve ``config`` for every layer of ``spec``; ``calibration`` (batch, n_inputs) sizes ``auto`` types."""
     cfg = config if isinstance(config, HLSConfig) else load_config(config)
+    hls4ml_mode = cfg.accumulation is Accumulation.HLS4ML
     known = [spec.input_name, *(layer.name for layer in spec.layers)]
+    norms = [layer.batchnorm.name for layer in spec.layers if isinstance(layer, DenseSpec) and layer.batchnorm]
+    folded = sorted(set(cfg.layer_name) & set(norms))
+    if folded and not hls4ml_mode:
+        raise ConfigError(
+            f"{cfg.source}: LayerName.{folded[0]}: this BatchNormalization is folded into the Dense before it "
+            "(configure that Dense; a separate BatchNorm layer exists only with Model.Accumulation: hls4ml)"
+        )
+    known += norms
     unknown = sorted(set(cfg.layer_name) - set(known))
     if unknown:
         raise ConfigError(f"{cfg.source}: LayerName.{unknown[0]}: no such layer; layers are {', '.join(known)}")
@@ -320,7 +388,19 @@ def build_model(
         if isinstance(layer_spec, DenseSpec):
             if layer_spec.weights.shape[0] != width:
                 raise ModelError(f"layer {layer_spec.name}: expects {layer_spec.weights.shape[0]} inputs, gets {width}")
-            layer = _build_dense(layer_spec, cfg.for_layer(layer_spec.name, ("Dense",)), current_t, cfg)
+            dense_cfg = cfg.for_layer(layer_spec.name, ("Dense",))
+            norm = layer_spec.batchnorm if hls4ml_mode else None
+            if norm is not None and not _fused_by_hls4ml(dense_cfg):  # hls4ml keeps it apart
+                dense = _build_dense(DenseSpec(layer_spec.name, *_unfolded(norm)), dense_cfg, current_t, cfg)
+                if x is not None:
+                    x, _ = forward_fixed(dense, x)
+                layers.append(dense)
+                current_t = dense.result_t
+                layer = _build_batchnorm(norm, cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, cfg)
+            elif norm is not None:
+                layer = _build_dense(DenseSpec(layer_spec.name, *norm.fused()), dense_cfg, current_t, cfg)
+            else:
+                layer = _build_dense(layer_spec, dense_cfg, current_t, cfg)
             width = layer.n_out
         else:
             types = ("Activation", "Softmax") if layer_spec.function == "softmax" else ("Activation",)

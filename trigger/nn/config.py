@@ -50,7 +50,7 @@ TABLE_TYPE_KEYS = ("table_t", "exp_table_t", "inv_table_t", "inv_inp_t")
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Implementation", "TableSize", "TableRange", *TABLE_TYPE_KEYS}
 _MODEL_KEYS = _LAYER_KEYS | {"Accumulation", "AutoWidth"}
 _TOP_KEYS = {"Model", "IOType", "LayerType", "LayerName"}
-LAYER_TYPES = ("Dense", "Activation", "Softmax", "Input")
+LAYER_TYPES = ("Dense", "Activation", "Softmax", "Input", "BatchNormalization")
 #: Default softmax exp/inverse table size.  hls4ml uses 1024; measured on the 16-64-32-32-5 tagger,
 #: 1024 entries left 1.7 % of inputs with tied top probabilities (0.8 % argmax flips), 4096 left 0.4 %.
 SOFTMAX_TABLE_SIZE = 4096

@@ -2,7 +2,8 @@
 
 Supported: InputLayer, Dense (with or without ``activation=``), Activation / ReLU / Softmax layers
 with relu, linear, sigmoid, tanh, softmax, BatchNormalization right after a Dense (folded into its
-weights), Dropout (dropped).  Anything else raises :class:`ModelError` naming the layer.
+weights; in the hls4ml mode folded or kept apart as hls4ml decides), Dropout (dropped).  Anything else
+raises :class:`ModelError` naming the layer.
 
 Quantization-aware layers (:mod:`trigger.train.layers`) describe themselves through ``l1emu_spec()``;
 they are read only with ``qat=True`` (what :func:`trigger.train.to_description` passes, together with
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from trigger.errors import ModelError
-from trigger.nn.build import ACTIVATIONS, ActivationSpec, DenseSpec, NetworkSpec
+from trigger.nn.build import ACTIVATIONS, ActivationSpec, BatchNormSpec, DenseSpec, NetworkSpec
 
 __all__ = ["SUPPORTED_LAYERS", "network_from_keras"]
 
@@ -99,10 +101,16 @@ def network_from_keras(model: Any, *, qat: bool = False) -> NetworkSpec:
         elif kind == "BatchNormalization":
             if not layers or not isinstance(layers[-1], DenseSpec):
                 raise _unsupported(layer, "BatchNormalization is folded into the Dense right before it")
-            gamma, beta, mean, var = (np.asarray(w, dtype=np.float64) for w in _bn_weights(layer))
+            raw = _bn_weights(layer)
+            gamma, beta, mean, var = (np.asarray(w, dtype=np.float64) for w in raw)
             scale = gamma / np.sqrt(var + float(layer.epsilon))
             dense = layers[-1]
-            layers[-1] = DenseSpec(dense.name, dense.weights * scale, (dense.bias - mean) * scale + beta)
+            norm = None
+            if type(model.get_layer(dense.name)).__name__ == "Dense":  # plain Keras: what hls4ml reads
+                kernel32, bias32 = _dense_float32(model.get_layer(dense.name))
+                g, b, m, v = (np.asarray(w, dtype=np.float32) for w in raw)
+                norm = BatchNormSpec(layer.name, kernel32, bias32, g, b, m, v, float(layer.epsilon))
+            layers[-1] = DenseSpec(dense.name, dense.weights * scale, (dense.bias - mean) * scale + beta, norm)
         elif kind in ("Activation", "ReLU", "Softmax"):
             if kind == "ReLU":
                 cfg = layer.get_config()
@@ -119,6 +127,12 @@ def network_from_keras(model: Any, *, qat: bool = False) -> NetworkSpec:
         else:
             raise _unsupported(layer)
     return NetworkSpec(model.name, input_name, n_inputs, tuple(layers))
+
+
+def _dense_float32(layer: Any) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """A Dense's kernel and bias as Keras holds them (what hls4ml reads)."""
+    kernel, *rest = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
+    return kernel, rest[0] if rest else np.zeros(kernel.shape[1], dtype=np.float32)
 
 
 def _bn_weights(layer: Any) -> list[Any]:
