@@ -80,6 +80,15 @@ CASES["muon_pt-sat-accum-latency"] = (
     "muon_pt",
     {"Model": {"Accumulation": "hls4ml", "Precision": {"accum": "ap_fixed<11,3,AP_RND_CONV,AP_SAT>"}}},
 )
+# hls4ml's own tanh and sigmoid tables (left-edge entries, index truncated toward zero), and its
+# model-precision accumulators (an hls4ml config plus the one key)
+CASES["autoencoder-hls4ml-tables"] = (
+    "autoencoder",
+    {
+        "Model": {"Precision": "ap_fixed<16,6>", "Accumulation": "hls4ml"},
+        "LayerType": {"Activation": {"TableSize": 512}},
+    },
+)
 # exact sums cast once into a narrow saturating accum_t and a narrow wrapping result
 CASES["autoencoder-exact-narrow"] = (
     "autoencoder",
