@@ -25,7 +25,7 @@ from hls.layer_estimates import (
 )
 from trigger.errors import ModelError
 from trigger.fixed import FixedType
-from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer, SoftmaxTables
+from trigger.nn.layers import ActivationLayer, DenseLayer, Hls4mlSoftmax, Layer, ScaleLayer, SoftmaxTables
 
 __all__ = ["COMMON_HEADER", "KINDS", "Constants", "HLSKind", "hls_kind", "kind_name"]
 
@@ -69,11 +69,15 @@ def _table(layer: ActivationLayer, cname: str, config: str) -> Constants:
 
 def _softmax(layer: ActivationLayer, cname: str, config: str) -> Constants:
     sm = layer.softmax
-    if not isinstance(sm, SoftmaxTables):
-        raise ModelError(
-            f"layer {layer.name}: no HLS implementation of hls4ml's softmax yet (hls4ml mode); "
-            "use Accumulation: exact for this softmax, or hls4ml itself for its firmware"
-        )
+    assert isinstance(sm, SoftmaxTables)
+    return [], [ctable(f"{config}_exp", f"exp_{cname}", sm.exp), ctable(f"{config}_inv", f"inv_{cname}", sm.inv)]
+
+
+def _softmax_hls4ml(layer: ActivationLayer, cname: str, config: str) -> Constants:
+    sm = layer.softmax
+    assert isinstance(sm, Hls4mlSoftmax)
+    if sm.exp is None or sm.inv is None:  # argmax: no tables
+        return [], []
     return [], [ctable(f"{config}_exp", f"exp_{cname}", sm.exp), ctable(f"{config}_inv", f"inv_{cname}", sm.inv)]
 
 
@@ -89,6 +93,7 @@ KINDS: dict[str, HLSKind] = {
     "sigmoid": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
     "tanh": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
     "softmax": HLSKind("l1t_softmax.h", "softmax", _softmax, estimate_activation),
+    "softmax_hls4ml": HLSKind("l1t_softmax_hls4ml.h", "softmax_hls4ml", _softmax_hls4ml, estimate_activation),
     "scale": HLSKind("l1t_scale.h", "scale", _scale, estimate_scale),
     "sum": HLSKind("l1t_sum.h", "sum", _none, estimate_sum),
     "square_sum": HLSKind("l1t_sum.h", "square_sum", _none, estimate_square_sum),
@@ -98,8 +103,11 @@ KINDS: dict[str, HLSKind] = {
 
 
 def kind_name(layer: Layer) -> str:
-    """The key of ``layer`` in :data:`KINDS`: an activation's function, otherwise the layer's kind."""
-    return layer.function if isinstance(layer, ActivationLayer) else layer.kind
+    """The key of ``layer`` in :data:`KINDS`: an activation's function (hls4ml's softmax apart), otherwise
+    the layer's kind."""
+    if isinstance(layer, ActivationLayer):
+        return "softmax_hls4ml" if isinstance(layer.softmax, Hls4mlSoftmax) else layer.function
+    return layer.kind
 
 
 def hls_kind(layer: Layer) -> HLSKind:

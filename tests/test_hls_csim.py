@@ -19,6 +19,7 @@ import pytest
 from hls.csim import build_testbench, random_inputs, run_csim
 from hls.writer import write_project
 from tests.nn_models import make_model, random_model
+from trigger.errors import ModelError
 from trigger.nn import ModelDescription, run_fixed
 
 N_INPUTS = 10_000
@@ -62,7 +63,6 @@ CASES["muon_pt-wrap-accum"] = (
 )
 # ... and saturating, where the order of the additions matters (Resource with R < n_in adds in hls4ml's
 # order 0, R, 2R, ..., 1, R + 1, ...; Latency in input order)
-# (muon_pt: the tagger's softmax is hls4ml's own in this mode, which has no C++ twin yet)
 CASES["muon_pt-sat-accum"] = (
     "muon_pt",
     {
@@ -89,6 +89,21 @@ CASES["autoencoder-hls4ml-tables"] = (
         "LayerType": {"Activation": {"TableSize": 512}},
     },
 )
+# hls4ml's four softmax implementations (l1t_softmax_hls4ml.h), with its model-precision accumulators
+_HLS4ML_SOFTMAX = {
+    "stable": {},
+    "latency": {"TableSize": 256, "exp_table_t": "ap_fixed<12,6,AP_RND,AP_SAT>"},
+    "legacy": {"TableSize": 256},
+    "argmax": {},
+}
+for _impl, _keys in _HLS4ML_SOFTMAX.items():
+    CASES[f"jet_tagger-hls4ml-softmax-{_impl}"] = (
+        "jet_tagger",
+        {
+            "Model": {"Precision": "ap_fixed<12,5,AP_RND,AP_SAT>", "Accumulation": "hls4ml"},
+            "LayerType": {"Softmax": {"Implementation": _impl, **_keys}},
+        },
+    )
 # exact sums cast once into a narrow saturating accum_t and a narrow wrapping result
 CASES["autoencoder-exact-narrow"] = (
     "autoencoder",
@@ -191,3 +206,10 @@ def test_random_networks_bit_exact(random_projects: dict[int, tuple[ModelDescrip
     model, project = random_projects[seed]
     report = run_csim(project, random_inputs(model, 3000, seed))
     assert report.mismatches == 0, report.summary() + "\n" + model.summary()
+
+
+def test_hls4ml_softmax_io_stream_is_refused_clearly(tmp_path: Path) -> None:
+    config = dict(CASES["jet_tagger-hls4ml-softmax-stable"][1], IOType="io_stream")
+    with pytest.raises(ModelError, match=r"hls4ml's softmax \(hls4ml mode\) has no io_stream form yet"):
+        write_project(make_model("jet_tagger", config), tmp_path / "prj")
+    assert not (tmp_path / "prj").exists()  # nothing half-written
