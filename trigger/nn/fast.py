@@ -299,6 +299,23 @@ def _table_f64(table: LookupTable) -> F64:
     return table.values_raw.astype(np.float64)
 
 
+@functools.lru_cache(maxsize=64)
+def _table_results(layer: ActivationLayer) -> F64:
+    """A sigmoid/tanh table's entries already cast to the layer's result type (the cast is per entry)."""
+    assert layer.table is not None
+    table = layer.table
+    return FixedArray(table.values_raw, table.table_t, NO_OVERFLOW).cast(layer.result_t).int_raw().astype(np.float64)
+
+
+def _fused_table(layer: ActivationLayer, x: _Block) -> _Block | None:
+    """A sigmoid/tanh table (:func:`trigger.nn.emulate._activation_fixed`) on exact float raws."""
+    table = layer.table
+    if table is None or x.type != table.input_t or x.t.dtype.kind != "f" or not f64_eligible(layer.result_t):
+        return None
+    y = _table_results(layer)[table.index(x.t)]
+    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
+
+
 def _fused_softmax(layer: ActivationLayer, x: _Block) -> _Block | None:
     """The table softmax of :func:`trigger.nn.emulate._softmax_fixed` on float raws, one row per class."""
     tables = layer.softmax
@@ -343,9 +360,14 @@ def _run_block(model: ModelDescription, batch: F64) -> _Block:
             fused = _fused_scale(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
             fused = _fused_softmax(layer, x)
+        elif isinstance(layer, ActivationLayer) and layer.function in ("sigmoid", "tanh"):
+            fused = _fused_table(layer, x)
         if fused is None:
             out, _ = forward_fixed(layer, _to_fixed(x), count=False)
-            fused, step = _Block(np.ascontiguousarray(out.raw.T), out.type, nonneg=not out.type.signed), 1
+            # integer raws (a table's output) go on as float64 where exact, so the next dense stays fused
+            as_f64 = out.raw.dtype == np.int64 and f64_eligible(out.type)
+            raw_t = np.ascontiguousarray(out.raw.T, dtype=np.float64 if as_f64 else None)
+            fused, step = _Block(raw_t, out.type, nonneg=not out.type.signed), 1
         x = fused
         i += step
     return x
