@@ -159,10 +159,7 @@ def _sum_reach(dense: DenseLayer, x_t: FixedType, reach: F64, nonneg: bool) -> F
     """
     e = dense.exact_t.frac
     w_pos, w_neg, b_abs = _signed_parameters(dense)
-    if nonneg:
-        terms = np.maximum(reach @ w_pos, reach @ w_neg)
-    else:
-        terms = reach @ (w_pos + w_neg)
+    terms = np.maximum(reach @ w_pos, reach @ w_neg) if nonneg else reach @ (w_pos + w_neg)
     out: F64 = terms * 2.0 ** (e - x_t.frac - dense.weight_t.frac) + b_abs * 2.0 ** (e - dense.bias_t.frac)
     return out
 
@@ -261,9 +258,8 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _
         np.matmul(params[:, :-1], x.t.astype(dtype, copy=False), out=y)
         y += params[:, -1:]
     # |y| in unit_t's LSB: below 2**23 (float32) or 2**52 (float64) keeps the wrap's offset steps exact
-    bound_u = (float(sums.max(initial=0.0)) if use32 else float(_sum_bound(dense, x.type))) * 2.0 ** (
-        unit_t.frac - exact.frac
-    )
+    proved = sums if sums is not None else _static_sum_reach(dense, x.type, x.nonneg or not x.type.signed)
+    bound_u = float(proved.max(initial=0.0)) * 2.0 ** (unit_t.frac - exact.frac)
     small = bound_u + 1 < (2.0**23 if use32 else 2.0**52)
     r = round_f64(y, unit_t.rounding, inplace=True) if unit_t.frac < exact.frac else y
     relu = act is not None and act.function == "relu"
