@@ -12,7 +12,8 @@ become element-wise operations between rows, and a dense layer is one BLAS call 
   rounding and the bias as one more input row of ones (one more exact term of the sum), then one
   rounding and one clamp (:func:`_fused_dense`); float32 BLAS where a bound proves every partial sum
   an integer below 2**24 in the exact sum's LSB (3-4x faster than float64 on one core), float64 otherwise;
-- a table softmax's maximum and sum over the classes are operations between rows.
+- a table softmax's maximum and sum over the classes are operations between rows; sigmoid/tanh tables
+  are looked up on the rows too.
 
 Anything else falls back to the layer's own executor.
 """
@@ -317,6 +318,25 @@ def _fused_softmax(layer: ActivationLayer, x: _Block) -> _Block | None:
     return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
 
 
+def _fused_table(layer: ActivationLayer, x: _Block) -> _Block | None:
+    """A sigmoid/tanh table on the block's rows: the entries at the index, then the cast to the result type."""
+    table = layer.table
+    if table is None or x.type != layer.input_t or x.t.dtype.kind != "f":
+        return None
+    if not f64_eligible(table.table_t, layer.result_t):
+        return None
+    y, _ = fixed_to_fixed_f64(_table_lookup(table, x.t), table.table_t, layer.result_t, track=False)
+    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
+
+
+def _from_fixed(out: FixedArray) -> _Block:
+    """A fallback layer's output as a block (float64 raws where exact, so the next fused layer applies)."""
+    raw = out.raw
+    if raw.dtype.kind in "iu" and f64_eligible(out.type):
+        raw = raw.astype(np.float64)
+    return _Block(np.ascontiguousarray(raw.T), out.type, nonneg=not out.type.signed)
+
+
 # ---------------------------------------------------------------------------------------- driver
 def _to_fixed(x: _Block) -> FixedArray:
     """Rows by features again, in the representation of the rest of the emulator (float64 raws where exact)."""
@@ -342,9 +362,11 @@ def _run_block(model: ModelDescription, batch: F64) -> _Block:
             fused = _fused_scale(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
             fused = _fused_softmax(layer, x)
+        elif isinstance(layer, ActivationLayer) and layer.function in ("sigmoid", "tanh"):
+            fused = _fused_table(layer, x)
         if fused is None:
             out, _ = forward_fixed(layer, _to_fixed(x), count=False)
-            fused, step = _Block(np.ascontiguousarray(out.raw.T), out.type, nonneg=not out.type.signed), 1
+            fused, step = _from_fixed(out), 1
         x = fused
         i += step
     return x
