@@ -52,6 +52,8 @@ _F32_LIMIT = 2.0**24
 #: Bytes of one layer's float64 output per block (the block stays cache-resident between passes).
 _CACHE_BYTES = 2 * 1024 * 1024
 _SATURATING = (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
+#: the input cast reads the transposed batch inside its multiply up to this many features (measured here)
+_STRIDED_READ_MAX = 40
 
 
 class _Block(NamedTuple):
@@ -80,10 +82,16 @@ def _cast_input(t: FixedType, x: F64) -> _Block:
     saturating steps in place for the usual types, its general path otherwise)."""
     n = x.shape[1]
     if t.overflow in _SATURATING and 0 <= t.frac < 1021 and f64_eligible(t):
-        aug = _with_ones_row(n, x.shape[0], np.float64)
-        v = aug[:n]
-        with np.errstate(over="ignore"):
-            np.multiply(x.T, 2.0**t.frac, out=v)  # exact, or inf (which clamps like 2**1024, as the headers)
+        aug: NDArray[Any] | None = None
+        if n <= _STRIDED_READ_MAX:
+            aug = _with_ones_row(n, x.shape[0], np.float64)
+            v = aug[:n]
+            with np.errstate(over="ignore"):
+                np.multiply(x.T, 2.0**t.frac, out=v)  # exact, or inf (which clamps like 2**1024, as the headers)
+        else:  # wide rows: a strided read in the multiply is slow, a transposing copy is not
+            v = x.T.copy()
+            with np.errstate(over="ignore"):
+                v *= 2.0**t.frac
         lo, hi = _saturation_limits(t)
         np.clip(round_f64(v, t.rounding, inplace=True), float(lo), float(hi), out=v)
         if np.isnan(v.sum()):  # a NaN survives the clamp: the reference raises its error
@@ -184,11 +192,12 @@ def _block_reach(x: _Block, nonneg: bool) -> F64:
     return out
 
 
-def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
+def _f32_sum_reach(dense: DenseLayer, x: _Block, refused: set[DenseLayer]) -> F64 | None:
     """A per-output bound below :data:`_F32_LIMIT` on the block's partial sums, or None (then float64).
 
     Tried in order of cost: over every value of the input type (sign-aware after a relu), the bound
-    the previous layer carried, the block's own largest values.
+    the previous layer carried, the block's own largest values (skipped for the rest of the batch once
+    a block's failed: ``refused``; only the speed depends on it, never a value).
     """
     nonneg = x.nonneg or not x.type.signed
     static = _static_sum_reach(dense, x.type, nonneg)
@@ -200,8 +209,13 @@ def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
             return sums
     if static.max(initial=0.0) / _type_reach(x.type) >= _F32_LIMIT:
         return None  # even inputs of one LSB could not prove it: spare the pass
+    if dense in refused:
+        return None
     sums = _sum_reach(dense, x.type, _block_reach(x, nonneg), nonneg)
-    return sums if sums.max(initial=0.0) < _F32_LIMIT else None
+    if sums.max(initial=0.0) < _F32_LIMIT:
+        return sums
+    refused.add(dense)
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -220,7 +234,7 @@ def _scales_fit(dense: DenseLayer, x_t: FixedType, unit_t: FixedType, use32: boo
     return all(abs(unit_t.frac - f) <= room for f in (x_t.frac + dense.weight_t.frac, dense.bias_t.frac))
 
 
-def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
+def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block, refused: set[DenseLayer]) -> _Block | None:
     """Dense [+ relu/linear] on float raws, or None where the fused form does not apply.
 
     ``y = [W.T | b] 2**(F_u - F) @ [x; 1]`` is the exact sum in units of the LSB of ``unit_t``: the
@@ -244,7 +258,7 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _
     unit_t = out_t if one_cast else res_t
     if one_cast and unit_t.frac - exact.frac > unit_t.width + 1:
         return None  # the reference clamps such a left shift; not worth a case here
-    sums = _f32_sum_reach(dense, x) if _f32_type(unit_t) and _scales_fit(dense, x.type, unit_t, True) else None
+    sums = _f32_sum_reach(dense, x, refused) if _f32_type(unit_t) and _scales_fit(dense, x.type, unit_t, True) else None
     use32 = sums is not None
     if not use32 and not _scales_fit(dense, x.type, unit_t, False):
         return None
@@ -344,7 +358,7 @@ def _to_fixed(x: _Block) -> FixedArray:
     return FixedArray(np.ascontiguousarray(x.t.T, dtype=dtype), x.type, NO_OVERFLOW)
 
 
-def _run_block(model: ModelDescription, batch: F64) -> _Block:
+def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) -> _Block:
     """All layers on one block of rows, fused where possible (no overflow bookkeeping)."""
     x = _cast_input(model.input_t, batch)
     layers, i = model.layers, 0
@@ -355,9 +369,9 @@ def _run_block(model: ModelDescription, batch: F64) -> _Block:
         step = 1
         if isinstance(layer, DenseLayer):
             if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
-                fused, step = _fused_dense(layer, nxt, x), 2
+                fused, step = _fused_dense(layer, nxt, x, refused), 2
             if fused is None:
-                fused, step = _fused_dense(layer, None, x), 1
+                fused, step = _fused_dense(layer, None, x, refused), 1
         elif isinstance(layer, ScaleLayer):
             fused = _fused_scale(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
@@ -376,7 +390,8 @@ def run_blocks(model: ModelDescription, batch: F64) -> FixedArray:
     """The model on ``batch`` (already shaped (n, n_inputs)) in row blocks small enough for the cache."""
     widest = max([model.n_inputs] + [la.n_out for la in model.layers])
     rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
-    blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
+    refused: set[DenseLayer] = set()
+    blocks = [_run_block(model, batch[i : i + rows], refused) for i in range(0, max(len(batch), 1), rows)]
     dtypes = {b.t.dtype for b in blocks}
     dtype = np.float64 if dtypes <= {np.dtype(np.float32), np.dtype(np.float64)} else None
     raw = np.concatenate([b.t.T for b in blocks], dtype=dtype)  # one copy, back to rows by features
