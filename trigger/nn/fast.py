@@ -12,7 +12,8 @@ become element-wise operations between rows, and a dense layer is one BLAS call 
   rounding and the bias as one more input row of ones (one more exact term of the sum), then one
   rounding and one clamp (:func:`_fused_dense`); float32 BLAS where a bound proves every partial sum
   an integer below 2**24 in the exact sum's LSB (3-4x faster than float64 on one core), float64 otherwise;
-- a table softmax's maximum and sum over the classes are operations between rows.
+- a table softmax's maximum and sum over the classes are operations between rows; sigmoid/tanh tables
+  are looked up on the rows too.
 
 Anything else falls back to the layer's own executor.
 """
@@ -51,6 +52,8 @@ _F32_LIMIT = 2.0**24
 #: Bytes of one layer's float64 output per block (the block stays cache-resident between passes).
 _CACHE_BYTES = 2 * 1024 * 1024
 _SATURATING = (Overflow.AP_SAT, Overflow.AP_SAT_SYM)
+#: the input cast reads the transposed batch inside its multiply up to this many features (measured here)
+_STRIDED_READ_MAX = 40
 
 
 class _Block(NamedTuple):
@@ -79,10 +82,16 @@ def _cast_input(t: FixedType, x: F64) -> _Block:
     saturating steps in place for the usual types, its general path otherwise)."""
     n = x.shape[1]
     if t.overflow in _SATURATING and 0 <= t.frac < 1021 and f64_eligible(t):
-        aug = _with_ones_row(n, x.shape[0], np.float64)
-        v = aug[:n]
-        with np.errstate(over="ignore"):
-            np.multiply(x.T, 2.0**t.frac, out=v)  # exact, or inf (which clamps like 2**1024, as the headers)
+        aug: NDArray[Any] | None = None
+        if n <= _STRIDED_READ_MAX:
+            aug = _with_ones_row(n, x.shape[0], np.float64)
+            v = aug[:n]
+            with np.errstate(over="ignore"):
+                np.multiply(x.T, 2.0**t.frac, out=v)  # exact, or inf (which clamps like 2**1024, as the headers)
+        else:  # wide rows: a strided read in the multiply is slow, a transposing copy is not
+            v = x.T.copy()
+            with np.errstate(over="ignore"):
+                v *= 2.0**t.frac
         lo, hi = _saturation_limits(t)
         np.clip(round_f64(v, t.rounding, inplace=True), float(lo), float(hi), out=v)
         if np.isnan(v.sum()):  # a NaN survives the clamp: the reference raises its error
@@ -183,11 +192,12 @@ def _block_reach(x: _Block, nonneg: bool) -> F64:
     return out
 
 
-def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
+def _f32_sum_reach(dense: DenseLayer, x: _Block, refused: set[DenseLayer]) -> F64 | None:
     """A per-output bound below :data:`_F32_LIMIT` on the block's partial sums, or None (then float64).
 
     Tried in order of cost: over every value of the input type (sign-aware after a relu), the bound
-    the previous layer carried, the block's own largest values.
+    the previous layer carried, the block's own largest values (skipped for the rest of the batch once
+    a block's failed: ``refused``; only the speed depends on it, never a value).
     """
     nonneg = x.nonneg or not x.type.signed
     static = _static_sum_reach(dense, x.type, nonneg)
@@ -199,8 +209,13 @@ def _f32_sum_reach(dense: DenseLayer, x: _Block) -> F64 | None:
             return sums
     if static.max(initial=0.0) / _type_reach(x.type) >= _F32_LIMIT:
         return None  # even inputs of one LSB could not prove it: spare the pass
+    if dense in refused:
+        return None
     sums = _sum_reach(dense, x.type, _block_reach(x, nonneg), nonneg)
-    return sums if sums.max(initial=0.0) < _F32_LIMIT else None
+    if sums.max(initial=0.0) < _F32_LIMIT:
+        return sums
+    refused.add(dense)
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -219,7 +234,7 @@ def _scales_fit(dense: DenseLayer, x_t: FixedType, unit_t: FixedType, use32: boo
     return all(abs(unit_t.frac - f) <= room for f in (x_t.frac + dense.weight_t.frac, dense.bias_t.frac))
 
 
-def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
+def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block, refused: set[DenseLayer]) -> _Block | None:
     """Dense [+ relu/linear] on float raws, or None where the fused form does not apply.
 
     ``y = [W.T | b] 2**(F_u - F) @ [x; 1]`` is the exact sum in units of the LSB of ``unit_t``: the
@@ -243,7 +258,7 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _
     unit_t = out_t if one_cast else res_t
     if one_cast and unit_t.frac - exact.frac > unit_t.width + 1:
         return None  # the reference clamps such a left shift; not worth a case here
-    sums = _f32_sum_reach(dense, x) if _f32_type(unit_t) and _scales_fit(dense, x.type, unit_t, True) else None
+    sums = _f32_sum_reach(dense, x, refused) if _f32_type(unit_t) and _scales_fit(dense, x.type, unit_t, True) else None
     use32 = sums is not None
     if not use32 and not _scales_fit(dense, x.type, unit_t, False):
         return None
@@ -258,9 +273,8 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _
         np.matmul(params[:, :-1], x.t.astype(dtype, copy=False), out=y)
         y += params[:, -1:]
     # |y| in unit_t's LSB: below 2**23 (float32) or 2**52 (float64) keeps the wrap's offset steps exact
-    bound_u = (float(sums.max(initial=0.0)) if sums is not None else float(_sum_bound(dense, x.type))) * 2.0 ** (
-        unit_t.frac - exact.frac
-    )
+    proved = sums if sums is not None else _static_sum_reach(dense, x.type, x.nonneg or not x.type.signed)
+    bound_u = float(proved.max(initial=0.0)) * 2.0 ** (unit_t.frac - exact.frac)
     small = bound_u + 1 < (2.0**23 if use32 else 2.0**52)
     r = round_f64(y, unit_t.rounding, inplace=True) if unit_t.frac < exact.frac else y
     relu = act is not None and act.function == "relu"
@@ -299,23 +313,6 @@ def _table_f64(table: LookupTable) -> F64:
     return table.values_raw.astype(np.float64)
 
 
-@functools.lru_cache(maxsize=64)
-def _table_results(layer: ActivationLayer) -> F64:
-    """A sigmoid/tanh table's entries already cast to the layer's result type (the cast is per entry)."""
-    assert layer.table is not None
-    table = layer.table
-    return FixedArray(table.values_raw, table.table_t, NO_OVERFLOW).cast(layer.result_t).int_raw().astype(np.float64)
-
-
-def _fused_table(layer: ActivationLayer, x: _Block) -> _Block | None:
-    """A sigmoid/tanh table (:func:`trigger.nn.emulate._activation_fixed`) on exact float raws."""
-    table = layer.table
-    if table is None or x.type != table.input_t or x.t.dtype.kind != "f" or not f64_eligible(layer.result_t):
-        return None
-    y = _table_results(layer)[table.index(x.t)]
-    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
-
-
 def _fused_softmax(layer: ActivationLayer, x: _Block) -> _Block | None:
     """The table softmax of :func:`trigger.nn.emulate._softmax_fixed` on float raws, one row per class."""
     tables = layer.softmax
@@ -335,6 +332,25 @@ def _fused_softmax(layer: ActivationLayer, x: _Block) -> _Block | None:
     return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
 
 
+def _fused_table(layer: ActivationLayer, x: _Block) -> _Block | None:
+    """A sigmoid/tanh table on the block's rows: the entries at the index, then the cast to the result type."""
+    table = layer.table
+    if table is None or x.type != layer.input_t or x.t.dtype.kind != "f":
+        return None
+    if not f64_eligible(table.table_t, layer.result_t):
+        return None
+    y, _ = fixed_to_fixed_f64(_table_lookup(table, x.t), table.table_t, layer.result_t, track=False)
+    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
+
+
+def _from_fixed(out: FixedArray) -> _Block:
+    """A fallback layer's output as a block (float64 raws where exact, so the next fused layer applies)."""
+    raw = out.raw
+    if raw.dtype.kind in "iu" and f64_eligible(out.type):
+        raw = raw.astype(np.float64)
+    return _Block(np.ascontiguousarray(raw.T), out.type, nonneg=not out.type.signed)
+
+
 # ---------------------------------------------------------------------------------------- driver
 def _to_fixed(x: _Block) -> FixedArray:
     """Rows by features again, in the representation of the rest of the emulator (float64 raws where exact)."""
@@ -342,7 +358,7 @@ def _to_fixed(x: _Block) -> FixedArray:
     return FixedArray(np.ascontiguousarray(x.t.T, dtype=dtype), x.type, NO_OVERFLOW)
 
 
-def _run_block(model: ModelDescription, batch: F64) -> _Block:
+def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) -> _Block:
     """All layers on one block of rows, fused where possible (no overflow bookkeeping)."""
     x = _cast_input(model.input_t, batch)
     layers, i = model.layers, 0
@@ -353,9 +369,9 @@ def _run_block(model: ModelDescription, batch: F64) -> _Block:
         step = 1
         if isinstance(layer, DenseLayer):
             if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
-                fused, step = _fused_dense(layer, nxt, x), 2
+                fused, step = _fused_dense(layer, nxt, x, refused), 2
             if fused is None:
-                fused, step = _fused_dense(layer, None, x), 1
+                fused, step = _fused_dense(layer, None, x, refused), 1
         elif isinstance(layer, ScaleLayer):
             fused = _fused_scale(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
@@ -364,10 +380,7 @@ def _run_block(model: ModelDescription, batch: F64) -> _Block:
             fused = _fused_table(layer, x)
         if fused is None:
             out, _ = forward_fixed(layer, _to_fixed(x), count=False)
-            # integer raws (a table's output) go on as float64 where exact, so the next dense stays fused
-            as_f64 = out.raw.dtype == np.int64 and f64_eligible(out.type)
-            raw_t = np.ascontiguousarray(out.raw.T, dtype=np.float64 if as_f64 else None)
-            fused, step = _Block(raw_t, out.type, nonneg=not out.type.signed), 1
+            fused, step = _from_fixed(out), 1
         x = fused
         i += step
     return x
@@ -377,7 +390,8 @@ def run_blocks(model: ModelDescription, batch: F64) -> FixedArray:
     """The model on ``batch`` (already shaped (n, n_inputs)) in row blocks small enough for the cache."""
     widest = max([model.n_inputs] + [la.n_out for la in model.layers])
     rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
-    blocks = [_run_block(model, batch[i : i + rows]) for i in range(0, max(len(batch), 1), rows)]
+    refused: set[DenseLayer] = set()
+    blocks = [_run_block(model, batch[i : i + rows], refused) for i in range(0, max(len(batch), 1), rows)]
     dtypes = {b.t.dtype for b in blocks}
     dtype = np.float64 if dtypes <= {np.dtype(np.float32), np.dtype(np.float64)} else None
     raw = np.concatenate([b.t.T for b in blocks], dtype=dtype)  # one copy, back to rows by features
