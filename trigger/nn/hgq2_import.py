@@ -183,7 +183,7 @@ def _check_config(config: HLSConfig, names: list[str]) -> None:
         for key, spelling in dict(scope.get("Precision", {})).items():
             if str(spelling).strip().lower() != "auto":
                 raise ConfigError(
-                    f"{config.source}: {where}.Precision.{key}: {spelling} — an HGQ2 model carries its own "
+                    f"{config.source}: {where}.Precision.{key}: {spelling}: an HGQ2 model carries its own "
                     "(per-element) precisions; remove the Precision entries (ReuseFactor, Strategy, IOType still apply)"
                 )
 

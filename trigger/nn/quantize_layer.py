@@ -77,8 +77,8 @@ class QuantizeLayer:
 
     def groups(self) -> list[tuple[FixedType | None, NDArray[np.intp]]]:
         """The distinct element types with the columns that use each (pruned columns under None)."""
-        keys = np.stack([np.where(self.width > 0, self.width, 0), self.integer, self.signed], axis=1)
-        keys[self.width <= 0] = 0
+        keys = np.stack([self.width, self.integer, self.signed], axis=1)
+        keys[self.width <= 0] = 0  # every pruned element in one group
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
         out: list[tuple[FixedType | None, NDArray[np.intp]]] = []
         for g in range(len(unique)):
