@@ -20,8 +20,9 @@ event or an overlaid pool entry) may yield a muon:
 Statistics (importance sampling of the sources, exact for any number of them). lambda_i is the
 probability that source i gives a muon with pT > ``cut``. A *normal* crossing keeps only the muons
 below the cut and its weight is multiplied by P(no source above the cut) = prod (1 - lambda_i). A
-*forced* crossing picks one source i with q_i = lambda_i g_i / G (G = sum lambda_k g_k; g = pT^p
-favours the hard hadrons that make high-pT muons), draws its muon above the cut and samples every
+*forced* crossing picks one source i with q_i = lambda_i g_i / G (G = sum lambda_k g_k; g = d G' / Lambda +
+(1 - d) pT^p, G' = sum lambda_k pT_k^p: pT^p favours the hard hadrons that make high-pT muons, the defensive
+share d = 0.3 in proportion to lambda alone keeps every weight factor below Lambda / d), draws its muon above the cut and samples every
 other source physically (above the cut too); with A the sources above the cut in the crossing, its
 weight is multiplied by 1 / sum_{j in A} (q_j / lambda_j) = G / sum_{j in A} g_j (the mixture
 estimator: every configuration with at least one source above the cut can be reached from each of
@@ -124,6 +125,7 @@ class MuonSources:
     punch_max: float = 1e-2
     punch_fraction: float = 0.3
     importance_power: float = 2.0
+    defensive: float = 0.3  # share of the forced picks in proportion to lambda alone (weight factor <= Lambda / 0.3)
 
     def _tables(self, pid: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         apid = np.abs(pid)
@@ -220,7 +222,14 @@ class MuonSources:
             cand = {k: np.concatenate([cand[k], rows[k]]) for k in cand}
             cand_d = np.concatenate([lam_d, np.tile(prompt_lam, n)])
             cand_p = np.concatenate([lam_p, np.zeros(n * m)])
-        g = cand["pt"] ** self.importance_power
+        # defensive mixture: g_eff = d G / Lambda + (1 - d) pT^p per crossing, so q_i = lambda_i (d / Lambda +
+        # (1 - d) g_i / G) and the weight factor G / sum_A g_eff stays below Lambda / d
+        raw = cand["pt"] ** self.importance_power
+        lam_c = np.bincount(cand["event"], weights=cand_d + cand_p, minlength=n).astype(np.float64)
+        big_g = np.bincount(cand["event"], weights=(cand_d + cand_p) * raw, minlength=n).astype(np.float64)
+        mean_g = np.divide(big_g, lam_c, out=np.zeros(n), where=lam_c > 0)
+        d = self.defensive
+        g = d * mean_g[cand["event"]] + (1.0 - d) * raw
         prompt_g = prompt["pt"] ** self.importance_power if prompt is not None else np.zeros(0)
         chosen, total, fpt = self._force(n, cand["event"], cand["pid"], cand["pt"], cand_d, cand_p, g, rng)
         has = chosen >= 0
@@ -231,7 +240,8 @@ class MuonSources:
         g_above = np.bincount(event[above], weights=g[: pid.size][above], minlength=n).astype(np.float64)
         if present is not None and m:
             p_event, p_idx = np.asarray(present[0], np.int64), np.asarray(present[1], np.int64)
-            g_above += np.bincount(p_event, weights=prompt_g[p_idx], minlength=n).astype(np.float64)
+            present_g = d * mean_g[p_event] + (1.0 - d) * prompt_g[p_idx]
+            g_above += np.bincount(p_event, weights=present_g, minlength=n).astype(np.float64)
             here = np.zeros(n * m, bool)
             here[p_event * m + p_idx] = True
             # a forced pool muon the overlay already put in: present once (the caller keeps that copy)
