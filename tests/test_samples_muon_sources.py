@@ -119,7 +119,8 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
     normalised to the whole) of single-, double- and triple-muon probabilities equals plain physical
     sampling of the same crossings within errors, also where two sources above the cut are common
     (the earlier one-source scheme lost those, ~Lambda^2 / 2). Pool muons above the cut (``prompt``:
-    each present with probability lam) are sources too. A muon-independent observable (more than 22 toy
+    in a crossing Poisson(lam) times, one at lam 0.3: a forced pick of it often adds a second copy; dropping
+    that copy, as an earlier version did, fails here) are sources too. A muon-independent observable (more than 22 toy
     hadrons, as a calorimeter seed) comes out right too. The defensive share d bounds every forced weight
     factor by Lambda / d (without it the toy reaches ~30 Lambda), so the forced half adds at most E[x Lambda^2] / d
     to that observable's n sum w^2 x^2, and the estimate is no worse than the normal half as plain crossings:
@@ -131,7 +132,7 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
         "eta": np.array([0.3, -1.2]),
         "phi": np.array([0.0, 1.0]),
         "charge": np.array([1.0, -1.0]),
-        "lam": np.array([0.05, 0.02]),
+        "lam": np.array([0.3, 0.02]),
     }
 
     def run(n: int, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,8 +141,8 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
         lam_c = np.bincount(c["event"], weights=lam_d + lam_p, minlength=n) + prompt["lam"].sum()
         busy = np.bincount(c["event"], minlength=n) > 22
         # the pool muons the overlay put in (physical / forced keep them; normal crossings drop them: above the cut)
-        here = rng.random((n, 2)) < prompt["lam"]
-        p_event, p_idx = np.nonzero(here)
+        here = rng.poisson(prompt["lam"], (n, 2))  # copies of each pool muon (overlay: with replacement)
+        p_event, p_idx = (np.repeat(a, here[here > 0]) for a in np.nonzero(here))
         present = (p_event, p_idx)
         out = src.sample(
             n,
