@@ -42,7 +42,7 @@ def strata(prov: dict, n: int) -> np.ndarray:
 
     req = dict(prov["request"])
     req["pthat_bins"] = tuple(req["pthat_bins"])
-    req["allocation"] = tuple(req["allocation"]) if req.get("allocation") else None  # None: made before it
+    req["allocation"] = tuple(req["allocation"]) if req.get("allocation") else None  # None: the default split
     req.pop("cache_dir", None)
     request = Request(**{k: v for k, v in req.items() if k in Request.__dataclass_fields__})
     plan = _plan(get_process(request.process), request, "")

@@ -43,10 +43,6 @@ def default_cache_dir() -> Path:
 
 
 DEFAULT_POOL_SIZE = 30_000  # entries; each reused ~mu x crossings / size times (README: statistics)
-# Share of a weighted zero-bias sample's crossings per stratum half: soft normal, soft forced, then normal and
-# forced of each pTHat bin (DEFAULT_PTHAT_BINS). Optimised for the lowest N_eff of the default menu's
-# unprescaled seeds at a given CPU (benchmarks/zerobias_neff.py --allocate; README "Statistics").
-DEFAULT_ALLOCATION = (0.04, 0.33, 0.08, 0.10, 0.06, 0.08, 0.05, 0.05, 0.06, 0.04, 0.03, 0.03, 0.015, 0.015, 0.01, 0.01)
 
 
 @dataclass(frozen=True)
@@ -63,11 +59,12 @@ class Request:
     pool_size: int = DEFAULT_POOL_SIZE
     pool_seed: int = 1
     pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
-    hard_fraction: float = 0.5  # zero-bias with allocation None (files made before the allocation)
+    hard_fraction: float = 0.5  # zero-bias with allocation None (the default): share of the pTHat bins, equal
     forced_fraction: float = 0.3  # same: share of each stratum with one forced muon source
     weighted: bool = True  # zero-bias: False = plain Poisson(mu) crossings of the whole pool, equal weights
-    # zero-bias: share of the crossings in (soft normal, soft forced, bin 0 normal, bin 0 forced, ...)
-    allocation: tuple[float, ...] | None = DEFAULT_ALLOCATION
+    # zero-bias: share of the crossings in (soft normal, soft forced, bin 0 normal, bin 0 forced, ...); None =
+    # hard_fraction / forced_fraction (README "Statistics": the optimised shares measured did not beat it at its CPU)
+    allocation: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.allocation is not None:
@@ -294,7 +291,7 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
 def _stratum_sizes(req: Request) -> list[tuple[int, int]]:
     """(normal, forced) crossings of the soft stratum, then of each pTHat bin."""
     n_bins = len(req.pthat_bins)
-    if req.allocation is None:  # files made before the allocation: half hard, bins equal, forced_fraction forced
+    if req.allocation is None:  # the default: hard_fraction in equal pTHat bins, forced_fraction of each forced
         n_hard = round(req.n * req.hard_fraction)
         per_bin = [n_hard // n_bins + (1 if k < n_hard % n_bins else 0) for k in range(n_bins)]
         sizes = [req.n - n_hard, *per_bin]
