@@ -247,6 +247,7 @@ def test_default_sample_list_is_valid(cache: Path) -> None:
     reqs = load_sample_list(cfg, cache, workers=2)
     assert {"zerobias", "muon-gun", "wmunu", "zmumu", "boosted-t"} <= set(reqs)
     assert sum(1 for name in reqs if name.startswith("np-")) >= 4
+    assert reqs["zerobias"].allocation is not None and reqs["muon-gun"].allocation is None
 
 
 def test_sample_list_allocation_reaches_the_request_and_a_bad_one_names_the_key(tmp_path: Path) -> None:
