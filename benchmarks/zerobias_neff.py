@@ -4,7 +4,13 @@ Per unprescaled seed of a menu: rate, N_eff = (sum w)^2 / sum w^2 and the share 
 error) from each stratum of the sample (soft / pTHat bin, normal / forced half), rebuilt from the file's
 stored request. Prints a table, asserts nothing.
 
-    .venv/bin/python benchmarks/zerobias_neff.py data/samples/zerobias.root [menu.yaml]
+``--allocate CPU_S``: the allocation (crossings per stratum half) that maximises the lowest N_eff of the
+unprescaled seeds for CPU_S seconds of generation, from this file's sums of w^2 (n_h sum_h w^2 does not
+depend on n_h) and the CPU per crossing of each stratum (``COST_MS``, measured with
+benchmarks/zerobias_strata_cost.py), with the N_eff each seed would then have. Every half keeps >= 1 % of
+the crossings (one in which a seed never fired here may still fire it).
+
+    .venv/bin/python benchmarks/zerobias_neff.py data/samples/zerobias.root [menu.yaml] [--allocate 150]
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from trigger.menu.evaluate import SeedEvaluator  # noqa: E402
 from trigger.samples.writer import read_provenance  # noqa: E402
 
 MENU = REPO / "configs" / "menus" / "l1_menu_default.yaml"
+# CPU ms per crossing (benchmarks/zerobias_strata_cost.py 300 2, load 5 on 2 cores: relative figures), Pythia
+# init (0.45 s a 500-crossing chunk) included in the hard bins; * = forced half
+COST_MS = {"soft": 1.3, "soft*": 1.2, **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(7) for f in ("", "*")}}
 
 
 def strata(prov: dict, n: int) -> np.ndarray:
@@ -33,6 +42,7 @@ def strata(prov: dict, n: int) -> np.ndarray:
 
     req = dict(prov["request"])
     req["pthat_bins"] = tuple(req["pthat_bins"])
+    req["allocation"] = tuple(req["allocation"]) if req.get("allocation") else None  # None: the default split
     req.pop("cache_dir", None)
     request = Request(**{k: v for k, v in req.items() if k in Request.__dataclass_fields__})
     plan = _plan(get_process(request.process), request, "")
@@ -44,9 +54,42 @@ def strata(prov: dict, n: int) -> np.ndarray:
     return np.array(labels)
 
 
+def allocate(
+    w: np.ndarray, lab: np.ndarray, fired: dict[str, np.ndarray], names: list[str], cpu_s: float
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Crossings per stratum half for ``cpu_s`` that maximise the lowest N_eff, and the N_eff per seed then.
+
+    Minimax by multiplicative weights: for seed weights lam, Neyman's allocation n_h ~ sqrt(sum_s lam_s
+    b_hs / R_s^2 / c_h) minimises sum_s lam_s / N_eff_s; lam moves towards the seeds with the lowest N_eff.
+    """
+    n_h = np.array([np.sum(lab == k) for k in names], float)
+    cost = np.array([COST_MS[k] for k in names]) * 1e-3
+    seeds = list(fired)
+    r = np.array([w[fired[s]].sum() for s in seeds])
+    b = np.array([[n_h[j] * (w[fired[s] & (lab == k)] ** 2).sum() for j, k in enumerate(names)] for s in seeds])
+    rel = b / r[:, None] ** 2  # relative variance of seed s is sum_h rel_sh / n_h
+    lam = np.full(len(seeds), 1.0 / len(seeds))
+    floor = 0.01
+    for _ in range(5000):
+        n = np.sqrt(lam @ rel / cost)
+        n *= cpu_s / (n * cost).sum()
+        n = np.maximum(n, floor * n.sum())  # no half starved: one that never fired here may still fire
+        n *= cpu_s / (n * cost).sum()
+        v = (rel / n).sum(1)
+        lam *= np.exp(0.5 * (v / v.max() - 1.0))
+        lam /= lam.sum()
+    return {k: round(float(x)) for k, x in zip(names, n, strict=True)}, dict(zip(seeds, 1.0 / v, strict=True))
+
+
 def main() -> None:
-    path = sys.argv[1]
-    menu = load_menu(sys.argv[2] if len(sys.argv) > 2 else MENU)
+    args = [a for a in sys.argv[1:]]
+    cpu_s = None
+    if "--allocate" in args:
+        i = args.index("--allocate")
+        cpu_s = float(args[i + 1])
+        del args[i : i + 2]
+    path = args[0]
+    menu = load_menu(args[1] if len(args) > 1 else MENU)
     schema = builtin_schema("l1emu")
     ev = SeedEvaluator(menu, schema)
     needs = ev.needs()
@@ -64,16 +107,27 @@ def main() -> None:
     names = sorted(set(lab), key=lambda s: (s[0] != "s", s))
     f_bx = menu.zero_bias_khz
     print(f"{path}: {w.size} crossings, sum w = {w.sum():.5f}")
+    cost = sum(COST_MS[k] * np.sum(lab == k) for k in names) / 1e3
+    parts = ", ".join(f"{k} {np.sum(lab == k)}" for k in names)
+    print(f"crossings per stratum half: {parts}; CPU ~{cost:.0f} s (COST_MS)")
     print(f"{'seed':36s} {'kHz':>8s} {'N_eff':>7s} {'n':>6s}  share of sum w^2 by stratum")
+    fired = {}
     for s in menu.seeds:
         if s.prescale != 1:
             continue
         m = np.concatenate(dec[s.name])
+        fired[s.name] = m
         sw, sw2 = w[m].sum(), (w[m] ** 2).sum()
         neff = sw**2 / sw2 if sw2 > 0 else 0.0
         shares = {k: (w[m & (lab == k)] ** 2).sum() / sw2 for k in names} if sw2 > 0 else {}
         top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:4] if v > 0.005)
         print(f"{s.name:36s} {sw * f_bx:8.2f} {neff:7.1f} {int(m.sum()):6d}  {top}")
+    if cpu_s is not None:
+        counts, neffs = allocate(w, lab, fired, names, cpu_s)
+        total = sum(counts.values())
+        print(f"allocation for {cpu_s:.0f} s CPU: {total} crossings; shares (soft, soft*, b0, b0*, ...):")
+        print("  " + ", ".join(f"{k} {v} ({v / total:.3f})" for k, v in counts.items()))
+        print("  predicted N_eff: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(neffs.items(), key=lambda kv: kv[1])))
 
 
 if __name__ == "__main__":

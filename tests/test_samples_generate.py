@@ -247,6 +247,23 @@ def test_default_sample_list_is_valid(cache: Path) -> None:
     reqs = load_sample_list(cfg, cache, workers=2)
     assert {"zerobias", "muon-gun", "wmunu", "zmumu", "boosted-t"} <= set(reqs)
     assert sum(1 for name in reqs if name.startswith("np-")) >= 4
+    assert reqs["zerobias"].allocation is not None and reqs["muon-gun"].allocation is None
+
+
+def test_sample_list_allocation_reaches_the_request_and_a_bad_one_names_the_key(tmp_path: Path) -> None:
+    from trigger.errors import ConfigError
+    from trigger.samples.defaults import load_sample_list
+    from trigger.samples.production import _stratum_sizes
+
+    cfg = tmp_path / "samples.yaml"
+    shares = [1, 3] + [0.5] * 14  # soft normal, soft forced, then (normal, forced) of the 7 pTHat bins
+    cfg.write_text(f"version: 1\nsamples:\n  zb: {{process: zerobias, events: 1116, mu: 60, allocation: {shares}}}\n")
+    req = load_sample_list(cfg, tmp_path, workers=1)["zb"]
+    assert req.allocation == tuple(float(x) for x in shares)
+    assert _stratum_sizes(req) == [(101, 301)] + [(51, 51)] * 7  # one each, then 1100 x share / 11, by hand
+    cfg.write_text("version: 1\nsamples:\n  zb: {process: zerobias, events: 10, mu: 60, allocation: [1, 2]}\n")
+    with pytest.raises(ConfigError, match=r"samples\.zb\.allocation: expected a list of 16 positive numbers"):
+        load_sample_list(cfg, tmp_path, workers=1)
 
 
 def test_cli_info_prints_provenance(gun: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,7 +52,7 @@ def test_forced_and_normal_crossings_estimate_the_muon_rate_without_bias() -> No
 
 
 def test_heavy_flavour_sources_by_hand() -> None:
-    src = MuonSources()
+    src = MuonSources(cut=5.0)  # the hand-worked numbers below take a 5 GeV cut
     pid = np.array([521, -521, 5122, 421])
     pt = np.full(4, 20.0)
     lam_d, lam_p = src.lambdas(pid, pt, np.zeros(4))
@@ -119,7 +119,12 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
     normalised to the whole) of single-, double- and triple-muon probabilities equals plain physical
     sampling of the same crossings within errors, also where two sources above the cut are common
     (the earlier one-source scheme lost those, ~Lambda^2 / 2). Pool muons above the cut (``prompt``:
-    each present with probability lam) are sources too."""
+    in a crossing Poisson(lam) times, one at lam 0.3: a forced pick of it often adds a second copy; dropping
+    that copy, as an earlier version did, fails here) are sources too. A muon-independent observable (more than 22 toy
+    hadrons, as a calorimeter seed) comes out right too. The defensive share d bounds every forced weight
+    factor by Lambda / d (without it the toy reaches ~30 Lambda), so the forced half adds at most E[x Lambda^2] / d
+    to that observable's n sum w^2 x^2, and the estimate is no worse than the normal half as plain crossings:
+    for it the forced half is nearly idle (weights ~Lambda), not 2 x n_half plain crossings' worth."""
     src = MuonSources()
     rng = np.random.default_rng(11)
     prompt = {
@@ -127,14 +132,17 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
         "eta": np.array([0.3, -1.2]),
         "phi": np.array([0.0, 1.0]),
         "charge": np.array([1.0, -1.0]),
-        "lam": np.array([0.05, 0.02]),
+        "lam": np.array([0.3, 0.02]),
     }
 
-    def run(n: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    def run(n: int, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         c = _toy_crossings(n, rng)
+        lam_d, lam_p = src.lambdas(c["pid"], c["pt"], c["eta"])
+        lam_c = np.bincount(c["event"], weights=lam_d + lam_p, minlength=n) + prompt["lam"].sum()
+        busy = np.bincount(c["event"], minlength=n) > 22
         # the pool muons the overlay put in (physical / forced keep them; normal crossings drop them: above the cut)
-        here = rng.random((n, 2)) < prompt["lam"]
-        p_event, p_idx = np.nonzero(here)
+        here = rng.poisson(prompt["lam"], (n, 2))  # copies of each pool muon (overlay: with replacement)
+        p_event, p_idx = (np.repeat(a, here[here > 0]) for a in np.nonzero(here))
         present = (p_event, p_idx)
         out = src.sample(
             n,
@@ -152,15 +160,23 @@ def test_normal_plus_forced_crossings_equal_physical_sampling_with_several_sourc
         event, pt = out.event, out.pt
         if mode != "normal":
             event, pt = np.concatenate([event, p_event]), np.concatenate([pt, prompt["pt"][p_idx]])
-        return _observables(n, event, pt), out.factor
+        return np.column_stack([_observables(n, event, pt), busy]), out.factor, lam_c
 
     n_phys, n_half = 200_000, 40_000
-    phys, _ = run(n_phys, "physical")
-    normal, w_n = run(n_half, "normal")
-    forced, w_f = run(n_half, "forced")
+    phys, _, lam_phys = run(n_phys, "physical")
+    normal, w_n, _ = run(n_half, "normal")
+    forced, w_f, lam_f = run(n_half, "forced")
+    assert np.all(w_f <= lam_f / src.defensive * (1 + 1e-9))
     est = (w_n @ normal + w_f @ forced) / n_half
     err = np.sqrt(((w_n[:, None] * normal) ** 2).sum(0) + ((w_f[:, None] * forced) ** 2).sum(0)) / n_half
     want, want_err = phys.mean(0), phys.std(0) / np.sqrt(n_phys)
     assert np.all(np.abs(est - want) < 4 * np.hypot(err, want_err)), (est, want, err, want_err)
     assert want[3] > 0.002  # two sources above the cut: 25 standard errors of the estimate here
     assert (w_n.sum() + w_f.sum()) / n_half == pytest.approx(1.0, abs=0.02)  # the weights sum to one crossing
+    # the calorimeter-like observable x: the forced half's n sum (w x)^2 below E[x Lambda^2] / d (w <= Lambda / d
+    # and w x sums to n E[x P(>= 1 above)] <= n E[x Lambda]), and the whole error (the rate table's sqrt sum w^2
+    # x^2) below that of n_half plain crossings, sqrt(E[x^2] / n_half)
+    x_phys = phys[:, -1]
+    forced_m2 = ((w_f * forced[:, -1]) ** 2).sum() / n_half
+    assert forced_m2 < 1.2 * np.mean(x_phys * lam_phys**2) / src.defensive, forced_m2
+    assert err[-1] < np.sqrt(np.mean(x_phys**2) / n_half), err[-1]

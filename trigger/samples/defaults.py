@@ -8,6 +8,7 @@ detector model, versions) differs from the configured one, or its content digest
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ from trigger.samples.provenance import recipe, stored_recipe
 
 __all__ = ["load_sample_list", "produce_all"]
 
-_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted")
+_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted", "allocation")
 _DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_seed": 1, "weighted": True}  # + DEFAULT_POOL_SIZE
 
 
@@ -37,7 +38,27 @@ def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
         out["mu"] = v.number(d, "mu", path, minimum=0.0)
     if "weighted" in d:
         out["weighted"] = v.boolean(d, "weighted", path, True)
+    if "allocation" in d:
+        out["allocation"] = _allocation(v, d, path)
     return out
+
+
+def _allocation(v: Validator, d: Mapping[str, Any], path: str) -> tuple[float, ...]:
+    """Zero-bias shares per stratum half (``Request.allocation``), checked here so the error names the key."""
+    from trigger.samples.production import DEFAULT_PTHAT_BINS
+
+    want = 2 + 2 * len(DEFAULT_PTHAT_BINS)
+    value = d["allocation"]
+    ok = isinstance(value, list) and len(value) == want
+    ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < math.inf for x in value)
+    if not ok:
+        raise v.fail(
+            join(path, "allocation"),
+            f"a list of {want} positive numbers (shares of the crossings: soft normal, soft forced, then normal "
+            f"and forced of each of the {len(DEFAULT_PTHAT_BINS)} pTHat bins)",
+            value,
+        )
+    return tuple(float(x) for x in value)
 
 
 def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any]:
@@ -73,6 +94,7 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
             pool_size=merged["pool_size"],
             pool_seed=merged["pool_seed"],
             weighted=merged["weighted"],
+            **({"allocation": merged["allocation"]} if "allocation" in merged else {}),
         )
     return requests
 

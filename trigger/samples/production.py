@@ -59,9 +59,22 @@ class Request:
     pool_size: int = DEFAULT_POOL_SIZE
     pool_seed: int = 1
     pthat_bins: tuple[float, ...] = DEFAULT_PTHAT_BINS
-    hard_fraction: float = 0.5
-    forced_fraction: float = 0.3  # zero-bias: share of each stratum with one forced muon source
+    hard_fraction: float = 0.5  # zero-bias with allocation None (the default): share of the pTHat bins, equal
+    forced_fraction: float = 0.3  # same: share of each stratum with one forced muon source
     weighted: bool = True  # zero-bias: False = plain Poisson(mu) crossings of the whole pool, equal weights
+    # zero-bias: share of the crossings in (soft normal, soft forced, bin 0 normal, bin 0 forced, ...); None =
+    # hard_fraction / forced_fraction (README "Statistics": the optimised shares measured did not beat it at its CPU)
+    allocation: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.allocation is not None:
+            a = self.allocation
+            want = 2 + 2 * len(self.pthat_bins)
+            if len(a) != want or min(a) <= 0:
+                raise SampleError(
+                    f"zerobias allocation: {want} positive shares (soft normal, soft forced, then normal and "
+                    f"forced of each of the {len(self.pthat_bins)} pTHat bins) expected, got {list(a)}"
+                )
 
 
 @dataclass(frozen=True)
@@ -262,36 +275,39 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     if not req.weighted:  # plain crossings: Poisson(mu) entries of the whole pool, every source physical
         return [dict(kind="plain", n=n, **common) for n in _chunks(req.n, req.chunk)]
     bins = req.pthat_bins
-    n_hard = round(req.n * req.hard_fraction)
-    plan: list[dict[str, Any]] = []
-    n_soft = req.n - n_hard
-    for forced, n_part in _split(n_soft, req.forced_fraction):
-        plan += [dict(kind="soft", n=n, max_pthat=bins[0], forced=forced, **common) for n in _chunks(n_part, req.chunk)]
     edges = [*bins, math.inf]
-    per_bin = [n_hard // len(bins) + (1 if k < n_hard % len(bins) else 0) for k in range(len(bins))]
-    for k, n_bin in enumerate(per_bin):
-        lo, hi = edges[k], edges[k + 1]
-        cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
-        for forced, n_part in _split(n_bin, req.forced_fraction):
-            for n in _chunks(n_part, req.chunk):
-                plan.append(
-                    dict(
-                        kind="hard",
-                        n=n,
-                        settings=(*process.settings, *cuts),
-                        max_pthat=bins[0],
-                        label=k,
-                        forced=forced,
-                        **common,
-                    )
-                )
+    plan: list[dict[str, Any]] = []
+    for k, (n_normal, n_forced) in enumerate(_stratum_sizes(req)):
+        spec: dict[str, Any] = dict(kind="soft", max_pthat=bins[0], **common)
+        if k > 0:
+            lo, hi = edges[k - 1], edges[k]
+            cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
+            spec = dict(kind="hard", settings=(*process.settings, *cuts), max_pthat=bins[0], label=k - 1, **common)
+        for forced, n_part in ((False, n_normal), (True, n_forced)):
+            plan += [dict(n=n, forced=forced, **spec) for n in _chunks(n_part, req.chunk)]
     return plan
 
 
-def _split(n: int, forced_fraction: float) -> list[tuple[bool, int]]:
-    """(forced, events) parts of one stratum of ``n`` crossings."""
-    n_forced = round(n * forced_fraction)
-    return [(False, n - n_forced), (True, n_forced)]
+def _stratum_sizes(req: Request) -> list[tuple[int, int]]:
+    """(normal, forced) crossings of the soft stratum, then of each pTHat bin."""
+    n_bins = len(req.pthat_bins)
+    if req.allocation is None:  # the default: hard_fraction in equal pTHat bins, forced_fraction of each forced
+        n_hard = round(req.n * req.hard_fraction)
+        per_bin = [n_hard // n_bins + (1 if k < n_hard % n_bins else 0) for k in range(n_bins)]
+        sizes = [req.n - n_hard, *per_bin]
+        return [(n - round(n * req.forced_fraction), round(n * req.forced_fraction)) for n in sizes]
+    counts = _apportion(req.n, np.asarray(req.allocation, float))
+    return [(int(counts[2 * k]), int(counts[2 * k + 1])) for k in range(n_bins + 1)]
+
+
+def _apportion(n: int, shares: np.ndarray) -> np.ndarray:
+    """``n`` split in proportion to ``shares`` (largest remainder), every part >= 1 when n allows: a stratum
+    half with no crossing would drop its probability from the weights."""
+    floor = min(1, n // shares.size)
+    exact = floor + (n - floor * shares.size) * shares / shares.sum()
+    counts = np.floor(exact).astype(np.int64)
+    counts[np.argsort(counts - exact, kind="stable")[: n - int(counts.sum())]] += 1
+    return np.asarray(counts, np.int64)
 
 
 def _weights(
@@ -338,7 +354,7 @@ def _weights(
         "sigma_bins_err_mb": err_k.tolist(),
         "events_bins": n_k.astype(int).tolist(),
         "events_soft": n_soft,
-        "forced_fraction": req.forced_fraction,
+        "events_parts": {f"{'soft' if k < 0 else f'b{k}'}{'*' if f else ''}": n for (k, f), n in sorted(part.items())},
         "sigma_inel_mb": pool.sigma_mb,
         "p_hard": p_hard,
         "pool_fraction_above_first_bin": float(np.mean(pool.pthat >= req.pthat_bins[0])),
@@ -354,4 +370,5 @@ def request_dict(req: Request) -> dict[str, Any]:
     d = asdict(req)
     d["cache_dir"] = str(req.cache_dir)
     d["pthat_bins"] = list(req.pthat_bins)
+    d["allocation"] = None if req.allocation is None else list(req.allocation)
     return d
