@@ -78,7 +78,7 @@ def long_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_rates_pool_workers_end_with_the_command(long_sample: Path, tmp_path: Path, sig: int, code: int) -> None:
     out = tmp_path / "out"
-    inputs = [str(long_sample)] * 50  # 20 M events (~25 s at 800 k/s): still running when the signal comes
+    inputs = [str(long_sample)] * 20  # 8 M events (~10 s at 800 k/s): still running when the signal comes
     pool = ("--executor", "pool", "--workers", "2")
     proc = _start(["rates", str(DEFAULT_MENU), "-i", *inputs, "--allow-duplicates", "-o", str(out), *pool])
     kids = _workers(proc, 2, timeout=120)
