@@ -22,7 +22,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _start(args: list[str]) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    code = "import sys; from trigger.cli import main; sys.exit(main(sys.argv[1:]))"
+    # SIGINT as at a terminal: a job started in the background by a non-interactive shell (CI runners) inherits
+    # SIGINT ignored, and the command would then run to its end
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from trigger.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     return subprocess.Popen(
         [sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO
     )
@@ -78,7 +83,7 @@ def long_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_rates_pool_workers_end_with_the_command(long_sample: Path, tmp_path: Path, sig: int, code: int) -> None:
     out = tmp_path / "out"
-    inputs = [str(long_sample)] * 20  # 8 M events (~10 s at 800 k/s): still running when the signal comes
+    inputs = [str(long_sample)] * 10  # 4 M events: still running when the signal comes, even on an idle machine
     pool = ("--executor", "pool", "--workers", "2")
     proc = _start(["rates", str(DEFAULT_MENU), "-i", *inputs, "--allow-duplicates", "-o", str(out), *pool])
     kids = _workers(proc, 2, timeout=120)
