@@ -68,15 +68,10 @@ def _table(layer: ActivationLayer, cname: str, config: str) -> Constants:
 
 
 def _softmax(layer: ActivationLayer, cname: str, config: str) -> Constants:
+    """The exp and inverse tables of either softmax design (hls4ml's argmax has none)."""
     sm = layer.softmax
-    assert isinstance(sm, SoftmaxTables)
-    return [], [ctable(f"{config}_exp", f"exp_{cname}", sm.exp), ctable(f"{config}_inv", f"inv_{cname}", sm.inv)]
-
-
-def _softmax_hls4ml(layer: ActivationLayer, cname: str, config: str) -> Constants:
-    sm = layer.softmax
-    assert isinstance(sm, Hls4mlSoftmax)
-    if sm.exp is None or sm.inv is None:  # argmax: no tables
+    assert isinstance(sm, (SoftmaxTables, Hls4mlSoftmax))
+    if sm.exp is None or sm.inv is None:
         return [], []
     return [], [ctable(f"{config}_exp", f"exp_{cname}", sm.exp), ctable(f"{config}_inv", f"inv_{cname}", sm.inv)]
 
@@ -93,7 +88,7 @@ KINDS: dict[str, HLSKind] = {
     "sigmoid": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
     "tanh": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
     "softmax": HLSKind("l1t_softmax.h", "softmax", _softmax, estimate_activation),
-    "softmax_hls4ml": HLSKind("l1t_softmax_hls4ml.h", "softmax_hls4ml", _softmax_hls4ml, estimate_activation),
+    "softmax_hls4ml": HLSKind("l1t_softmax_hls4ml.h", "softmax_hls4ml", _softmax, estimate_activation),
     "scale": HLSKind("l1t_scale.h", "scale", _scale, estimate_scale),
     "sum": HLSKind("l1t_sum.h", "sum", _none, estimate_sum),
     "square_sum": HLSKind("l1t_sum.h", "square_sum", _none, estimate_square_sum),

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from trigger.errors import ModelError
 from trigger.nn.build import ACTIVATIONS, ActivationSpec, BatchNormSpec, DenseSpec, NetworkSpec
@@ -107,7 +106,8 @@ def network_from_keras(model: Any, *, qat: bool = False) -> NetworkSpec:
             dense = layers[-1]
             norm = None
             if type(model.get_layer(dense.name)).__name__ == "Dense":  # plain Keras: what hls4ml reads
-                kernel32, bias32 = _dense_float32(model.get_layer(dense.name))
+                # the Dense's float32 weights again, exactly: its spec holds them widened to float64
+                kernel32, bias32 = dense.weights.astype(np.float32), dense.bias.astype(np.float32)
                 g, b, m, v = (np.asarray(w, dtype=np.float32) for w in raw)
                 norm = BatchNormSpec(layer.name, kernel32, bias32, g, b, m, v, float(layer.epsilon))
             layers[-1] = DenseSpec(dense.name, dense.weights * scale, (dense.bias - mean) * scale + beta, norm)
@@ -127,12 +127,6 @@ def network_from_keras(model: Any, *, qat: bool = False) -> NetworkSpec:
         else:
             raise _unsupported(layer)
     return NetworkSpec(model.name, input_name, n_inputs, tuple(layers))
-
-
-def _dense_float32(layer: Any) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """A Dense's kernel and bias as Keras holds them (what hls4ml reads)."""
-    kernel, *rest = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
-    return kernel, rest[0] if rest else np.zeros(kernel.shape[1], dtype=np.float32)
 
 
 def _bn_weights(layer: Any) -> list[Any]:
