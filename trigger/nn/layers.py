@@ -347,30 +347,20 @@ class ScaleLayer:
         )
 
 
-def _check_input_count(name: str, n: object) -> None:
-    """The ``n`` of a reduction layer (sum, square sum): a positive integer, not a bool."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError(f"layer {name}: n must be a positive number of inputs, got {n!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class SumLayer:
-    """The sum of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``: one output."""
+class _Reduction:
+    """What the reduction layers (sum, square sum, square error) share: ``n`` inputs, one output."""
 
     name: str
     n: int
-    input_t: FixedType
-    result_t: FixedType
-    kind: str = "sum"
 
     def __post_init__(self) -> None:
-        _check_input_count(self.name, self.n)
+        n = self.n
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ModelError(f"layer {self.name}: n must be a positive number of inputs, got {n!r}")
 
-    @property
-    def sum_t(self) -> FixedType:
-        """Holds the sum of any ``n`` values of ``input_t``: ``ceil(log2 n)`` more integer bits."""
+    def _holds_n(self, t: FixedType) -> FixedType:
+        """Holds the sum of any ``n`` values of ``t``: ``ceil(log2 n)`` more integer bits."""
         grow = math.ceil(math.log2(self.n)) if self.n > 1 else 0
-        t = self.input_t
         return FixedType(t.width + grow, t.integer + grow, t.signed)
 
     @property
@@ -381,12 +371,28 @@ class SumLayer:
     def n_out(self) -> int:
         return 1
 
+
+@dataclass(frozen=True, eq=False)
+class SumLayer(_Reduction):
+    """The sum of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``: one output."""
+
+    name: str
+    n: int
+    input_t: FixedType
+    result_t: FixedType
+    kind: str = "sum"
+
+    @property
+    def sum_t(self) -> FixedType:
+        """Holds the sum of any ``n`` values of ``input_t``: ``ceil(log2 n)`` more integer bits."""
+        return self._holds_n(self.input_t)
+
     def summary_line(self) -> str:
         return f"sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
 @dataclass(frozen=True, eq=False)
-class SquareSumLayer:
+class SquareSumLayer(_Reduction):
     """The sum of the squares of all ``n`` inputs at full precision (:attr:`sum_t`), assigned to ``result_t``.
 
     The anomaly score of an encoder-only VAE (sum of mu^2, CMS AXOL1TL) or of an autoencoder (the
@@ -399,9 +405,6 @@ class SquareSumLayer:
     input_t: FixedType
     result_t: FixedType
     kind: str = "square_sum"
-
-    def __post_init__(self) -> None:
-        _check_input_count(self.name, self.n)
 
     @property
     def square_t(self) -> FixedType:
@@ -416,24 +419,14 @@ class SquareSumLayer:
     @property
     def sum_t(self) -> FixedType:
         """Holds the sum of any ``n`` squares: ``ceil(log2 n)`` more integer bits than :attr:`square_t`."""
-        grow = math.ceil(math.log2(self.n)) if self.n > 1 else 0
-        t = self.square_t
-        return FixedType(t.width + grow, t.integer + grow, False)
-
-    @property
-    def n_in(self) -> int:
-        return int(self.n)
-
-    @property
-    def n_out(self) -> int:
-        return 1
+        return self._holds_n(self.square_t)
 
     def summary_line(self) -> str:
         return f"square_sum [{self.n}] -> 1  exact {self.sum_t}  result {self.result_t}"
 
 
 @dataclass(frozen=True, eq=False)
-class SquareErrorLayer:
+class SquareErrorLayer(_Reduction):
     """``sum_i (ref_i - x_i)**2`` of the previous layer's ``n`` outputs ``x`` and the ``n`` outputs ``ref`` of an
     earlier layer (its :attr:`reference`, or the model input): an autoencoder's squared reconstruction error.
 
@@ -451,7 +444,7 @@ class SquareErrorLayer:
     kind: str = "square_error"
 
     def __post_init__(self) -> None:
-        _check_input_count(self.name, self.n)
+        super().__post_init__()
         if not isinstance(self.reference, str) or not self.reference:
             raise ModelError(
                 f"layer {self.name}: reference must name an earlier layer or the input, got {self.reference!r}"
@@ -474,14 +467,6 @@ class SquareErrorLayer:
     @property
     def sum_t(self) -> FixedType:
         return self.squares.sum_t
-
-    @property
-    def n_in(self) -> int:
-        return int(self.n)
-
-    @property
-    def n_out(self) -> int:
-        return 1
 
     def summary_line(self) -> str:
         return f"square_error [{self.n}] vs {self.reference} -> 1  exact {self.sum_t}  result {self.result_t}"
