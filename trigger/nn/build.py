@@ -28,6 +28,7 @@ from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
     DenseLayer,
+    HardConstants,
     Layer,
     LookupTable,
     ModelDescription,
@@ -47,7 +48,12 @@ __all__ = [
     "valid_reuse_factors",
 ]
 
-ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "hard_sigmoid", "hard_tanh")
+#: Keras 3's hard activations as clip(slope * x + shift, 0, 1) (hard_tanh: twice that minus one)
+_KERAS_HARD = {"hard_sigmoid": (1.0 / 6.0, 0.5), "hard_tanh": (0.5, 0.5)}
+#: hls4ml 1.3's HardActivation: Keras 2's hard_sigmoid whatever the Keras version, in fixed types it never
+#: lets a config change (``hls4ml.model.layers.HardActivation.initialize``)
+_HLS4ML_HARD = (0.2, FixedType(16, 0, False), 0.5, FixedType(2, 0, False))
 _AUTO_Q, _AUTO_O = Quantization.AP_RND_CONV, Overflow.AP_SAT
 # default table ranges when no calibration sample is given (hls4ml's), and the widest useful ones
 _DEFAULT_RANGE = {"sigmoid": (-8.0, 8.0), "tanh": (-4.0, 4.0), "softmax": (-8.0, 8.0)}
@@ -303,6 +309,68 @@ def _build_softmax(
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=SoftmaxTables(impl, exp, sum_t, inv))
 
 
+def _build_hard(
+    spec: ActivationSpec,
+    cfg: LayerConfig,
+    input_t: FixedType,
+    n: int,
+    width: int,
+    hls4ml_mode: bool,
+    config: HLSConfig | None,
+) -> ActivationLayer:
+    """hard_sigmoid / hard_tanh: Keras 3's slope and shift in our mode, hls4ml 1.3's in the hls4ml mode.
+
+    Ours: slope in ``ap_ufixed<F+4,0,AP_RND_CONV>`` (F the result's fraction bits: the slope's error stays
+    under 1/16 LSB for |x| <= 3, where the clip starts), ``auto`` results that hold 1 exactly.  hls4ml's:
+    slope 0.2 and shift 0.5 for both functions (``nnet::hard_sigmoid``), result ``auto`` = the model
+    precision (hls4ml infers none for this layer); it cannot compile a Keras 3 hard_tanh at all.
+    """
+    fn, where = spec.function, f"layer {spec.name}"
+    if hls4ml_mode:
+        assert config is not None
+        if fn == "hard_tanh":
+            raise ModelError(
+                f"{where}: hls4ml 1.3 cannot build a Keras 3 hard_tanh (its nnet::hard_tanh reads a slope and "
+                "shift that its Activation config does not define: the C++ does not compile); use the default "
+                "mode (no Model.Accumulation: hls4ml), or hard_sigmoid"
+            )
+        for key in ("slope", "shift"):
+            if cfg.precision[key].strip().lower() != "auto":
+                raise ConfigError(
+                    f"{config.source}: {where} Precision.{key}: hls4ml 1.3 ignores this key (its HardActivation "
+                    f"always uses {_HLS4ML_HARD[1] if key == 'slope' else _HLS4ML_HARD[3]}); set it to auto"
+                )
+        slope, slope_t, shift, shift_t = _HLS4ML_HARD
+        model_result = config.model.get("Precision", {}).get("result", "auto")
+        spelling = cfg.precision["result"]
+        result_t = _resolve(spelling if spelling.strip().lower() != "auto" else model_result, None, f"{where} result")
+        if abs(slope - _KERAS_HARD[fn][0]) > 1e-12:
+            warnings.warn(
+                f"{where}: hls4ml 1.3 computes hard_sigmoid with Keras 2's slope 0.2 (Keras 3: 1/6), so the "
+                "fixed-point outputs follow hls4ml, not the trained model; the float outputs follow Keras",
+                stacklevel=2,
+            )
+    else:
+        auto = (
+            FixedType(width, 1, False, _AUTO_Q, _AUTO_O)
+            if fn == "hard_sigmoid"
+            else FixedType(width, 2, True, _AUTO_Q, _AUTO_O)
+        )
+        result_t = _resolve(cfg.precision["result"], auto, f"{where} result")
+        slope, shift = _KERAS_HARD[fn]
+        slope_t = _resolve(
+            cfg.precision["slope"], FixedType(max(result_t.frac, 0) + 4, 0, False, _AUTO_Q), f"{where} slope"
+        )
+        shift_t = _resolve(cfg.precision["shift"], FixedType(2, 0, False), f"{where} shift")
+    hard = HardConstants(slope_t, _raw_of(slope, slope_t), shift_t, _raw_of(shift, shift_t))
+    return ActivationLayer(spec.name, fn, n, input_t, result_t, hard=hard)
+
+
+def _raw_of(value: float, t: FixedType) -> int:
+    """The raw bits of ``value`` assigned to ``t`` (its rounding and overflow, as C++ ``const t c = value;``)."""
+    return int(t.from_float(np.array([value])).int_raw()[0])
+
+
 def _build_activation(
     spec: ActivationSpec,
     cfg: LayerConfig,
@@ -324,6 +392,8 @@ def _build_activation(
             assert config is not None
             return _hls4ml_softmax(spec, cfg, input_t, n, config)
         return _build_softmax(spec, cfg, input_t, n, seen, width)
+    if fn in _KERAS_HARD:
+        return _build_hard(spec, cfg, input_t, n, width, hls4ml_mode, config)
     if fn == "linear":
         return ActivationLayer(spec.name, fn, n, input_t, _resolve(cfg.precision["result"], input_t, where))
     if fn == "relu":

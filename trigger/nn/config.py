@@ -44,10 +44,23 @@ from trigger.nn.layers import Accumulation, IOType, Strategy
 
 __all__ = ["PRECISION_KEYS", "HLSConfig", "LayerConfig", "load_config"]
 
-PRECISION_KEYS = ("weight", "bias", "accum", "result", "table")
+PRECISION_KEYS = ("weight", "bias", "accum", "result", "table", "slope", "shift")
+#: what a Precision string sets (accum too below Model); slope and shift (hard activations) only by name
 #: hls4ml's table type keys (layer-level, as hls4ml reads them; Precision.table is ours)
 TABLE_TYPE_KEYS = ("table_t", "exp_table_t", "inv_table_t", "inv_inp_t")
-_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Implementation", "TableSize", "TableRange", *TABLE_TYPE_KEYS}
+#: hls4ml keys that change no arithmetic (weights in BRAM, tracing): read and checked, then ignored, so the
+#: config ``hls4ml.utils.config_from_keras_model`` writes is taken as it is
+IGNORED_KEYS: dict[str, type] = {"BramFactor": int, "Trace": bool, "TraceOutput": bool}
+_LAYER_KEYS = {
+    "Precision",
+    "ReuseFactor",
+    "Strategy",
+    "Implementation",
+    "TableSize",
+    "TableRange",
+    *TABLE_TYPE_KEYS,
+    *IGNORED_KEYS,
+}
 _MODEL_KEYS = _LAYER_KEYS | {"Accumulation", "AutoWidth"}
 _TOP_KEYS = {"Model", "IOType", "LayerType", "LayerName"}
 LAYER_TYPES = ("Dense", "Activation", "Softmax", "Input", "BatchNormalization")
@@ -107,9 +120,11 @@ class HLSConfig:
 
 def _precision(v: Validator, value: Any, path: str, *, model_level: bool) -> dict[str, str]:
     """Normalize a Precision entry: a string sets weight/bias/result/table (accum too below Model)."""
+    if model_level and isinstance(value, dict) and set(value) == {"default"}:
+        value = value["default"]  # hls4ml's spelling of a model precision (config_from_keras_model writes it)
     if isinstance(value, str):
         _check_type(v, value, path)
-        keys = [k for k in PRECISION_KEYS if k != "accum"] if model_level else list(PRECISION_KEYS)
+        keys = ["weight", "bias", "result", "table"] + ([] if model_level else ["accum"])
         return dict.fromkeys(keys, value)
     if not isinstance(value, dict):
         raise v.fail(path, "a type such as 'ap_fixed<16,6>', 'auto' or a mapping", value)
@@ -166,6 +181,12 @@ def _scope(v: Validator, raw: Any, path: str, allowed: set[str], *, model_level:
             out[key] = value
         elif key == "Accumulation":
             out[key] = v.choice(d, key, path, ("exact", "hls4ml"), "exact")
+        elif key in IGNORED_KEYS:
+            if IGNORED_KEYS[key] is bool:
+                if not isinstance(value, bool):
+                    raise v.fail(here, "true or false", value)
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise v.fail(here, "a non-negative integer", value)
     return out
 
 
@@ -194,7 +215,10 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         str(name): _scope(v, scope, join("LayerName", str(name)), _LAYER_KEYS, model_level=False)
         for name, scope in names.items()
     }
-    if model.get("Accumulation") == "hls4ml" and isinstance((top.get("Model") or {}).get("Precision"), str):
+    given = (top.get("Model") or {}).get("Precision")
+    if isinstance(given, dict) and set(given) == {"default"}:
+        given = given["default"]
+    if model.get("Accumulation") == "hls4ml" and isinstance(given, str):
         model["Precision"]["accum"] = model["Precision"]["weight"]  # hls4ml: the model precision is accum_t too
     return HLSConfig(
         model={k: val for k, val in model.items() if k not in ("Accumulation", "AutoWidth")},
