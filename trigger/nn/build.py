@@ -22,7 +22,14 @@ from trigger.fixed import FixedArray, FixedType, Overflow, Quantization
 from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
-from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, as_written, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.hls4ml_rules import (
+    ReuseFactorAdjusted,
+    as_written,
+    batchnorm_auto_type,
+    closest_reuse_factor,
+    dense_auto_type,
+    hls4ml_reuse_factors,
+)
 from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.layers import (
     Accumulation,
@@ -206,6 +213,29 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
     )
 
 
+def _with_autos(cfg: LayerConfig, values: dict[str, str]) -> LayerConfig:
+    """``cfg`` with each ``auto`` precision among ``values``' keys replaced by its value (hls4ml's ``auto``)."""
+    precision = {k: values[k] if k in values and v.strip().lower() == "auto" else v for k, v in cfg.precision.items()}
+    return dataclasses.replace(cfg, precision=precision)
+
+
+def _hls4ml_dense_autos(cfg: LayerConfig, input_t: FixedType, n_in: int, default: str) -> LayerConfig:
+    """hls4ml's ``auto`` for a Dense: weight and bias the default, accum and result the type of every sum."""
+    cfg = _with_autos(cfg, {"weight": default, "bias": default})
+    weight_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
+    sums = str(dense_auto_type(input_t, weight_t, bias_t, n_in))
+    return _with_autos(cfg, {"accum": sums, "result": sums})
+
+
+def _hls4ml_batchnorm_autos(cfg: LayerConfig, input_t: FixedType, default: str) -> LayerConfig:
+    """hls4ml's ``auto`` for a BatchNormalization: its ``scale`` (our ``weight``) and bias the default, the
+    result :func:`batchnorm_auto_type`."""
+    scale = cfg.precision["scale"]
+    cfg = _with_autos(cfg, {"weight": scale if scale.strip().lower() != "auto" else default, "bias": default})
+    scale_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
+    return _with_autos(cfg, {"result": str(batchnorm_auto_type(input_t, scale_t, bias_t))})
+
+
 def _fused_by_hls4ml(cfg: LayerConfig) -> bool:
     """hls4ml fuses a BatchNorm into its Dense only while the Dense's output type is unspecified, i.e. its
     result precision is ``auto`` (``FuseBatchNormalization.match``; a model-level precision specifies it)."""
@@ -244,7 +274,7 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
 def _hls4ml_softmax(
     spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig
 ) -> ActivationLayer:
-    """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set.
+    """hls4ml's softmax: its table types and defaults, accum_t and result_t the model precision unless set.
 
     A ``table_t`` key is not read: hls4ml 1.3's softmax config template has no ``table_t``, so its legacy
     softmax uses ``nnet::activ_config``'s ``ap_fixed<18,8>`` whatever the key says.
@@ -252,10 +282,8 @@ def _hls4ml_softmax(
     where = f"layer {spec.name}"
     given = {k: FixedType.from_string(v) for k, v in cfg.table_types.items()}
     types = Hls4mlSoftmaxTypes(**{k: given[k] for k in ("exp_table_t", "inv_table_t", "inv_inp_t") if k in given})
-    model_precision = config.model.get("Precision", {}).get("result", "auto")
-    spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
-    accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")
-    result_t = _resolve(cfg.precision["result"], FixedType(config.auto_width, 0, False, _AUTO_Q, _AUTO_O), where)
+    accum_t = _resolve(cfg.precision["accum"], None, f"{where} accum")  # build_model gave autos hls4ml's meaning
+    result_t = _resolve(cfg.precision["result"], None, f"{where} result")
     size = cfg.table_size if cfg.table_size_given else 1024
     sm = hls4ml_softmax(cfg.implementation, input_t, n, size, types, accum_t)
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=sm)
@@ -341,9 +369,7 @@ def _build_hard(
                     f"always uses {_HLS4ML_HARD[1] if key == 'slope' else _HLS4ML_HARD[3]}); set it to auto"
                 )
         slope, slope_t, shift, shift_t = _HLS4ML_HARD
-        model_result = config.model.get("Precision", {}).get("result", "auto")
-        spelling = cfg.precision["result"]
-        result_t = _resolve(spelling if spelling.strip().lower() != "auto" else model_result, None, f"{where} result")
+        result_t = _resolve(cfg.precision["result"], None, f"{where} result")
         if abs(slope - _KERAS_HARD[fn][0]) > 1e-12:
             warnings.warn(
                 f"{where}: hls4ml 1.3 computes hard_sigmoid with Keras 2's slope 0.2 (Keras 3: 1/6), so the "
@@ -444,6 +470,9 @@ def build_model(
                 f"calibration sample must be finite with shape (batch, {spec.n_inputs}); got {calib.shape}"
             )
     in_cfg = cfg.for_layer(spec.input_name, ("Input",))
+    default = cfg.hls4ml_default
+    if hls4ml_mode:
+        in_cfg = _with_autos(in_cfg, {"result": default})
     auto_in = None
     if calib is not None:
         auto_in = auto_type(_max_abs(calib), cfg.auto_width, bool((calib < 0).any()))
@@ -460,13 +489,17 @@ def build_model(
                 raise ModelError(f"layer {layer_spec.name}: expects {layer_spec.weights.shape[0]} inputs, gets {width}")
             dense_cfg = cfg.for_layer(layer_spec.name, ("Dense",))
             norm = layer_spec.batchnorm if hls4ml_mode else None
-            if norm is not None and not _fused_by_hls4ml(dense_cfg):  # hls4ml keeps it apart
+            fused = norm is not None and _fused_by_hls4ml(dense_cfg)  # decided before hls4ml infers any type
+            if hls4ml_mode:
+                dense_cfg = _hls4ml_dense_autos(dense_cfg, current_t, width, default)
+            if norm is not None and not fused:  # hls4ml keeps it apart
                 dense = _build_dense(DenseSpec(layer_spec.name, *_unfolded(norm)), dense_cfg, current_t, cfg)
                 if x is not None:
                     x, _ = forward_fixed(dense, x)
                 layers.append(dense)
                 current_t = dense.result_t
-                layer = _build_batchnorm(norm, cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, cfg)
+                bn_cfg = _hls4ml_batchnorm_autos(cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, default)
+                layer = _build_batchnorm(norm, bn_cfg, current_t, cfg)
             elif norm is not None:
                 layer = _build_dense(DenseSpec(layer_spec.name, *norm.fused()), dense_cfg, current_t, cfg)
             else:
@@ -475,9 +508,10 @@ def build_model(
         else:
             types = ("Activation", "Softmax") if layer_spec.function == "softmax" else ("Activation",)
             seen = x.to_float() if x is not None else None
-            layer = _build_activation(
-                layer_spec, cfg.for_layer(layer_spec.name, types), current_t, width, seen, cfg.auto_width, cfg
-            )
+            act_cfg = cfg.for_layer(layer_spec.name, types)
+            if hls4ml_mode:  # hls4ml infers no activation type: the default
+                act_cfg = _with_autos(act_cfg, {"result": default, "accum": default})
+            layer = _build_activation(layer_spec, act_cfg, current_t, width, seen, cfg.auto_width, cfg)
         if x is not None:
             x, _ = forward_fixed(layer, x)
         layers.append(layer)
