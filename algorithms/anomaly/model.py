@@ -8,8 +8,9 @@ the activations' rounding and saturation.
 score ``sum mu^2`` (:class:`~trigger.nn.SquareSumLayer`): one feed-forward chain, what the HLS
 writer renders. ``ae``: the scaling layer and the QAT autoencoder 57 -> 32 -> 8 -> 32 -> 57; its score
 compares the reconstruction with the scaled input: the event loop joins the two in :class:`ScaledInputs`
-(the difference exact, then the same square-sum layer; the scaling runs once for both models), the firmware is one description whose last layer
-reads the scaling's output (:meth:`AEModel.firmware`, a :class:`~trigger.nn.SquareErrorLayer`).
+(the difference exact, then the same square-sum layer; one scaling for both models), the firmware is one
+description whose last layer reads the scaling's output (:meth:`AEModel.firmware`, a
+:class:`~trigger.nn.SquareErrorLayer`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from trigger.nn import (
 )
 from trigger.nn.emulate import forward_float
 from trigger.nn.fast import Rows, block_rows, cast_rows, run_layers
-from trigger.nn.layers import DenseLayer, Layer, ScaleLayer
+from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer
 from trigger.nn.shipped import quantized_float
 
 __all__ = [
@@ -119,6 +120,7 @@ class ScaledInputs:
             for lo in range(0, max(self.n, 1), step)
         ]
         self._float32: NDArray[np.float32] | None = None
+        self._scratch: NDArray[np.float32] | None = None  # the float path's layer outputs
 
     @staticmethod
     def of_events(scale: ScaleLayer, x: ArrayLike) -> ScaledInputs:
@@ -157,17 +159,41 @@ class ScaledInputs:
         return np.asarray(np.ldexp(raw, -y.type.frac))
 
     def float(self, network: ModelDescription, score: SquareSumLayer | None = None) -> NDArray[np.float64]:
-        """:meth:`fixed` in float32 with the trained weights (:func:`~trigger.nn.run_float`'s steps)."""
+        """:meth:`fixed` in float32 with the trained weights: :func:`~trigger.nn.run_float`'s steps and values."""
         x = self.float32
-        y = _float_chain(network.layers, x)
-        if score is not None:
-            y = forward_float(score, x - y)
+        widest = max([self.scale.n] + [la.n_out for la in network.layers if isinstance(la, DenseLayer)])
+        if self._scratch is None or self._scratch.size < 2 * self.n * widest:
+            self._scratch = np.empty(2 * self.n * widest, dtype=np.float32)
+        y = _float_chain(network.layers, x, self._scratch)
+        if score is not None:  # forward_float(score, x - y): the difference, its squares and their sum
+            d = np.subtract(x, y, out=y if y is not x else None)
+            d *= d
+            y = d.sum(axis=1, keepdims=True)
         return np.asarray(y[:, 0], np.float64)
 
 
-def _float_chain(layers: tuple[Layer, ...], x: NDArray[np.float32]) -> NDArray[np.float32]:
+def _float_chain(
+    layers: tuple[Layer, ...], x: NDArray[np.float32], scratch: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """``forward_float`` layer after layer, the same values with fewer passes over fresh memory: a dense
+    layer's product goes into one half of ``scratch`` (the other holds its input), its bias and a following
+    relu or square sum work in place."""
+    half, owned = scratch.size // 2, None  # owned: which half holds x (None: x is the caller's)
     for layer in layers:
-        x = forward_float(layer, x)
+        if isinstance(layer, DenseLayer):  # trigger.nn.emulate._dense_float: x @ w + b
+            where = 1 if owned == 0 else 0
+            y = scratch[where * half : where * half + x.shape[0] * layer.n_out].reshape(x.shape[0], layer.n_out)
+            np.matmul(x, layer.weights_float.astype(x.dtype), out=y)
+            y += layer.bias_float.astype(x.dtype)
+            x, owned = y, where
+        elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
+            np.maximum(x, 0.0, out=x)
+        elif owned is not None and isinstance(layer, SquareSumLayer):  # emulate._square_sum_float
+            x *= x
+            x, owned = x.sum(axis=1, keepdims=True), None
+        else:
+            y = forward_float(layer, x)
+            x, owned = y, (None if y is not x else owned)
     return x
 
 

@@ -9,6 +9,7 @@ passing objects than slots are counted as truncated (the rate table reports them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import awkward as ak
 import numpy as np
@@ -57,23 +58,29 @@ def leading_rows(
         counts = np.diff(offsets)
     m = int(offsets[-1])  # objects in the chunk: position m reads the appended 0
     slot = np.arange(slots)[:, None]
-    valid = slot < counts[None, :]  # (slots, n)
-    index = starts[None, :] + slot  # positions among the passing objects where valid (clipped reads elsewhere)
+    index = starts[None, :] + slot  # (slots, n) positions among the passing objects where a slot is filled
     if len(pt):
         order = _descending(pt, starts, counts)
         if order is not None:
-            index = starts[None, :] + np.take(order, index, mode="clip")
+            index = starts[None, :] + np.take(order, index, mode="clip")  # clipped reads land on empty slots
         if source is not None:
             index = np.take(source, index, mode="clip")
-    index = np.where(valid, index, m)
-    padded = np.empty(m + 1, dtype=np.float64)
-    padded[m] = 0.0
-    width = len(fields)
+    np.putmask(index, slot >= counts[None, :], m)
+    width, padded = len(fields), None
     for k, name in enumerate(fields):
-        padded[:m] = np.asarray(flat[name])
+        values = np.asarray(flat[name])
+        dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float64)  # float32 stays float32: exact
+        if padded is None or padded.dtype != dtype:
+            padded = np.empty(m + 1, dtype=dtype)
+            padded[m] = 0.0
+        padded[:m] = values
         finite_or_zero(padded[:m])
         for s in range(slots):
-            np.take(padded, index[s], out=out[s * width + k], mode="clip")
+            row = out[s * width + k]
+            if dtype == row.dtype:
+                np.take(padded, index[s], out=row, mode="clip")
+            else:
+                row[...] = np.take(padded, index[s], mode="clip")
     return np.asarray(counts > slots)
 
 
@@ -91,7 +98,7 @@ def _descending(
     return np.asarray(ak.flatten(within, axis=1), dtype=np.int64)
 
 
-def finite_or_zero(values: NDArray[np.float64]) -> NDArray[np.float64]:
+def finite_or_zero(values: NDArray[np.floating[Any]]) -> NDArray[np.floating[Any]]:
     """``values`` with NaN and +-inf set to 0, in place (``np.nan_to_num`` costs several times more; a finite
     sum proves every value finite in one pass without a mask)."""
     if not np.isfinite(values.sum()):
