@@ -38,14 +38,15 @@ from trigger.nn.layers import ScaleLayer
 __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
 
 
-def _scaled(chunk: Chunk, scale: ScaleLayer) -> ScaledInputs:
-    """The chunk's scaled inputs, computed once per scaling layer (the VAE and the autoencoder share one:
-    four scorings, float and fixed, read one copy)."""
+def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
+    """The chunk's scaled inputs and its count of truncated events, computed once per scaling layer (the VAE and
+    the autoencoder share one: four scorings, float and fixed, read one copy; the raw inputs are not kept)."""
     types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
     key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
-        chunk.cache[key] = ScaledInputs(scale, feature_rows(chunk)[0])
-    cached: ScaledInputs = chunk.cache[key]
+        rows, truncated = feature_rows(chunk)
+        chunk.cache[key] = (ScaledInputs(scale, rows), truncated)
+    cached: tuple[ScaledInputs, int] = chunk.cache[key]
     return cached
 
 
@@ -61,8 +62,8 @@ class _Anomaly:
         raise NotImplementedError
 
     def evaluate(self, chunk: Chunk, mode: Mode) -> AlgorithmOutput:
-        inputs = _scaled(chunk, self.scale)
-        out = AlgorithmOutput(truncated=feature_rows(chunk)[1])
+        inputs, truncated = _scaled(chunk, self.scale)
+        out = AlgorithmOutput(truncated=truncated)
         if mode.wants_float:
             out.float = {"score": self.score(inputs, fixed=False)}
         if mode.wants_fixed:

@@ -43,21 +43,13 @@ def needs() -> Needs:
 
 
 def feature_rows(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
-    """The (57, n_events) raw inputs, one row per input, and the number of events whose objects overflowed a
-    slot block.
-
-    Built once per chunk (``chunk.cache``): the VAE and the autoencoder seeds read the same inputs, and the
-    fixed-point path reads them in this layout (one row per feature).
-    """
-    key = ("anomaly", "rows")
-    if key not in chunk.cache:
-        rows = np.empty((N_INPUTS, chunk.n), dtype=np.float64)
-        _MET_PT.rows(chunk, rows[:1])
-        rows[1] = 0.0  # MET eta
-        _, truncated = _REST.rows(chunk, rows[2:])
-        chunk.cache[key] = (rows, truncated)
-    cached: tuple[NDArray[np.float64], int] = chunk.cache[key]
-    return cached
+    """The (57, n_events) raw inputs, one row per input (the layout of the fixed-point path), and the number of
+    events whose objects overflowed a slot block."""
+    rows = np.empty((N_INPUTS, chunk.n), dtype=np.float64)
+    _MET_PT.rows(chunk, rows[:1])
+    rows[1] = 0.0  # MET eta
+    _, truncated = _REST.rows(chunk, rows[2:])
+    return rows, truncated
 
 
 def features(chunk: Chunk) -> tuple[NDArray[np.float64], int]:

@@ -200,8 +200,11 @@ def _float_chain(
 def _difference(x: Rows, y: Rows, diff_t: FixedType) -> Rows:
     """``x - y`` exactly in ``diff_t`` (ap_types' type of the difference), one row per input."""
     if f64_eligible(diff_t) and x.t.dtype.kind == "f" and y.t.dtype.kind == "f":
-        d = x.t.astype(np.float64) * 2.0 ** (diff_t.frac - x.type.frac)
-        d -= y.t * 2.0 ** (diff_t.frac - y.type.frac)  # exact: both on diff_t's grid, |d| < 2**52
+        # exact: both on diff_t's grid, |raw| < 2**(width - 1) <= 2**23 in float32, 2**51 in float64
+        dtype = np.float32 if diff_t.width <= 24 else np.float64
+        d = np.multiply(x.t, 2.0 ** (diff_t.frac - x.type.frac), dtype=dtype)
+        y_factor = 2.0 ** (diff_t.frac - y.type.frac)
+        d -= y.t if y_factor == 1.0 else y.t * y_factor
         return Rows(d, diff_t)
     diff = _exact(x) - _exact(y)
     return Rows(diff.raw, diff.type)

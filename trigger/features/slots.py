@@ -43,10 +43,9 @@ def leading_rows(
     only if some event is not already in descending pt (files usually store objects pt-ordered, as the
     firmware sends them), so ties keep their file order either way.
     """
-    flat = ak.flatten(objects, axis=1)
-    pt = np.asarray(flat.pt)
-    offsets = np.concatenate(([0], np.cumsum(np.asarray(ak.num(objects, axis=1), dtype=np.int64))))
-    keep = np.asarray(cut.apply(pt, np.asarray(flat.eta) if cut.needs_eta else None), dtype=bool)
+    offsets, flat = _flat_fields(objects, {"pt", *fields} | ({"eta"} if cut.needs_eta else set()))
+    pt = flat["pt"]
+    keep = np.asarray(cut.apply(pt, flat["eta"] if cut.needs_eta else None), dtype=bool)
     source: NDArray[np.int64] | None = None  # flat index of each passing object (None: all pass)
     starts = offsets[:-1]  # each event's first position among the passing objects
     if not keep.all():
@@ -68,7 +67,7 @@ def leading_rows(
     np.putmask(index, slot >= counts[None, :], m)
     width, padded = len(fields), None
     for k, name in enumerate(fields):
-        values = np.asarray(flat[name])
+        values = flat[name]
         dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float64)  # float32 stays float32: exact
         if padded is None or padded.dtype != dtype:
             padded = np.empty(m + 1, dtype=dtype)
@@ -82,6 +81,24 @@ def leading_rows(
             else:
                 row[...] = np.take(padded, index[s], mode="clip")
     return np.asarray(counts > slots)
+
+
+def _flat_fields(objects: ak.Array, names: set[str]) -> tuple[NDArray[np.int64], dict[str, NDArray[Any]]]:
+    """Each event's start among the flattened objects (n + 1 offsets from 0) and the named fields, flattened.
+
+    A list of records of plain numbers (what the reader builds) is read straight from its buffers; anything
+    else (masked, indexed) goes through ``ak.flatten``.
+    """
+    layout = objects.layout
+    if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(layout.content, ak.contents.RecordArray):
+        offsets = np.asarray(layout.offsets, dtype=np.int64)
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        buffers = {name: layout.content.content(name) for name in names}
+        if all(isinstance(b, ak.contents.NumpyArray) and b.data.ndim == 1 for b in buffers.values()):
+            return offsets - lo, {name: np.asarray(b.data)[lo:hi] for name, b in buffers.items()}
+    flat = ak.flatten(objects, axis=1)
+    offsets = np.concatenate(([0], np.cumsum(np.asarray(ak.num(objects, axis=1), dtype=np.int64))))
+    return offsets, {name: np.asarray(flat[name]) for name in names}
 
 
 def _descending(

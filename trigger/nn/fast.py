@@ -113,12 +113,12 @@ def cast_rows(t: FixedType, rows: F64) -> Rows:
 
 
 @functools.lru_cache(maxsize=256)
-def _scale_constants(layer: ScaleLayer) -> tuple[F64, list[tuple[int, float]]]:
+def _scale_constants(layer: ScaleLayer) -> tuple[F64, F64 | None]:
     # |tmp| <= 2**(W-1) after the clamp, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
     # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
     shifts = np.minimum(layer.shift, layer.scale_t.width + 1)
-    rows = [(k, 2.0 ** -int(s)) for k, s in enumerate(shifts.tolist()) if s > 0]
-    return layer.offset_raw.astype(np.float64)[:, None], rows
+    factors = np.ldexp(1.0, -shifts.astype(np.int64))[:, None] if shifts.any() else None
+    return layer.offset_raw.astype(np.float64)[:, None], factors
 
 
 def _cast_into(v: F64, src: FixedType, dst: FixedType, out: NDArray[Any]) -> None:
@@ -145,14 +145,13 @@ def _fused_scale(layer: ScaleLayer, x: _Block) -> _Block | None:
     st, rt = layer.scale_t, layer.result_t
     if x.type != st or not f64_eligible(st, rt) or st.width > 50 or x.t.dtype.kind != "f":
         return None
-    offsets, shifted = _scale_constants(layer)
+    offsets, factors = _scale_constants(layer)
     v = x.t if x.t.dtype == np.float64 else x.t.astype(np.float64)  # a temporary of this pass
     v -= offsets  # exact: |x|, |offset| < 2**50
     v, _ = resolve_f64(v, st, track=False, inplace=True)
-    for k, factor in shifted:  # the arithmetic right shift of the raw bits, row by row (shift 0: nothing)
-        row = v[k]
-        row *= factor  # exact power-of-two scaling
-        np.floor(row, out=row)
+    if factors is not None:  # the arithmetic right shift of the raw bits: an exact power-of-two scaling per row
+        v *= factors
+        np.floor(v, out=v)  # (rows with shift 0 hold integers: unchanged)
     n = v.shape[0]
     aug = _with_ones_row(n, v.shape[1], np.float32 if _f32_type(rt) else np.float64)
     _cast_into(v, st, rt, aug[:n])
