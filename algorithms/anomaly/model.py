@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -115,10 +116,19 @@ class ScaledInputs:
             raise FixedPointError(f"layer {scale.name} takes inputs of shape ({scale.n}, events); got {rows.shape}")
         self.scale, self.n = scale, rows.shape[1]
         step = block_rows(scale.n)
-        self.blocks = [
-            run_layers([scale], cast_rows(scale.input_t, rows[:, lo : lo + step]))
-            for lo in range(0, max(self.n, 1), step)
-        ]
+        self.blocks: list[Rows] = []
+        store: NDArray[Any] | None = None  # every block's scaled raws (and ones row) in one allocation
+        at = 0
+        for lo in range(0, max(self.n, 1), step):
+            b = run_layers([scale], cast_rows(scale.input_t, rows[:, lo : lo + step]))
+            aug = b.aug  # the block with its ones row (what the first dense layer reads)
+            if aug is not None and aug.shape[0] == scale.n + 1:
+                store = np.empty((scale.n + 1) * self.n, dtype=aug.dtype) if store is None else store
+                if store.dtype == aug.dtype:  # kept in the one allocation; the block's own buffer is reused
+                    kept = store[at : at + aug.size].reshape(aug.shape)
+                    np.copyto(kept, aug)
+                    b, at = b._replace(t=kept[: scale.n], aug=kept), at + aug.size
+            self.blocks.append(b)
         self._float32: NDArray[np.float32] | None = None
         self._scratch: NDArray[np.float32] | None = None  # the float path's layer outputs
 
