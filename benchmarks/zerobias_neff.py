@@ -32,7 +32,12 @@ from trigger.samples.writer import read_provenance  # noqa: E402
 MENU = REPO / "configs" / "menus" / "l1_menu_default.yaml"
 # CPU ms per crossing (benchmarks/zerobias_strata_cost.py 300 2, load 5 on 2 cores: relative figures), Pythia
 # init (0.45 s a 500-crossing chunk) included in the hard bins; * = forced half
-COST_MS = {"soft": 1.3, "soft*": 1.2, **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(7) for f in ("", "*")}}
+COST_MS = {
+    "soft": 1.3,
+    "soft*": 1.2,
+    "soft**": 1.2,
+    **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(20) for f in ("", "*", "**")},  # up to 20 bins
+}
 
 
 def strata(prov: dict, n: int) -> np.ndarray:
@@ -49,7 +54,7 @@ def strata(prov: dict, n: int) -> np.ndarray:
     labels = []
     for spec in plan:
         name = "soft" if spec["kind"] == "soft" else ("plain" if spec["kind"] == "plain" else f"b{spec['label']}")
-        labels += [name + ("*" if spec.get("forced") else "")] * spec["n"]
+        labels += [name + "*" * int(spec.get("forced", 0))] * spec["n"]
     assert len(labels) == n, (len(labels), n)
     return np.array(labels)
 
