@@ -34,6 +34,7 @@ MENU = REPO / "configs" / "menus" / "l1_menu_default.yaml"
 # init (0.45 s a 500-crossing chunk) included in the hard bins; * = forced half
 COST_MS = {
     "soft": 1.3,
+    "plain": 1.3,
     "soft*": 1.2,
     "soft**": 1.2,
     **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(20) for f in ("", "*", "**")},  # up to 20 bins
