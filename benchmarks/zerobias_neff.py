@@ -1,7 +1,7 @@
 """Where each seed's statistical error comes from in a weighted zero-bias sample (issue 10 item 5).
 
 Per unprescaled seed of a menu: rate, N_eff = (sum w)^2 / sum w^2 and the share of sum w^2 (the squared
-error) from each stratum of the sample (soft / pTHat bin, normal / forced half), rebuilt from the file's
+error) from each stratum of the sample (soft / pTHat bin; normal, one- or two-forced part), rebuilt from the file's
 stored request. Prints a table, asserts nothing.
 
 ``--allocate CPU_S``: the allocation (crossings per stratum half) that maximises the lowest N_eff of the
