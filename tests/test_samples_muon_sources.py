@@ -245,3 +245,22 @@ def test_two_forced_sources_join_the_mixture_without_bias() -> None:
     only = [_run(src, n, mode, rng2, light=LIGHT) for n, mode in ((20_000, "normal"), (35_000, "forced"))]
     err_only = np.sqrt(sum(((w * obs[:, 3]) ** 2).sum() / obs.shape[0] ** 2 for obs, w, _ in only))
     assert err[3] < err_only, (err[3], err_only)
+
+
+def test_crossings_without_enough_sources_weigh_nothing_when_forced() -> None:
+    """No candidate: forced crossings have no muon and weight 0 (the normal part covers them). One 30 GeV pion:
+    a one-forced crossing weighs its lambda (by hand: the only configuration with a source above the cut), a
+    two-forced one cannot be made (weight 0, no muon): a hadron gives at most one muon."""
+    src = MuonSources()
+    none = np.zeros(0, np.int64)
+    flat = np.zeros(0)
+    mix = (1.0, 1.0, 1.0)
+    for mode in ("forced", "forced2"):
+        out = src.sample(3, none, none, flat, flat, flat, flat, mode, np.random.default_rng(1), mix=mix)
+        assert out.event.size == 0 and np.all(out.factor == 0.0)
+    one = (np.array([0]), np.array([211]), np.array([30.0]), np.zeros(1), np.zeros(1), np.ones(1))
+    lam_d, lam_p = src.lambdas(one[1], one[2], one[3])
+    forced = src.sample(1, *one, "forced", np.random.default_rng(2), mix=mix)
+    assert forced.factor[0] == pytest.approx(lam_d[0] + lam_p[0], rel=1e-12) and forced.event.size == 1
+    pair = src.sample(1, *one, "forced2", np.random.default_rng(2), mix=mix)
+    assert pair.factor[0] == 0.0 and pair.event.size == 0

@@ -252,7 +252,8 @@ class MuonSources:
         first, total, pos = self._pick(n, cand["event"], score, rng)
         picks = [first]
         if mode == "forced2":  # the second source: in proportion to lambda g, the first hadron excluded
-            excl = np.where((first >= 0) & bernoulli[np.maximum(first, 0)], score[np.maximum(first, 0)], 0.0)
+            safe = np.clip(first, 0, max(score.size - 1, 0))
+            excl = np.where((first >= 0) & bernoulli[safe], score[safe], 0.0) if score.size else np.zeros(n)
             second, _, _ = self._pick(n, cand["event"], score, rng, pos, excl)
             second = np.where(first >= 0, second, -1)
             picks.append(second)
@@ -296,6 +297,8 @@ class MuonSources:
         """Per crossing one candidate in proportion to ``score`` (-1 if none): (index, total score, position in
         the event-sorted order). ``skip``/``skip_score``: a position per crossing whose score (0: none) is
         left out of the draw."""
+        if score.size == 0:  # no candidate in any crossing
+            return np.full(n, -1, np.int64), np.zeros(n), np.zeros(n, np.int64)
         order = np.argsort(event, kind="stable")
         ev_sorted, score_sorted = event[order], score[order]
         cum = np.cumsum(score_sorted)
@@ -306,13 +309,13 @@ class MuonSources:
         excl = np.zeros(n) if skip_score is None else skip_score
         target = base + rng.random(n) * (total - excl)
         if skip is not None:  # step over the skipped candidate's interval [cum - s, cum)
-            lo_skip = cum[np.clip(skip, 0, max(cum.size - 1, 0))] - excl if cum.size else np.zeros(n)
+            lo_skip = cum[np.clip(skip, 0, cum.size - 1)] - excl
             target = np.where((excl > 0) & (target >= lo_skip), target + excl, target)
         pick = np.clip(np.searchsorted(cum, target, side="right"), start, np.maximum(stop - 1, start))
         ok = total - excl > 0
         if skip is not None:  # rounding must not land on the skipped one
             pick = np.where(ok & (excl > 0) & (pick == skip), np.where(pick + 1 < stop, pick + 1, pick - 1), pick)
-        chosen = np.where(ok, order[np.minimum(pick, order.size - 1)] if order.size else -1, -1)
+        chosen = np.where(ok, order[np.minimum(pick, order.size - 1)], -1)
         return chosen, total, pick
 
     def _forced_pt(
