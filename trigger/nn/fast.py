@@ -30,6 +30,7 @@ from trigger.fixed import FixedArray, FixedType, Overflow, mult_type
 from trigger.fixed.engine import _cannot_overflow, _saturation_limits
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, fixed_to_fixed_f64, resolve_f64, round_f64
 from trigger.nn.emulate import dense_sum_bound, forward_fixed
+from trigger.nn.fast_hls4ml import dense_hls4ml_rows
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
@@ -302,6 +303,21 @@ def _fused_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block, refu
     return _Block(y, unit_t, buf, reach_out, nonneg=relu or not unit_t.signed)
 
 
+def _fused_hls4ml_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
+    """hls4ml mode's dense (:mod:`trigger.nn.fast_hls4ml`) [+ relu/linear: ``max(0)``, then its cast]."""
+    if x.t.dtype.kind != "f" or (act is not None and (act.input_t != dense.result_t or not f64_eligible(act.result_t))):
+        return None
+    y = dense_hls4ml_rows(dense, x.type, x.t, x.aug)
+    if y is None:
+        return None
+    if act is None:
+        return _Block(y, dense.result_t, nonneg=not dense.result_t.signed)
+    if act.function == "relu":
+        np.maximum(y, 0.0, out=y)
+    z, _ = fixed_to_fixed_f64(y, dense.result_t, act.result_t, track=False)
+    return _Block(z, act.result_t, nonneg=act.function == "relu" or not act.result_t.signed)
+
+
 # ---------------------------------------------------------------------------------------- softmax
 def _table_lookup(table: LookupTable, v: F64) -> F64:
     """The table entries at exact float raws ``v``, indexed by :meth:`LookupTable.index` (the C++'s steps)."""
@@ -367,7 +383,12 @@ def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) ->
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         fused: _Block | None = None
         step = 1
-        if isinstance(layer, DenseLayer):
+        if isinstance(layer, DenseLayer) and layer.accumulation is Accumulation.HLS4ML:
+            if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
+                fused, step = _fused_hls4ml_dense(layer, nxt, x), 2
+            if fused is None:
+                fused, step = _fused_hls4ml_dense(layer, None, x), 1
+        elif isinstance(layer, DenseLayer):
             if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
                 fused, step = _fused_dense(layer, nxt, x, refused), 2
             if fused is None:
