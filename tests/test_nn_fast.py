@@ -161,3 +161,26 @@ def test_nan_input_is_the_reference_error_and_an_empty_batch_an_empty_output() -
         run_fixed(model, x)
     empty = run_fixed(model, np.zeros((0, 8)))
     assert empty.shape == (0, 6) and empty.type == relu.result_t
+
+
+@pytest.mark.parametrize("in_t", ["ap_fixed<10,4,AP_RND_CONV,AP_SAT>", "ap_ufixed<8,3,AP_RND,AP_SAT_SYM>"])
+def test_wide_input_cast_row_major_before_a_dense(in_t: str) -> None:
+    """30 inputs before a dense layer: the cast runs on the rows as they come (BLAS reads them transposed).
+    Ties, both saturation ends, infinities and an empty batch as the traced path; a NaN is its error."""
+    rng = np.random.default_rng(13)
+    t = T(in_t)
+    dense = DenseLayer(
+        "fc", rng.uniform(-1, 1, (30, 4)), rng.uniform(-1, 1, 4), t, T("ap_fixed<6,1>"), T("ap_fixed<6,1>"),
+        T("ap_fixed<24,10>"), T("ap_fixed<24,10>"), T("ap_fixed<24,10>"),
+    )  # fmt: skip
+    model = describe("wide", t, [dense, ActivationLayer("fc_relu", "relu", 4, dense.result_t, T("ap_ufixed<9,4>"))])
+    x = rng.uniform(-40, 40, (2000, 30))
+    x[:100] = rng.integers(-64, 64, (100, 30)) * (t.lsb / 2)  # every other value half-way between two LSBs
+    x[100:110] = np.inf
+    x[110:120] = -np.inf
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced)
+    assert run_fixed(model, np.zeros((0, 30))).shape == (0, 4)
+    x[5, 7] = np.nan
+    with pytest.raises(FixedPointError, match="NaN"):
+        run_fixed(model, x)
