@@ -12,7 +12,7 @@ import trigger.nn.fast as fast
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedType
 from trigger.nn import ScaleLayer, describe, run_fixed
-from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription
+from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ModelDescription
 
 T = FixedType.from_string
 
@@ -184,3 +184,22 @@ def test_wide_input_cast_row_major_before_a_dense(in_t: str) -> None:
     x[5, 7] = np.nan
     with pytest.raises(FixedPointError, match="NaN"):
         run_fixed(model, x)
+
+
+@pytest.mark.parametrize(("lo_raw", "shift"), [(-300, 3), (17, 0), (-5000, 6)])
+def test_table_index_on_float_raws_at_every_edge(lo_raw: int, shift: int) -> None:
+    """A table whose entry k is k raw: the output is the index. By hand, clamp((raw - lo) >> shift, 0, size - 1)
+    in integers, for raws at each interval's first and last value, below the table and far beyond it."""
+    in_t, out_t = T("ap_fixed<16,6>"), T("ap_ufixed<9,8>")
+    size = 40
+    table = LookupTable(in_t, out_t, lo_raw, shift, np.arange(size))
+    one = T("ap_fixed<2,2>")
+    dense = DenseLayer("fc", np.eye(3), np.zeros(3), in_t, one, one, T("ap_fixed<18,8>"), in_t, T("ap_fixed<18,8>"))
+    model = describe("table", in_t, [dense, ActivationLayer("fc_sigmoid", "sigmoid", 3, in_t, out_t, table=table)])
+    starts = lo_raw + (np.arange(-3, size + 3) << shift)
+    raws = np.concatenate([starts, starts - 1, [in_t.min_raw, in_t.max_raw, 0, -1]])
+    raws = np.clip(raws, in_t.min_raw, in_t.max_raw)
+    x = np.resize(raws, (len(raws) // 3 + 1) * 3).reshape(-1, 3) * in_t.lsb
+    fast_out, traced = _fast_and_traced(model, x)
+    by_hand = np.clip((np.round(x / in_t.lsb).astype(np.int64) - lo_raw) >> shift, 0, size - 1)
+    assert np.array_equal(fast_out * 2, by_hand) and np.array_equal(traced * 2, by_hand)
