@@ -71,9 +71,21 @@ CASES = [
     ("ap_fixed<12,4>", "ap_fixed<10,2>", "ap_fixed<32,8>", "ap_fixed<16,6,AP_RND_CONV,AP_SAT>", True),  # k = -8
     ("ap_ufixed<9,3>", "ap_fixed<7,1>", "ap_ufixed<12,4>", "ap_ufixed<12,4>", True),  # unsigned accumulator wraps
     ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<24,12,AP_TRN,AP_SAT>", "ap_fixed<12,6>", True),  # cannot saturate
-    ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<10,4,AP_TRN,AP_SAT>", "ap_fixed<10,4>", False),  # might saturate
-    ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<10,4,AP_RND,AP_WRAP>", "ap_fixed<10,4>", False),  # rounded products
+    ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<10,4,AP_TRN,AP_SAT>", "ap_fixed<10,4>", True),  # rows checked
+    ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<10,4,AP_RND,AP_WRAP>", "ap_fixed<10,4>", True),  # p + half, floored
+    ("ap_fixed<12,4>", "ap_fixed<12,4>", "ap_fixed<12,4,AP_RND,AP_SAT_SYM>", "ap_fixed<12,4>", True),
+    ("ap_fixed<12,4>", "ap_fixed<12,4>", "ap_fixed<12,4,AP_TRN,AP_SAT_ZERO>", "ap_fixed<12,4>", True),
+    ("ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<10,4,AP_RND_CONV,AP_WRAP>", "ap_fixed<10,4>", False),  # ties
 ]
+
+
+#: where the accumulator wraps or saturates on these inputs (saturated rows take the loop)
+OVERFLOWING = {
+    ("ap_fixed<16,6>", "ap_fixed<16,6>"),
+    ("ap_fixed<8,3>", "ap_fixed<10,4,AP_TRN,AP_SAT>"),
+    ("ap_fixed<12,4>", "ap_fixed<12,4,AP_RND,AP_SAT_SYM>"),
+    ("ap_fixed<12,4>", "ap_fixed<12,4,AP_TRN,AP_SAT_ZERO>"),
+}
 
 
 @pytest.mark.parametrize(("in_t", "w_t", "acc_t", "res_t", "vectorised"), CASES)
@@ -100,5 +112,35 @@ def test_vectorised_dense_is_the_loop_bit_for_bit(
     traced, traces = run_fixed(model, x, trace=True)
     np.testing.assert_array_equal(out, traced.to_float())
     assert used[0] is vectorised
-    if acc_t == "ap_fixed<16,6>" and vectorised:
-        assert traces[1].overflows > 0  # the accumulator did wrap
+    if (in_t, acc_t) in OVERFLOWING:
+        assert traces[1].overflows > 0  # the accumulator did wrap or saturate (those rows take the loop)
+
+
+def test_rounded_products_and_inputs_whose_weights_are_whole_lsbs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AP_RND products (floor of p + half an accumulator LSB), x = 2**-10 (1 raw) on four inputs; inputs 0 and 1
+    have weights +-1.0 (no bits below the accumulator's LSB: their residue is the half alone). By hand, in
+    units of 2**-10: column 0, 1.0 twice and 0.5 (half an LSB, rounded up) twice: 1 + 1 + 1 + 1 = 4;
+    column 1, -1.0 twice and 2**-10 (2**-20, rounded to 0) twice: -1 - 1 + 0 + 0 = -2."""
+    t, acc = "ap_fixed<16,6>", "ap_fixed<16,6,AP_RND,AP_WRAP>"
+    w = [[1.0, -1.0], [1.0, -1.0], [0.5, 2**-10], [0.5, 2**-10]]
+    model = describe("rounded", t, [_dense(w, [0.0, 0.0], t, t, acc, t)])
+    used = _spy(monkeypatch)
+    x = np.full((5, 4), 2**-10)
+    out = run_fixed(model, x).to_float()
+    assert used == [True]
+    assert (out == [4 / 1024, -2 / 1024]).all()
+    np.testing.assert_array_equal(out, run_fixed(model, x, trace=True)[0].to_float())
+
+
+def test_a_row_whose_floors_saturate_takes_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ap_fixed<8,4,AP_TRN,AP_SAT> accumulator, nine products -0.9375 * 0.9375 = -225/256, each floored to
+    -15/16: the exact |sum| (126.6/16) fits, the floors (-135/16) do not: by hand the sum saturates at
+    -128/16 = -8. The bound counts one unit per floored product, so the row goes through the loop."""
+    t, acc = "ap_fixed<8,4>", "ap_fixed<8,4,AP_TRN,AP_SAT>"
+    model = describe("floors", t, [_dense(np.full((9, 1), 0.9375), [0.0], t, t, acc, acc)])
+    used = _spy(monkeypatch)
+    x = np.full((3, 9), -0.9375)
+    x[1] = 0.0
+    out = run_fixed(model, x).to_float()
+    assert used == [True]
+    assert out[:, 0].tolist() == [-8.0, 0.0, -8.0]
