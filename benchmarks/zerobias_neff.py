@@ -1,7 +1,7 @@
 """Where each seed's statistical error comes from in a weighted zero-bias sample (issue 10 item 5).
 
 Per unprescaled seed of a menu: rate, N_eff = (sum w)^2 / sum w^2 and the share of sum w^2 (the squared
-error) from each stratum of the sample (soft / pTHat bin, normal / forced half), rebuilt from the file's
+error) from each stratum of the sample (soft / pTHat bin; normal, one- or two-forced part), rebuilt from the file's
 stored request. Prints a table, asserts nothing.
 
 ``--allocate CPU_S``: the allocation (crossings per stratum half) that maximises the lowest N_eff of the
@@ -32,7 +32,13 @@ from trigger.samples.writer import read_provenance  # noqa: E402
 MENU = REPO / "configs" / "menus" / "l1_menu_default.yaml"
 # CPU ms per crossing (benchmarks/zerobias_strata_cost.py 300 2, load 5 on 2 cores: relative figures), Pythia
 # init (0.45 s a 500-crossing chunk) included in the hard bins; * = forced half
-COST_MS = {"soft": 1.3, "soft*": 1.2, **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(7) for f in ("", "*")}}
+COST_MS = {
+    "soft": 1.3,
+    "plain": 1.3,
+    "soft*": 1.2,
+    "soft**": 1.2,
+    **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(20) for f in ("", "*", "**")},  # up to 20 bins
+}
 
 
 def strata(prov: dict, n: int) -> np.ndarray:
@@ -49,7 +55,7 @@ def strata(prov: dict, n: int) -> np.ndarray:
     labels = []
     for spec in plan:
         name = "soft" if spec["kind"] == "soft" else ("plain" if spec["kind"] == "plain" else f"b{spec['label']}")
-        labels += [name + ("*" if spec.get("forced") else "")] * spec["n"]
+        labels += [name + "*" * int(spec.get("forced", 0))] * spec["n"]
     assert len(labels) == n, (len(labels), n)
     return np.array(labels)
 

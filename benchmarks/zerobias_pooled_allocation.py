@@ -1,14 +1,19 @@
 """The zero-bias allocation from several samples at once (issue 10 item 5).
 
-n_h sum_h w^2 of a seed in stratum half h does not depend on n_h, so samples of the same weight model made
-with different allocations pool (n_h-weighted) into one estimate B_hs; one sample's estimate is a lottery
-where a seed has N_eff < 10 (one rare crossing decides it). Prints the predicted N_eff per seed of the
-former split (half soft, 30 % forced, 20 000 crossings), of the shares benchmarks/zerobias_neff.py
---allocate gave on one sample, and of the minimax allocation on the pooled B_hs at the former split's CPU
-(COST_MS), with its shares. Asserts nothing.
+n_h sum_h w^2 of a seed in stratum part h (soft, pTHat bin k; normal ``""``, one forced ``*``, two forced ``**``)
+hardly depends on n_h (exactly, without the two-forced parts: their balance-heuristic weights couple the forced
+parts of a stratum), so samples of the same weight model pool (n_h-weighted) into one estimate B_hs; one sample's
+estimate is a lottery where a seed has N_eff < 10 (one rare crossing decides it). ``--split E1,E2,...`` cuts the
+pTHat bins further at these edges (the sample's ``pthat`` branch tells which sub-bin a crossing is in; a sub-bin
+j of m_j crossings has B = m_j sum_j w^2), to see what finer bins would give. Prints the predicted N_eff per
+seed of the given allocation (``--current``: configs/samples.yaml's; sub-bins in proportion to their crossings)
+and of the minimax allocation at its CPU (benchmarks/zerobias_neff.COST_MS), with the shares in the order of
+``Request.allocation`` (normal, forced, forced-two of each stratum). Asserts nothing.
 
-    .venv/bin/python benchmarks/zerobias_pooled_allocation.py a.root b.root ...
+    .venv/bin/python benchmarks/zerobias_pooled_allocation.py a.root b.root ... [--split 40,60] [--floor 0.005]
 """
+
+from __future__ import annotations
 
 import sys
 from pathlib import Path
@@ -22,86 +27,124 @@ from trigger.features import read_events
 from trigger.io import builtin_schema, open_dataset
 from trigger.menu import load_menu
 from trigger.menu.evaluate import SeedEvaluator
+from trigger.samples.production import DEFAULT_PTHAT_BINS
 from trigger.samples.writer import read_provenance
 
-menu = load_menu(zn.MENU)
-schema = builtin_schema("l1emu")
-ev = SeedEvaluator(menu, schema)
-needs = ev.needs()
-seeds = [s for s in menu.seeds if s.prescale == 1]
-NAMES = ["soft", "soft*"] + [f"b{k}{f}" for k in range(7) for f in ("", "*")]
-B = np.zeros((len(seeds), len(NAMES)))
-R = np.zeros(len(seeds))
-NW = np.zeros(len(NAMES))
-NR = 0
-for path in sys.argv[1:]:
-    ds = open_dataset([path], schema, needs.branches(schema))
-    dec = {s.name: [] for s in seeds}
-    ws = []
-    for item in ds.work_items(200_000):
-        chunk = read_events(item, schema, needs)
-        algos = ev.algorithm_outputs(chunk)
-        for s in seeds:
-            dec[s.name].append(ev.decision(s, chunk, algos))
-        ws.append(chunk.weight)
-    w = np.concatenate(ws)
-    lab = zn.strata(read_provenance(Path(path)), w.size)
-    n_h = np.array([np.sum(lab == k) for k in NAMES], float)
-    for i, s in enumerate(seeds):
-        m = np.concatenate(dec[s.name])
-        R[i] += w[m].sum() * w.size
-        for j, k in enumerate(NAMES):
-            B[i, j] += n_h[j] * (n_h[j] * (w[m & (lab == k)] ** 2).sum())  # weight n_h: per-file estimate
-    NW += n_h
-    NR += w.size
-B /= NW
-R /= NR  # pooled B_hs (n_h-weighted mean) and rate per unit
-cost = np.array([zn.COST_MS[k] for k in NAMES]) * 1e-3
+
+def _args() -> tuple[list[str], list[float], float]:
+    args = sys.argv[1:]
+    split: list[float] = []
+    floor = 0.005
+    if "--split" in args:
+        i = args.index("--split")
+        split = [float(x) for x in args[i + 1].split(",")]
+        del args[i : i + 2]
+    if "--floor" in args:
+        i = args.index("--floor")
+        floor = float(args[i + 1])
+        del args[i : i + 2]
+    return args, split, floor
 
 
-def predict(counts):
-    v = (B / counts).sum(1) / R**2
-    return 1.0 / v
+def _labels(path: str, edges: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per crossing: its part in the refined bins ('soft', 'soft*', 'h0', 'h0*', 'h0**', ...) and its CPU (s)."""
+    import uproot
+
+    with uproot.open(path) as f:
+        pthat = np.asarray(f["Events"]["pthat"].array(library="np"), float)
+    lab = zn.strata(read_provenance(Path(path)), pthat.size)
+    # the bin a hard crossing was generated in bounds its sub-bin (the stored float32 pTHat may round below the edge)
+    lo_hi = [*DEFAULT_PTHAT_BINS, np.inf]
+    k = np.array([int(x[1:].rstrip("*")) if x.startswith("b") else -1 for x in lab])
+    lo = np.where(k >= 0, np.take(lo_hi, np.maximum(k, 0)), -np.inf)
+    hi = np.where(k >= 0, np.take(lo_hi, np.maximum(k, 0) + 1), np.inf)
+    pthat = np.clip(pthat, np.nextafter(lo, np.inf), np.nextafter(hi, -np.inf))
+    sub = np.searchsorted(edges, pthat, side="right") - 1
+    stars = np.char.count(lab.astype(str), "*")
+    base = np.char.rstrip(lab.astype(str), "*")
+    names = np.where(base == "soft", lab, np.char.add(np.char.add("h", sub.astype(str)), np.char.multiply("*", stars)))
+    cost = np.array([zn.COST_MS[x] for x in lab]) * 1e-3
+    return names, cost
 
 
-legacy = np.array([7000, 3000] + [1000, 429] * 7, float)
-prev = np.array([0.04, 0.33, 0.08, 0.10, 0.06, 0.08, 0.05, 0.05, 0.06, 0.04, 0.03, 0.03, 0.015, 0.015, 0.01, 0.01])
-mm = np.array([0.009, 0.733, 0.057, 0.060, 0.012, 0.026, 0.020, 0.009] + [0.009] * 8)
-budget = (legacy * cost).sum()
+def _key(name: str) -> tuple[int, int]:
+    stars = name.count("*")
+    return (-1 if name.startswith("soft") else int(name[1:].rstrip("*")), stars)
 
 
-def at_budget(shares):
-    c = shares / shares.sum()
-    return c * budget / (c * cost).sum()
+def main() -> None:
+    files, split, floor = _args()
+    edges = sorted({*DEFAULT_PTHAT_BINS, *split})
+    menu = load_menu(zn.MENU)
+    schema = builtin_schema("l1emu")
+    ev = SeedEvaluator(menu, schema)
+    needs = ev.needs()
+    seeds = [s for s in menu.seeds if s.prescale == 1]
+    acc: dict[str, np.ndarray] = {}  # part -> sum over files of m_h x B_h per seed
+    n_acc: dict[str, float] = {}
+    cost: dict[str, float] = {}
+    r_acc = np.zeros(len(seeds))
+    n_total = 0
+    first: dict[str, float] = {}
+    for f_i, path in enumerate(files):
+        ds = open_dataset([path], schema, needs.branches(schema))
+        dec: dict[str, list[np.ndarray]] = {s.name: [] for s in seeds}
+        ws = []
+        for item in ds.work_items(200_000):
+            chunk = read_events(item, schema, needs)
+            algos = ev.algorithm_outputs(chunk)
+            for s in seeds:
+                dec[s.name].append(ev.decision(s, chunk, algos))
+            ws.append(chunk.weight)
+        w = np.concatenate(ws)
+        names, c = _labels(path, edges)
+        fired = np.stack([np.concatenate(dec[s.name]) for s in seeds])
+        r_acc += (fired * w).sum(1) * w.size
+        n_total += w.size
+        for name in np.unique(names):
+            m = names == name
+            mh = float(m.sum())
+            acc[name] = acc.get(name, 0.0) + mh * (mh * (fired & m) @ w**2)
+            n_acc[name] = n_acc.get(name, 0.0) + mh
+            cost[name] = float(c[m][0])
+            if f_i == 0:
+                first[name] = mh
+    keys = sorted(acc, key=_key)
+    rel = np.stack([acc[k] / n_acc[k] for k in keys], axis=1) / (r_acc / n_total)[:, None] ** 2
+    c = np.array([cost[k] for k in keys])
+    cur = np.array([first.get(k, 0.0) for k in keys])
+    budget = float((cur * c).sum())
+    print(f"pTHat edges {edges}; {len(keys)} parts; budget = the first file's CPU {budget:.0f} s (COST_MS)")
+    pm = _minimax(rel, c, budget, floor, keys)
+    for label, n in (("first file's allocation", cur), ("pooled minimax", pm)):
+        ne = 1.0 / (rel / np.where(n > 0, n, np.inf)).sum(1)
+        order = np.argsort(ne)
+        worst = ", ".join(f"{seeds[i].name} {ne[i]:.1f}" for i in order[:9])
+        print(f"{label}: n={n.sum():.0f} CPU~{(n * c).sum():.0f}s; lowest N_eff: {worst}")
+    print("minimax crossings: " + ", ".join(f"{k} {x:.0f}" for k, x in zip(keys, pm, strict=True)))
+    shares = dict(zip(keys, pm / pm.sum(), strict=True))
+    strata = ["soft", *[f"h{j}" for j in range(len(edges))]]
+    alloc = [shares.get(f"{s}{'*' * k}", 0.0) for s in strata for k in range(3)]
+    print(f"allocation (pthat_bins {edges}; normal / forced / forced-two per stratum):")
+    print("  [" + ", ".join(f"{x:.4f}" for x in alloc) + "]")
 
 
-# pooled minimax at the legacy budget, floor 1 %
-rel = B / R[:, None] ** 2
-lam = np.full(len(seeds), 1 / len(seeds))
-for _ in range(5000):
-    n = np.sqrt(lam @ rel / cost)
-    n *= budget / (n * cost).sum()
-    n = np.maximum(n, 0.01 * n.sum())
-    n *= budget / (n * cost).sum()
-    v = (rel / n).sum(1)
-    lam *= np.exp(0.5 * (v / v.max() - 1.0))
-    lam /= lam.sum()
-pm = n
-cands = {
-    "legacy 20000": legacy,
-    "prev 20000": prev / prev.sum() * 20000,
-    "prev @CPU": at_budget(prev),
-    "minimax1 @CPU": at_budget(mm),
-    "pooled minimax @CPU": pm,
-}
-print("budget COST_MS s", round(budget, 1))
-for name, c in cands.items():
-    ne = predict(c)
-    order = np.argsort(ne)
-    print(
-        f"{name}: n={c.sum():.0f} CPU~{(c * cost).sum():.0f}s min N_eff {ne.min():.1f}; worst 6: "
-        + ", ".join(f"{seeds[i].name} {ne[i]:.1f}" for i in order[:6])
-    )
-print("pooled minimax shares:", ", ".join(f"{k} {x / pm.sum():.3f}" for k, x in zip(NAMES, pm, strict=True)))
-print("all seeds pooled minimax:", ", ".join(f"{seeds[i].name} {x:.0f}" for i, x in enumerate(predict(pm))))
-print("all seeds legacy:", ", ".join(f"{seeds[i].name} {x:.0f}" for i, x in enumerate(predict(legacy))))
+def _minimax(rel: np.ndarray, cost: np.ndarray, budget: float, floor: float, keys: list[str]) -> np.ndarray:
+    """Minimax over the seeds of Neyman's allocation (multiplicative weights); every normal and forced part
+    >= ``floor`` of the crossings (one that never fired a seed here may still), two-forced parts may be 0."""
+    lam = np.full(rel.shape[0], 1.0 / rel.shape[0])
+    fl = np.array([0.0 if k.endswith("**") else floor for k in keys])
+    n = np.ones(rel.shape[1])
+    for _ in range(5000):
+        n = np.sqrt(lam @ rel / cost)
+        n *= budget / (n * cost).sum()
+        n = np.maximum(n, fl * n.sum())
+        n *= budget / (n * cost).sum()
+        v = (rel / np.where(n > 0, n, np.inf)).sum(1)
+        lam *= np.exp(0.5 * (v / v.max() - 1.0))
+        lam /= lam.sum()
+    return n
+
+
+if __name__ == "__main__":
+    main()

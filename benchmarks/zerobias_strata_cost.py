@@ -35,7 +35,7 @@ def main() -> None:
     production._detector()  # built once per worker in production too
     specs: dict[str, dict] = {}
     for spec in production._plan(get_process("zerobias"), req, pool):
-        name = ("soft" if spec["kind"] == "soft" else f"b{spec['label']}") + ("*" if spec["forced"] else "")
+        name = ("soft" if spec["kind"] == "soft" else f"b{spec['label']}") + "*" * int(spec["forced"])
         specs.setdefault(name, spec)
     print(f"load: {os.getloadavg()[0]:.1f} (1 min); {n} crossings a chunk, best of {repeat}")
     print(f"{'stratum':8s} {'ms/crossing':>12s} {'Pythia ms/ev':>13s} {'init s':>7s}")

@@ -87,6 +87,8 @@ KINDS: dict[str, HLSKind] = {
     "linear": HLSKind("l1t_activation.h", "activation", _none, estimate_activation),
     "sigmoid": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
     "tanh": HLSKind("l1t_table_activation.h", "table", _table, estimate_activation),
+    "hard_sigmoid": HLSKind("l1t_activation.h", "hard", _none, estimate_activation),
+    "hard_tanh": HLSKind("l1t_activation.h", "hard", _none, estimate_activation),
     "softmax": HLSKind("l1t_softmax.h", "softmax", _softmax, estimate_activation),
     "softmax_hls4ml": HLSKind("l1t_softmax_hls4ml.h", "softmax_hls4ml", _softmax, estimate_activation),
     "scale": HLSKind("l1t_scale.h", "scale", _scale, estimate_scale),

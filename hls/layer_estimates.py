@@ -233,6 +233,19 @@ def estimate_activation(layer: ActivationLayer) -> LayerEstimate:
         sum_levels = _levels(math.ceil(math.log2(max(n, 2))))
         steps = (Step(cycles=TABLE_CYCLES), *sum_levels, Step(cycles=TABLE_CYCLES), _product(False))
         return LayerEstimate(layer.name, "softmax", steps=steps, lut=n * out_w, ff=n * out_w)
+    if layer.hard is not None:  # the slope product, the shift's addition, the clamp's compare/select
+        a, b = layer.hard.slope_t.width, layer.input_t.width
+        narrow = min(a, b) <= LUT_MULT_BITS
+        return LayerEstimate(
+            layer.name,
+            layer.function,
+            multipliers=n,
+            lut_multipliers=n if narrow else 0,
+            dsp=0 if narrow else n * _dsp_per_mult(a, b),
+            steps=(_product(narrow), *_levels(2)),
+            lut=n * out_w + (n * a * b // 2 if narrow else 0),
+            ff=n * out_w,
+        )
     steps = _levels(1) if layer.function == "relu" else ()  # compare with zero and select; linear is wires
     return LayerEstimate(layer.name, layer.function, steps=steps, lut=n * out_w // 2, ff=n * out_w)
 

@@ -182,10 +182,6 @@ def render_project(
             f"model {model.name}: a square error (it reads an earlier layer's output) has no io_stream form yet "
             "(the reference stream would need a clone); use IOType io_parallel"
         )
-    if stream and any(v.kind == "softmax_hls4ml" for v in views):
-        raise ModelError(
-            f"model {model.name}: hls4ml's softmax (hls4ml mode) has no io_stream form yet; use IOType io_parallel"
-        )
     if model.output_t.width > 63:
         raise ModelError(f"model output type {model.output_t} is wider than 63 bits; the testbench reads 64-bit words")
     ctx: dict[str, Any] = {

@@ -142,6 +142,45 @@ def test_leading_slots_against_plain_python() -> None:
         assert truncated[i] == (len(keep) > 3)
 
 
+def _plain_leading(events: list[list[dict[str, float]]], fields: tuple[str, ...], n: int) -> list[list[float]]:
+    """Each event's slot block by hand: all objects pass, Python's stable sort by descending pt, the first n,
+    non-finite values as 0, zero-padded."""
+    rows = []
+    for objs in events:
+        lead = sorted(objs, key=lambda o: -o["pt"])[:n]
+        row = [0.0 if not np.isfinite(o[f]) else o[f] for o in lead for f in fields]
+        rows.append(row + [0.0] * (n * len(fields) - len(row)))
+    return rows
+
+
+def test_leading_slots_on_sliced_masked_and_unsorted_lists() -> None:
+    """The slot builder reads a plain list of records from its buffers and anything else through awkward: a
+    slice (offsets not starting at 0), a masked list (indexed records), unsorted events with NaN fields and
+    integer fields, an empty chunk; each against a plain per-event loop."""
+    rng = np.random.default_rng(7)
+    events = []
+    for _ in range(200):
+        k = int(rng.integers(0, 8))
+        events.append([{"pt": float(rng.choice([10.0, rng.uniform(0, 50)])), "eta": float(rng.uniform(-3, 3)),
+                        "iso": int(rng.integers(0, 4)), "m": float(rng.choice([np.nan, np.inf, 1.5]))}
+                       for _ in range(k)])  # fmt: skip
+    arr = ak.Array(events)
+    keep = arr.pt > 5.0
+    kept = [[o for o in objs if o["pt"] > 5.0] for objs in events]
+    fields = ("pt", "iso", "m")
+    for got_arr, want_events in ((arr, events), (arr[37:150], events[37:150]), (arr[keep], kept)):
+        got, dropped = leading(got_arr, fields, 3, ObjectCut(-np.inf))
+        np.testing.assert_array_equal(got, _plain_leading(want_events, fields, 3))
+        np.testing.assert_array_equal(dropped, [len(e) > 3 for e in want_events])
+    empty, dropped = leading(arr[:0], fields, 2, ObjectCut())
+    assert empty.shape == (0, 6) and dropped.shape == (0,)
+    no_objects = arr[[i for i, e in enumerate(events) if not e]]
+    none, dropped = leading(no_objects, fields, 2, ObjectCut())
+    assert len(no_objects) > 0 and none.shape == (len(no_objects), 6) and not none.any() and not dropped.any()
+    assert isinstance(arr[37:150].layout.content, ak.contents.RecordArray)  # the buffer path, offsets from 37
+    assert not isinstance(arr[keep].layout.content, ak.contents.RecordArray)  # through ak.flatten
+
+
 def test_object_rows_against_plain_python() -> None:
     rng = np.random.default_rng(4)
     events = []

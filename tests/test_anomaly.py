@@ -114,6 +114,38 @@ def test_algorithm_float_and_fixed(trained: tuple[Path, Path, Path]) -> None:
         make(model="gan", directory=str(models))
 
 
+def test_loop_scores_are_the_layer_by_layer_references(trained: tuple[Path, Path, Path]) -> None:
+    """The event loop's one scaling for both models, float and fixed (fast-path blocks, reused float buffers),
+    gives, bit for bit, what the plain executors give: the traced layer-by-layer fixed path on the VAE's
+    description and on the autoencoder's firmware (its square error reads the scaling's output), and run_float
+    in float32 on the networks after the scaling."""
+    from algorithms.anomaly import make
+    from algorithms.anomaly.model import scaled
+    from trigger.features import read_events
+    from trigger.io import builtin_schema
+    from trigger.io.files import WorkItem
+    from trigger.menu import Mode
+    from trigger.nn import describe, run_fixed, run_float
+
+    sample, _, models = trained
+    vae, ae = make(model="vae", directory=str(models)), make(model="ae", directory=str(models))
+    chunk = read_events(WorkItem(0, str(sample), "Events", 0, 3_000), builtin_schema("l1emu"), vae.needs())
+    got = {name: algo.evaluate(chunk, Mode.BOTH) for name, algo in (("vae", vae), ("ae", ae))}
+    x = vae.firmware_inputs(chunk)
+    xs32 = scaled(vae.scale, x).astype(np.float32)
+    want_fixed = {name: run_fixed(algo.firmware(), x, trace=True)[0].to_float()[:, 0] for name, algo in
+                  (("vae", vae), ("ae", ae))}  # fmt: skip
+    recon = run_float(ae.model.network, xs32, np.float32)
+    want_float = {
+        "vae": run_float(vae.network, xs32, np.float32)[:, 0],
+        "ae": run_float(describe("score", ae.model.score.input_t, [ae.model.score]), xs32 - recon, np.float32)[:, 0],
+    }
+    for name, out in got.items():
+        assert out.fixed["score"].tolist() == want_fixed[name].tolist(), name
+        assert out.float["score"].tolist() == want_float[name].astype(np.float64).tolist(), name
+        assert len(np.unique(out.fixed["score"])) > 100, name
+
+
 def test_rate_threshold_by_hand() -> None:
     """The lowest point of the step grid whose rate is at most the target (the rule of ``l1emu threshold``)."""
     from algorithms.anomaly.evaluate import rate_threshold

@@ -19,7 +19,6 @@ import pytest
 from hls.csim import build_testbench, random_inputs, run_csim
 from hls.writer import write_project
 from tests.nn_models import make_model, random_model
-from trigger.errors import ModelError
 from trigger.nn import ModelDescription, run_fixed
 
 N_INPUTS = 10_000
@@ -104,6 +103,10 @@ for _impl, _keys in _HLS4ML_SOFTMAX.items():
             "LayerType": {"Softmax": {"Implementation": _impl, **_keys}},
         },
     )
+# ... and their io_stream form (the io_parallel function between l1t::unpack and l1t::pack)
+for _impl in ("stable", "legacy", "argmax"):
+    _arch, _config = CASES[f"jet_tagger-hls4ml-softmax-{_impl}"]
+    CASES[f"jet_tagger-hls4ml-softmax-{_impl}-io_stream"] = (_arch, {**_config, "IOType": "io_stream"})
 # exact sums cast once into a narrow saturating accum_t and a narrow wrapping result
 CASES["autoencoder-exact-narrow"] = (
     "autoencoder",
@@ -206,10 +209,3 @@ def test_random_networks_bit_exact(random_projects: dict[int, tuple[ModelDescrip
     model, project = random_projects[seed]
     report = run_csim(project, random_inputs(model, 3000, seed))
     assert report.mismatches == 0, report.summary() + "\n" + model.summary()
-
-
-def test_hls4ml_softmax_io_stream_is_refused_clearly(tmp_path: Path) -> None:
-    config = dict(CASES["jet_tagger-hls4ml-softmax-stable"][1], IOType="io_stream")
-    with pytest.raises(ModelError, match=r"hls4ml's softmax \(hls4ml mode\) has no io_stream form yet"):
-        write_project(make_model("jet_tagger", config), tmp_path / "prj")
-    assert not (tmp_path / "prj").exists()  # nothing half-written

@@ -260,9 +260,25 @@ def test_sample_list_allocation_reaches_the_request_and_a_bad_one_names_the_key(
     cfg.write_text(f"version: 1\nsamples:\n  zb: {{process: zerobias, events: 1116, mu: 60, allocation: {shares}}}\n")
     req = load_sample_list(cfg, tmp_path, workers=1)["zb"]
     assert req.allocation == tuple(float(x) for x in shares)
-    assert _stratum_sizes(req) == [(101, 301)] + [(51, 51)] * 7  # one each, then 1100 x share / 11, by hand
+    assert _stratum_sizes(req) == [(101, 301, 0)] + [(51, 51, 0)] * 7  # one each, then 1100 x share / 11, by hand
     cfg.write_text("version: 1\nsamples:\n  zb: {process: zerobias, events: 10, mu: 60, allocation: [1, 2]}\n")
     with pytest.raises(ConfigError, match=r"samples\.zb\.allocation: expected a list of 16 positive numbers"):
+        load_sample_list(cfg, tmp_path, workers=1)
+    # three parts per stratum (normal, forced, forced-two; forced-two may be 0) and pTHat bins of the sample's own
+    three = [1, 1, 2, 2, 1, 0, 1, 1, 1]  # soft, then bins 30-60 and >= 60
+    cfg.write_text(
+        f"version: 1\ndefaults: {{pthat_bins: [30, 60]}}\nsamples:\n  zb: {{process: zerobias, events: 1000, mu: 60, "
+        f"allocation: {three}}}\n"
+    )
+    req = load_sample_list(cfg, tmp_path, workers=1)["zb"]
+    assert req.pthat_bins == (30.0, 60.0)
+    # by hand: one each for the 8 positive shares, 992 x share / 10 more (100.2 or 199.4), the 2 left to the 199.4s
+    assert _stratum_sizes(req) == [(100, 100, 200), (200, 100, 0), (100, 100, 100)]
+    cfg.write_text(f"version: 1\nsamples:\n  zb: {{process: zerobias, events: 10, mu: 60, allocation: {three}}}\n")
+    with pytest.raises(ConfigError, match=r"samples\.zb\.allocation: expected a list of 16 positive .* or of 24"):
+        load_sample_list(cfg, tmp_path, workers=1)  # 9 shares for the default 7 bins
+    cfg.write_text("version: 1\nsamples:\n  zb: {process: zerobias, events: 10, mu: 60, pthat_bins: [50, 30]}\n")
+    with pytest.raises(ConfigError, match=r"samples\.zb\.pthat_bins: expected a list of increasing positive"):
         load_sample_list(cfg, tmp_path, workers=1)
 
 

@@ -20,17 +20,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from algorithms.anomaly.inputs import N_INPUTS, features, needs
+from algorithms.anomaly.inputs import N_INPUTS, feature_rows, features, needs
 from algorithms.anomaly.model import (
     DEFAULT_DIR,
     MODELS,
     AEModel,
-    ae_score,
+    ScaledInputs,
     load_ae,
     load_description,
-    scaled,
     vae_parts,
-    vae_score,
 )
 from trigger.io.reader import Chunk, Needs
 from trigger.menu.algorithm import AlgorithmOutput, Mode
@@ -40,14 +38,15 @@ from trigger.nn.layers import ScaleLayer
 __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
 
 
-def _scaled(chunk: Chunk, scale: ScaleLayer) -> NDArray[np.float64]:
-    """The chunk's scaled inputs, computed once per scaling layer (the VAE and the autoencoder share one:
-    four scorings, float and fixed, read one copy)."""
+def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
+    """The chunk's scaled inputs and its count of truncated events, computed once per scaling layer (the VAE and
+    the autoencoder share one: four scorings, float and fixed, read one copy; the raw inputs are not kept)."""
     types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
     key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
-        chunk.cache[key] = scaled(scale, features(chunk)[0])
-    cached: NDArray[np.float64] = chunk.cache[key]
+        rows, truncated = feature_rows(chunk)
+        chunk.cache[key] = (ScaledInputs(scale, rows), truncated)
+    cached: tuple[ScaledInputs, int] = chunk.cache[key]
     return cached
 
 
@@ -59,17 +58,16 @@ class _Anomaly:
     def needs(self) -> Needs:
         return needs()
 
-    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    def score(self, inputs: ScaledInputs, fixed: bool) -> NDArray[np.float64]:
         raise NotImplementedError
 
     def evaluate(self, chunk: Chunk, mode: Mode) -> AlgorithmOutput:
-        x, truncated = features(chunk)
-        xs = _scaled(chunk, self.scale)
+        inputs, truncated = _scaled(chunk, self.scale)
         out = AlgorithmOutput(truncated=truncated)
         if mode.wants_float:
-            out.float = {"score": self.score(x, fixed=False, xs=xs)}
+            out.float = {"score": self.score(inputs, fixed=False)}
         if mode.wants_fixed:
-            out.fixed = {"score": self.score(x, fixed=True, xs=xs)}
+            out.fixed = {"score": self.score(inputs, fixed=True)}
         return out
 
 
@@ -80,10 +78,10 @@ class AnomalyVAE(_Anomaly):
         if model.n_inputs != N_INPUTS or model.n_outputs != 1:
             raise ValueError(f"model {model.name} takes {model.n_inputs} inputs, gives {model.n_outputs}; need 57, 1")
         self.model = model
-        self.scale = vae_parts(model)[0]
+        self.scale, self.network = vae_parts(model)
 
-    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        return vae_score(self.model, x, fixed, xs)
+    def score(self, inputs: ScaledInputs, fixed: bool) -> NDArray[np.float64]:
+        return inputs.fixed(self.network) if fixed else inputs.float(self.network)
 
     def firmware(self) -> ModelDescription:
         return self.model
@@ -100,8 +98,9 @@ class AnomalyAE(_Anomaly):
         self.model = model
         self.scale = model.scale
 
-    def score(self, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        return ae_score(self.model, x, fixed, xs)
+    def score(self, inputs: ScaledInputs, fixed: bool) -> NDArray[np.float64]:
+        ae = self.model
+        return inputs.fixed(ae.network, ae.score) if fixed else inputs.float(ae.network, ae.score)
 
     def firmware(self) -> ModelDescription:
         return self.model.firmware()

@@ -17,7 +17,7 @@ from trigger.features import EventSum, FeatureSet, ObjectSlots, SumPhi
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
 
-__all__ = ["FEATURES", "INPUT_T", "N_INPUTS", "RESULT_T", "SCALE_T", "SLOTS", "features", "needs"]
+__all__ = ["FEATURES", "INPUT_T", "N_INPUTS", "RESULT_T", "SCALE_T", "SLOTS", "feature_rows", "features", "needs"]
 
 #: (collection, slots) in input order after MET
 SLOTS: tuple[tuple[str, int], ...] = (("egamma", 4), ("muons", 4), ("jets", 10))
@@ -33,21 +33,27 @@ SCALE_T = FixedType.from_string("ap_fixed<18,13,AP_RND_CONV,AP_SAT>")
 #: what the networks read (AXOL1TL's later ap_fixed<14,6>: 8 fraction bits, saturating at +-32)
 RESULT_T = FixedType.from_string("ap_fixed<14,6,AP_RND_CONV,AP_SAT>")
 
-_BLOCKS = FeatureSet((EventSum("MET"), SumPhi("MET"), *(ObjectSlots(c, ("pt", "eta", "phi"), n) for c, n in SLOTS)))
+_MET_PT = FeatureSet((EventSum("MET"),))
+#: every input after MET eta (which is 0)
+_REST = FeatureSet((SumPhi("MET"), *(ObjectSlots(c, ("pt", "eta", "phi"), n) for c, n in SLOTS)))
 
 
 def needs() -> Needs:
-    return _BLOCKS.needs()
+    return _MET_PT.needs() | _REST.needs()
+
+
+def feature_rows(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
+    """The (57, n_events) raw inputs, one row per input (the layout of the fixed-point path), and the number of
+    events whose objects overflowed a slot block."""
+    rows = np.empty((N_INPUTS, chunk.n), dtype=np.float64)
+    _MET_PT.rows(chunk, rows[:1])
+    rows[1] = 0.0  # MET eta
+    _, truncated = _REST.rows(chunk, rows[2:])
+    return rows, truncated
 
 
 def features(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
-    """The (n_events, 57) raw inputs and the number of events whose objects overflowed a slot block.
-
-    Built once per chunk (``chunk.cache``): the VAE and the autoencoder seeds read the same inputs.
-    """
-    key = ("anomaly", "inputs")
-    if key not in chunk.cache:
-        x, truncated = _BLOCKS.matrix(chunk)
-        chunk.cache[key] = (np.insert(x, 1, 0.0, axis=1), truncated)  # MET eta = 0
-    cached: tuple[NDArray[np.float64], int] = chunk.cache[key]
-    return cached
+    """The (n_events, 57) raw inputs and the number of events whose objects overflowed a slot block
+    (:func:`feature_rows`, one row per event)."""
+    rows, truncated = feature_rows(chunk)
+    return np.ascontiguousarray(rows.T), truncated

@@ -7,31 +7,35 @@ the activations' rounding and saturation.
 ``vae``: the scaling layer, the QAT encoder 57 -> 32 -> 16 -> 8 (the latent means mu) and the
 score ``sum mu^2`` (:class:`~trigger.nn.SquareSumLayer`): one feed-forward chain, what the HLS
 writer renders. ``ae``: the scaling layer and the QAT autoencoder 57 -> 32 -> 8 -> 32 -> 57; its score
-compares the reconstruction with the scaled input: the event loop joins the two in :func:`ae_score`
-(the difference exact, then the same square-sum layer), the firmware is one description whose last layer
-reads the scaling's output (:meth:`AEModel.firmware`, a :class:`~trigger.nn.SquareErrorLayer`).
+compares the reconstruction with the scaled input: the event loop joins the two in :class:`ScaledInputs`
+(the difference exact, then the same square-sum layer; one scaling for both models), the firmware is one
+description whose last layer reads the scaling's output (:meth:`AEModel.firmware`, a
+:class:`~trigger.nn.SquareErrorLayer`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from trigger.errors import ModelError
-from trigger.fixed import FixedType, minus_type
+from trigger.errors import FixedPointError, ModelError
+from trigger.fixed import FixedArray, FixedType, minus_type
+from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible
 from trigger.nn import (
     ModelDescription,
     SquareErrorLayer,
     SquareSumLayer,
     describe,
     run_fixed,
-    run_float,
     serialize,
 )
-from trigger.nn.layers import Layer, ScaleLayer
+from trigger.nn.emulate import forward_float
+from trigger.nn.fast import Rows, block_rows, cast_rows, run_layers
+from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer
 from trigger.nn.shipped import quantized_float
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "MODELS",
     "SCORE_T",
     "AEModel",
+    "ScaledInputs",
     "ae_score",
     "compose",
     "load_ae",
@@ -97,6 +102,128 @@ def scaled(scale: ScaleLayer, x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(run_fixed(describe("scale", scale.input_t, [scale]), x).to_float())
 
 
+class ScaledInputs:
+    """The scaling's output on a batch, computed once for both models and both paths.
+
+    ``rows``: the raw inputs one row per input, (n_inputs, n_events) (:func:`~algorithms.anomaly.inputs.
+    feature_rows`). The fixed path reads the scaled raw integers in column blocks, one row per input, as
+    :mod:`trigger.nn.fast` holds them (no second input cast); the float path reads the same values as an
+    (n_events, n_inputs) float32 array, made once on first use.
+    """
+
+    def __init__(self, scale: ScaleLayer, rows: NDArray[np.float64]) -> None:
+        if rows.ndim != 2 or rows.shape[0] != scale.n:
+            raise FixedPointError(f"layer {scale.name} takes inputs of shape ({scale.n}, events); got {rows.shape}")
+        self.scale, self.n = scale, rows.shape[1]
+        step = block_rows(scale.n)
+        self.blocks: list[Rows] = []
+        store: NDArray[Any] | None = None  # every block's scaled raws (and ones row) in one allocation
+        at = 0
+        for lo in range(0, max(self.n, 1), step):
+            b = run_layers([scale], cast_rows(scale.input_t, rows[:, lo : lo + step]))
+            aug = b.aug  # the block with its ones row (what the first dense layer reads)
+            if aug is not None and aug.shape[0] == scale.n + 1:
+                store = np.empty((scale.n + 1) * self.n, dtype=aug.dtype) if store is None else store
+                if store.dtype == aug.dtype:  # kept in the one allocation; the block's own buffer is reused
+                    kept = store[at : at + aug.size].reshape(aug.shape)
+                    np.copyto(kept, aug)
+                    b, at = b._replace(t=kept[: scale.n], aug=kept), at + aug.size
+            self.blocks.append(b)
+        self._float32: NDArray[np.float32] | None = None
+        self._scratch: NDArray[np.float32] | None = None  # the float path's layer outputs
+
+    @staticmethod
+    def of_events(scale: ScaleLayer, x: ArrayLike) -> ScaledInputs:
+        """From (n_events, n_inputs) raw inputs (or one event's)."""
+        arr = np.asarray(x, dtype=np.float64)
+        arr = arr[None, :] if arr.ndim == 1 else arr
+        if arr.ndim != 2 or arr.shape[1] != scale.n:
+            raise FixedPointError(f"layer {scale.name} takes inputs of shape (batch, {scale.n}); got {np.shape(x)}")
+        return ScaledInputs(scale, arr.T)
+
+    @property
+    def float32(self) -> NDArray[np.float32]:
+        """The scaled values, (n_events, n_inputs), float32 (exact: ``result_t`` has at most 24 bits; else rounded
+        as float32 rounds the float64 values)."""
+        if self._float32 is None:
+            out = np.empty((self.n, self.scale.n), dtype=np.float32)
+            lo = 0
+            for b in self.blocks:
+                raw = b.t if b.t.dtype.kind == "f" else b.t.astype(np.float64)
+                np.multiply(raw.T, 2.0**-b.type.frac, out=out[lo : lo + raw.shape[1]])
+                lo += raw.shape[1]
+            self._float32 = out
+        return self._float32
+
+    def fixed(self, network: ModelDescription, score: SquareSumLayer | None = None) -> NDArray[np.float64]:
+        """The chain ``network`` (one output) on every block, bit-exact; with ``score``, the network's output is a
+        reconstruction and the result ``score``'s square sum of its difference with the scaled inputs."""
+        refused: set[DenseLayer] = set()
+        out = []
+        for b in self.blocks:
+            y = run_layers(network.layers, b, refused)
+            if score is not None:
+                y = run_layers([score], _difference(b, y, score.input_t))
+            out.append(y.t.astype(np.float64, copy=False))
+        raw = np.concatenate(out, axis=1)[0]
+        return np.asarray(np.ldexp(raw, -y.type.frac))
+
+    def float(self, network: ModelDescription, score: SquareSumLayer | None = None) -> NDArray[np.float64]:
+        """:meth:`fixed` in float32 with the trained weights: :func:`~trigger.nn.run_float`'s steps and values."""
+        x = self.float32
+        widest = max([self.scale.n] + [la.n_out for la in network.layers if isinstance(la, DenseLayer)])
+        if self._scratch is None or self._scratch.size < 2 * self.n * widest:
+            self._scratch = np.empty(2 * self.n * widest, dtype=np.float32)
+        y = _float_chain(network.layers, x, self._scratch)
+        if score is not None:  # forward_float(score, x - y): the difference, its squares and their sum
+            d = np.subtract(x, y, out=y if y is not x else None)
+            d *= d
+            y = d.sum(axis=1, keepdims=True)
+        return np.asarray(y[:, 0], np.float64)
+
+
+def _float_chain(
+    layers: tuple[Layer, ...], x: NDArray[np.float32], scratch: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """``forward_float`` layer after layer, the same values with fewer passes over fresh memory: a dense
+    layer's product goes into one half of ``scratch`` (the other holds its input), its bias and a following
+    relu or square sum work in place."""
+    half, owned = scratch.size // 2, None  # owned: which half holds x (None: x is the caller's)
+    for layer in layers:
+        if isinstance(layer, DenseLayer):  # trigger.nn.emulate._dense_float: x @ w + b
+            where = 1 if owned == 0 else 0
+            y = scratch[where * half : where * half + x.shape[0] * layer.n_out].reshape(x.shape[0], layer.n_out)
+            np.matmul(x, layer.weights_float.astype(x.dtype), out=y)
+            y += layer.bias_float.astype(x.dtype)
+            x, owned = y, where
+        elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
+            np.maximum(x, 0.0, out=x)
+        elif owned is not None and isinstance(layer, SquareSumLayer):  # emulate._square_sum_float
+            x *= x
+            x, owned = x.sum(axis=1, keepdims=True), None
+        else:
+            y = forward_float(layer, x)
+            x, owned = y, (None if y is not x else owned)
+    return x
+
+
+def _difference(x: Rows, y: Rows, diff_t: FixedType) -> Rows:
+    """``x - y`` exactly in ``diff_t`` (ap_types' type of the difference), one row per input."""
+    if f64_eligible(diff_t) and x.t.dtype.kind == "f" and y.t.dtype.kind == "f":
+        # exact: both on diff_t's grid, |raw| < 2**(width - 1) <= 2**23 in float32, 2**51 in float64
+        dtype = np.float32 if diff_t.width <= 24 else np.float64
+        d = np.multiply(x.t, 2.0 ** (diff_t.frac - x.type.frac), dtype=dtype)
+        y_factor = 2.0 ** (diff_t.frac - y.type.frac)
+        d -= y.t if y_factor == 1.0 else y.t * y_factor
+        return Rows(d, diff_t)
+    diff = _exact(x) - _exact(y)
+    return Rows(diff.raw, diff.type)
+
+
+def _exact(b: Rows) -> FixedArray:
+    return FixedArray(b.t.astype(np.int64) if b.t.dtype.kind == "f" else b.t, b.type, NO_OVERFLOW)
+
+
 def vae_parts(vae: ModelDescription) -> tuple[ScaleLayer, ModelDescription]:
     """The VAE's scaling layer and the rest of its chain (scaled inputs -> score)."""
     scale, rest = vae.layers[0], vae.layers[1:]
@@ -105,34 +232,20 @@ def vae_parts(vae: ModelDescription) -> tuple[ScaleLayer, ModelDescription]:
     return scale, describe(vae.name, rest[0].input_t, list(rest))
 
 
-def vae_score(
-    vae: ModelDescription, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None
-) -> NDArray[np.float64]:
-    """``sum mu^2``: the whole description bit-exact (``fixed``), or its network in float32 on the scaled inputs.
-
-    ``xs``: the scaled inputs :func:`scaled` gives for ``x``, if the caller has them (the event loop scales
-    once per chunk for every model and path): the fixed chain after the scaling reads them exactly.
-    """
+def vae_score(vae: ModelDescription, x: ArrayLike, fixed: bool) -> NDArray[np.float64]:
+    """``sum mu^2``: the whole description bit-exact (``fixed``), or its network in float32 on the scaled inputs
+    (the event loop scales once per chunk for both models and paths: :class:`ScaledInputs`)."""
     scale, network = vae_parts(vae)
-    xs = scaled(scale, x) if xs is None else xs
-    if fixed:
-        return np.asarray(run_fixed(network, xs).to_float()[:, 0])
-    return np.asarray(run_float(network, xs, np.float32)[:, 0], np.float64)
+    inputs = ScaledInputs.of_events(scale, x)
+    return inputs.fixed(network) if fixed else inputs.float(network)
 
 
-def ae_score(
-    ae: AEModel, x: NDArray[np.float64], fixed: bool, xs: NDArray[np.float64] | None = None
-) -> NDArray[np.float64]:
-    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``) or the
-    network and the score in float32 (the network as trained) on the same scaled inputs (``xs`` as in
-    :func:`vae_score`)."""
-    xs = scaled(ae.scale, x) if xs is None else xs
-    score = describe("score", ae.score.input_t, [ae.score])
-    if fixed:
-        diff = xs - run_fixed(ae.network, xs).to_float()  # exact in float64: both on the grid of diff_t
-        return np.asarray(run_fixed(score, diff).to_float()[:, 0])
-    x32 = xs.astype(np.float32)
-    return np.asarray(run_float(score, x32 - run_float(ae.network, x32, np.float32), np.float32)[:, 0], np.float64)
+def ae_score(ae: AEModel, x: ArrayLike, fixed: bool) -> NDArray[np.float64]:
+    """``sum_i (x_i - y_i)^2`` of the scaled inputs x and their reconstruction y: bit-exact (``fixed``; the
+    difference exact, then the square sum) or the network and the score in float32 (the network as trained)
+    on the same scaled inputs."""
+    inputs = ScaledInputs.of_events(ae.scale, x)
+    return inputs.fixed(ae.network, ae.score) if fixed else inputs.float(ae.network, ae.score)
 
 
 def save_description(model: ModelDescription, directory: Path, stem: str) -> None:

@@ -28,6 +28,26 @@ struct array {
   const T& operator[](std::size_t i) const { return data[i]; }
 };
 
+// io_stream: a token's values to a plain array and back (wires, no logic), for layers whose
+// io_stream form calls their io_parallel one.
+template <class pack_T>
+inline void unpack(const pack_T& in, typename pack_T::value_type data[pack_T::size]) {
+#pragma HLS INLINE
+  for (unsigned i = 0; i < pack_T::size; i++) {
+#pragma HLS UNROLL
+    data[i] = in[i];
+  }
+}
+
+template <class pack_T>
+inline void pack(const typename pack_T::value_type res[pack_T::size], pack_T& out) {
+#pragma HLS INLINE
+  for (unsigned i = 0; i < pack_T::size; i++) {
+#pragma HLS UNROLL
+    out[i] = res[i];
+  }
+}
+
 // A value of T from its raw bits (two's complement, low T::width bits of word): how weights,
 // biases and table entries are stored (plain integer arrays; a reinterpretation, no logic).
 template <class T, class word_T>

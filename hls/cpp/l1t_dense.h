@@ -151,17 +151,10 @@ void dense(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
   typename res_T::value_type res[CONFIG_T::n_out];
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = res complete
-  const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
-#pragma HLS UNROLL
-    data[i] = in[i];
-  }
+  unpack(data_stream.read(), data);
   dense<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res, weights, biases);
   res_T out;
-  for (unsigned j = 0; j < CONFIG_T::n_out; j++) {  // wires, not a loop
-#pragma HLS UNROLL
-    out[j] = res[j];
-  }
+  pack(res, out);
   res_stream.write(out);
 }
 

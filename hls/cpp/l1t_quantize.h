@@ -21,17 +21,10 @@ void quantize(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) 
   typename res_T::value_type res[CONFIG_T::n_in];
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = res complete
-  const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
-#pragma HLS UNROLL
-    data[i] = in[i];
-  }
+  unpack(data_stream.read(), data);
   quantize<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res);
   res_T out;
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
-#pragma HLS UNROLL
-    out[i] = res[i];
-  }
+  pack(res, out);
   res_stream.write(out);
 }
 

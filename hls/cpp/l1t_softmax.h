@@ -46,17 +46,10 @@ void softmax(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
   typename res_T::value_type res[CONFIG_T::n_in];
 #pragma HLS ARRAY_PARTITION variable = data complete
 #pragma HLS ARRAY_PARTITION variable = res complete
-  const data_T in = data_stream.read();
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
-#pragma HLS UNROLL
-    data[i] = in[i];
-  }
+  unpack(data_stream.read(), data);
   softmax<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res, exp_table, inv_table);
   res_T out;
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {  // wires, not a loop
-#pragma HLS UNROLL
-    out[i] = res[i];
-  }
+  pack(res, out);
   res_stream.write(out);
 }
 

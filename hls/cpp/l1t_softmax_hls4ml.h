@@ -6,6 +6,7 @@
 //   legacy : t_i = sum_j (i == j ? 1 : exp_table[index(x_j - x_i)]) in accum_t (+= each term);
 //            res_i = inv_table[index(t_i)]
 //   argmax : 1 at the first maximum, 0 elsewhere
+// io_stream: one token in, one out, through the io_parallel function (unpack / pack: l1t_common.h).
 #ifndef L1T_SOFTMAX_HLS4ML_H_
 #define L1T_SOFTMAX_HLS4ML_H_
 
@@ -13,7 +14,7 @@
 
 namespace l1t {
 
-enum softmax_hls4ml_impl { sm_stable = 0, sm_latency = 1 };
+enum softmax_hls4ml_impl { sm_stable = 0, sm_latency = 1, sm_legacy = 2 };
 
 constexpr int pow2_floor(int n) { return n < 2 ? 1 : 2 * pow2_floor(n / 2); }
 
@@ -82,6 +83,41 @@ void softmax_argmax(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
     if (data[i] > data[best]) best = i;
   }
   for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = i == best ? res_T(1) : res_T(0);
+}
+
+// io_stream, the implementations with tables (CONFIG_T::implementation: stable, latency or legacy)
+template <class data_T, class res_T, typename CONFIG_T>
+void softmax_hls4ml(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream,
+                    const typename CONFIG_T::exp::word_t exp_table[CONFIG_T::exp::size],
+                    const typename CONFIG_T::inv::word_t inv_table[CONFIG_T::inv::size]) {
+  typedef typename data_T::value_type x_T;
+  typedef typename res_T::value_type y_T;
+  x_T data[CONFIG_T::n_in];
+  y_T res[CONFIG_T::n_in];
+#pragma HLS ARRAY_PARTITION variable = data complete
+#pragma HLS ARRAY_PARTITION variable = res complete
+  unpack(data_stream.read(), data);
+  if (CONFIG_T::implementation == sm_legacy) {
+    softmax_legacy<x_T, y_T, CONFIG_T>(data, res, exp_table, inv_table);
+  } else {
+    softmax_hls4ml<x_T, y_T, CONFIG_T>(data, res, exp_table, inv_table);
+  }
+  res_T out;
+  pack(res, out);
+  res_stream.write(out);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void softmax_argmax(hls::stream<data_T>& data_stream, hls::stream<res_T>& res_stream) {
+  typename data_T::value_type data[CONFIG_T::n_in];
+  typename res_T::value_type res[CONFIG_T::n_in];
+#pragma HLS ARRAY_PARTITION variable = data complete
+#pragma HLS ARRAY_PARTITION variable = res complete
+  unpack(data_stream.read(), data);
+  softmax_argmax<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(data, res);
+  res_T out;
+  pack(res, out);
+  res_stream.write(out);
 }
 
 }  // namespace l1t

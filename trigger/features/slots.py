@@ -9,6 +9,7 @@ passing objects than slots are counted as truncated (the rate table reports them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import awkward as ak
 import numpy as np
@@ -16,25 +17,35 @@ from numpy.typing import NDArray
 
 from trigger.features.cuts import ObjectCut
 
-__all__ = ["ObjectSlots", "finite_or_zero", "leading", "object_rows"]
+__all__ = ["ObjectSlots", "finite_or_zero", "leading", "leading_rows", "object_rows"]
 
 
 def leading(
     objects: ak.Array, fields: tuple[str, ...], slots: int, cut: ObjectCut
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """The (n_events, slots * len(fields)) matrix and, per event, whether objects were dropped.
+    """The (n_events, slots * len(fields)) matrix and, per event, whether objects were dropped
+    (:func:`leading_rows`, one row per event)."""
+    rows = np.empty((slots * len(fields), len(objects)), dtype=np.float64)
+    dropped = leading_rows(objects, fields, slots, cut, rows)
+    return np.ascontiguousarray(rows.T), dropped
+
+
+def leading_rows(
+    objects: ak.Array, fields: tuple[str, ...], slots: int, cut: ObjectCut, out: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Fill ``out`` (slots * len(fields), n_events), one row per input (``slot * len(fields) + field``), and
+    say per event whether objects were dropped.
 
     Non-finite field values of kept objects become 0 (the reader already dropped objects with a
     non-finite pt, eta or phi and counted them). Built for the event loop: the records are flattened
-    once and each field is read at ``slots`` positions per event, not per object; awkward's segmented
-    stable sort runs only if some event is not already in descending pt (files usually store objects
-    pt-ordered, as the firmware sends them), so ties keep their file order either way.
+    once and each field is read at ``slots`` positions per event, not per object, straight into its
+    contiguous rows (empty slots read a 0 appended to the field); awkward's segmented stable sort runs
+    only if some event is not already in descending pt (files usually store objects pt-ordered, as the
+    firmware sends them), so ties keep their file order either way.
     """
-    n = len(objects)
-    flat = ak.flatten(objects, axis=1)
-    pt = np.asarray(flat.pt)
-    offsets = np.concatenate(([0], np.cumsum(np.asarray(ak.num(objects, axis=1), dtype=np.int64))))
-    keep = np.asarray(cut.apply(pt, np.asarray(flat.eta) if cut.needs_eta else None), dtype=bool)
+    offsets, flat = _flat_fields(objects, {"pt", *fields} | ({"eta"} if cut.needs_eta else set()))
+    pt = flat["pt"]
+    keep = np.asarray(cut.apply(pt, flat["eta"] if cut.needs_eta else None), dtype=bool)
     source: NDArray[np.int64] | None = None  # flat index of each passing object (None: all pass)
     starts = offsets[:-1]  # each event's first position among the passing objects
     if not keep.all():
@@ -44,20 +55,50 @@ def leading(
         pt = pt[source]
     else:
         counts = np.diff(offsets)
-    slot = np.arange(slots)
-    valid = slot[None, :] < counts[:, None]
-    index = np.where(valid, starts[:, None] + slot[None, :], 0)  # (n, slots) positions, 0 where empty
-    order = _descending(pt, starts, counts)
-    if order is not None:
-        index = np.where(valid, starts[:, None] + order[index], 0)
-    if source is not None and len(source):
-        index = source[index]
-    out = np.zeros((n, slots, len(fields)), dtype=np.float64)
+    m = int(offsets[-1])  # objects in the chunk: position m reads the appended 0
+    slot = np.arange(slots)[:, None]
+    index = starts[None, :] + slot  # (slots, n) positions among the passing objects where a slot is filled
     if len(pt):
-        for k, name in enumerate(fields):
-            out[:, :, k] = np.where(valid, np.asarray(flat[name])[index], 0.0)
-    matrix = out.reshape(n, slots * len(fields))
-    return finite_or_zero(matrix), counts > slots
+        order = _descending(pt, starts, counts)
+        if order is not None:
+            index = starts[None, :] + np.take(order, index, mode="clip")  # clipped reads land on empty slots
+        if source is not None:
+            index = np.take(source, index, mode="clip")
+    np.putmask(index, slot >= counts[None, :], m)
+    width, padded = len(fields), None
+    for k, name in enumerate(fields):
+        values = flat[name]
+        dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float64)  # float32 stays float32: exact
+        if padded is None or padded.dtype != dtype:
+            padded = np.empty(m + 1, dtype=dtype)
+            padded[m] = 0.0
+        padded[:m] = values
+        finite_or_zero(padded[:m])
+        for s in range(slots):
+            row = out[s * width + k]
+            if dtype == row.dtype:
+                np.take(padded, index[s], out=row, mode="clip")
+            else:
+                row[...] = np.take(padded, index[s], mode="clip")
+    return np.asarray(counts > slots)
+
+
+def _flat_fields(objects: ak.Array, names: set[str]) -> tuple[NDArray[np.int64], dict[str, NDArray[Any]]]:
+    """Each event's start among the flattened objects (n + 1 offsets from 0) and the named fields, flattened.
+
+    A list of records of plain numbers (what the reader builds) is read straight from its buffers; anything
+    else (masked, indexed) goes through ``ak.flatten``.
+    """
+    layout = objects.layout
+    if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(layout.content, ak.contents.RecordArray):
+        offsets = np.asarray(layout.offsets, dtype=np.int64)
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        buffers = {name: layout.content.content(name) for name in names}
+        if all(isinstance(b, ak.contents.NumpyArray) and b.data.ndim == 1 for b in buffers.values()):
+            return offsets - lo, {name: np.asarray(b.data)[lo:hi] for name, b in buffers.items()}
+    flat = ak.flatten(objects, axis=1)
+    offsets = np.concatenate(([0], np.cumsum(np.asarray(ak.num(objects, axis=1), dtype=np.int64))))
+    return offsets, {name: np.asarray(flat[name]) for name in names}
 
 
 def _descending(
@@ -74,9 +115,11 @@ def _descending(
     return np.asarray(ak.flatten(within, axis=1), dtype=np.int64)
 
 
-def finite_or_zero(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``values`` with NaN and +-inf set to 0, in place (``np.nan_to_num`` costs several times more)."""
-    values[~np.isfinite(values)] = 0.0
+def finite_or_zero(values: NDArray[np.floating[Any]]) -> NDArray[np.floating[Any]]:
+    """``values`` with NaN and +-inf set to 0, in place (``np.nan_to_num`` costs several times more; a finite
+    sum proves every value finite in one pass without a mask)."""
+    if not np.isfinite(values.sum()):
+        values[~np.isfinite(values)] = 0.0
     return values
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.features.cuts import ObjectCut
-from trigger.features.slots import ObjectSlots, finite_or_zero, leading
+from trigger.features.slots import ObjectSlots, finite_or_zero, leading_rows
 from trigger.io.reader import Chunk, Needs
 
 __all__ = ["EventSum", "EventValue", "FeatureSet", "parse_features"]
@@ -74,19 +74,29 @@ class FeatureSet:
 
     def matrix(self, chunk: Chunk) -> tuple[NDArray[np.float64], int]:
         """The inputs of every event, non-finite values as 0, and the number of events truncated."""
-        parts, truncated = [], np.zeros(chunk.n, dtype=bool)
+        rows, truncated = self.rows(chunk)
+        return np.ascontiguousarray(rows.T), truncated
+
+    def rows(self, chunk: Chunk, out: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], int]:
+        """:meth:`matrix` transposed, one row per input (written into ``out``, (width, n_events), if given: a
+        row slice of a C-ordered array), and the number of events truncated."""
+        rows = np.empty((self.width, chunk.n), dtype=np.float64) if out is None else out
+        if rows.shape != (self.width, chunk.n):
+            raise ValueError(f"out has shape {rows.shape}, expected {(self.width, chunk.n)}")
+        truncated, at = np.zeros(chunk.n, dtype=bool), 0
         for b in self.blocks:
             if isinstance(b, ObjectSlots):
-                m, cut = leading(chunk.collections[b.collection], b.fields, b.slots, b.cut)
-                parts.append(m)
-                truncated |= cut
+                truncated |= leading_rows(
+                    chunk.collections[b.collection], b.fields, b.slots, b.cut, rows[at : at + b.width]
+                )
             else:
                 source = (
                     chunk.sums if isinstance(b, EventSum) else chunk.sum_phi if isinstance(b, SumPhi) else chunk.event
                 )
-                parts.append(np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n, 1))
-        x = np.concatenate(parts, axis=1) if parts else np.zeros((chunk.n, 0))
-        return finite_or_zero(x), int(truncated.sum())
+                rows[at] = np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n)
+                finite_or_zero(rows[at])
+            at += b.width
+        return rows, int(truncated.sum())
 
 
 def _number(spec: Mapping[str, Any], key: str, where: str, default: float) -> float:

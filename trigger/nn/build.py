@@ -22,12 +22,20 @@ from trigger.fixed import FixedArray, FixedType, Overflow, Quantization
 from trigger.fixed.engine import as_object
 from trigger.nn.config import HLSConfig, LayerConfig, load_config
 from trigger.nn.emulate import forward_fixed
-from trigger.nn.hls4ml_rules import ReuseFactorAdjusted, as_written, closest_reuse_factor, hls4ml_reuse_factors
+from trigger.nn.hls4ml_rules import (
+    ReuseFactorAdjusted,
+    as_written,
+    batchnorm_auto_type,
+    closest_reuse_factor,
+    dense_auto_type,
+    hls4ml_reuse_factors,
+)
 from trigger.nn.hls4ml_tables import HLS4ML_TABLE_T, Hls4mlSoftmaxTypes, hls4ml_activation_table, hls4ml_softmax
 from trigger.nn.layers import (
     Accumulation,
     ActivationLayer,
     DenseLayer,
+    HardConstants,
     Layer,
     LookupTable,
     ModelDescription,
@@ -47,7 +55,12 @@ __all__ = [
     "valid_reuse_factors",
 ]
 
-ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "hard_sigmoid", "hard_tanh")
+#: Keras 3's hard activations as clip(slope * x + shift, 0, 1) (hard_tanh: twice that minus one)
+_KERAS_HARD = {"hard_sigmoid": (1.0 / 6.0, 0.5), "hard_tanh": (0.5, 0.5)}
+#: hls4ml 1.3's HardActivation: Keras 2's hard_sigmoid whatever the Keras version, in fixed types it never
+#: lets a config change (``hls4ml.model.layers.HardActivation.initialize``)
+_HLS4ML_HARD = (0.2, FixedType(16, 0, False), 0.5, FixedType(2, 0, False))
 _AUTO_Q, _AUTO_O = Quantization.AP_RND_CONV, Overflow.AP_SAT
 # default table ranges when no calibration sample is given (hls4ml's), and the widest useful ones
 _DEFAULT_RANGE = {"sigmoid": (-8.0, 8.0), "tanh": (-4.0, 4.0), "softmax": (-8.0, 8.0)}
@@ -200,6 +213,29 @@ def _build_dense(spec: DenseSpec, cfg: LayerConfig, input_t: FixedType, config: 
     )
 
 
+def _with_autos(cfg: LayerConfig, values: dict[str, str]) -> LayerConfig:
+    """``cfg`` with each ``auto`` precision among ``values``' keys replaced by its value (hls4ml's ``auto``)."""
+    precision = {k: values[k] if k in values and v.strip().lower() == "auto" else v for k, v in cfg.precision.items()}
+    return dataclasses.replace(cfg, precision=precision)
+
+
+def _hls4ml_dense_autos(cfg: LayerConfig, input_t: FixedType, n_in: int, default: str) -> LayerConfig:
+    """hls4ml's ``auto`` for a Dense: weight and bias the default, accum and result the type of every sum."""
+    cfg = _with_autos(cfg, {"weight": default, "bias": default})
+    weight_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
+    sums = str(dense_auto_type(input_t, weight_t, bias_t, n_in))
+    return _with_autos(cfg, {"accum": sums, "result": sums})
+
+
+def _hls4ml_batchnorm_autos(cfg: LayerConfig, input_t: FixedType, default: str) -> LayerConfig:
+    """hls4ml's ``auto`` for a BatchNormalization: its ``scale`` (our ``weight``) and bias the default, the
+    result :func:`batchnorm_auto_type`."""
+    scale = cfg.precision["scale"]
+    cfg = _with_autos(cfg, {"weight": scale if scale.strip().lower() != "auto" else default, "bias": default})
+    scale_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
+    return _with_autos(cfg, {"result": str(batchnorm_auto_type(input_t, scale_t, bias_t))})
+
+
 def _fused_by_hls4ml(cfg: LayerConfig) -> bool:
     """hls4ml fuses a BatchNorm into its Dense only while the Dense's output type is unspecified, i.e. its
     result precision is ``auto`` (``FuseBatchNormalization.match``; a model-level precision specifies it)."""
@@ -238,7 +274,7 @@ def _table_range(fn: str, cfg: LayerConfig, seen: NDArray[np.float64] | None) ->
 def _hls4ml_softmax(
     spec: ActivationSpec, cfg: LayerConfig, input_t: FixedType, n: int, config: HLSConfig
 ) -> ActivationLayer:
-    """hls4ml's softmax: its table types and defaults, accum_t the model precision unless set.
+    """hls4ml's softmax: its table types and defaults, accum_t and result_t the model precision unless set.
 
     A ``table_t`` key is not read: hls4ml 1.3's softmax config template has no ``table_t``, so its legacy
     softmax uses ``nnet::activ_config``'s ``ap_fixed<18,8>`` whatever the key says.
@@ -246,10 +282,8 @@ def _hls4ml_softmax(
     where = f"layer {spec.name}"
     given = {k: FixedType.from_string(v) for k, v in cfg.table_types.items()}
     types = Hls4mlSoftmaxTypes(**{k: given[k] for k in ("exp_table_t", "inv_table_t", "inv_inp_t") if k in given})
-    model_precision = config.model.get("Precision", {}).get("result", "auto")
-    spelling = cfg.precision["accum"] if cfg.precision["accum"].strip().lower() != "auto" else model_precision
-    accum_t = _resolve(spelling, None, f"{where} accum (hls4ml mode: set Model.Precision or the softmax's accum)")
-    result_t = _resolve(cfg.precision["result"], FixedType(config.auto_width, 0, False, _AUTO_Q, _AUTO_O), where)
+    accum_t = _resolve(cfg.precision["accum"], None, f"{where} accum")  # build_model gave autos hls4ml's meaning
+    result_t = _resolve(cfg.precision["result"], None, f"{where} result")
     size = cfg.table_size if cfg.table_size_given else 1024
     sm = hls4ml_softmax(cfg.implementation, input_t, n, size, types, accum_t)
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=sm)
@@ -303,6 +337,66 @@ def _build_softmax(
     return ActivationLayer(spec.name, "softmax", n, input_t, result_t, softmax=SoftmaxTables(impl, exp, sum_t, inv))
 
 
+def _build_hard(
+    spec: ActivationSpec,
+    cfg: LayerConfig,
+    input_t: FixedType,
+    n: int,
+    width: int,
+    hls4ml_mode: bool,
+    config: HLSConfig | None,
+) -> ActivationLayer:
+    """hard_sigmoid / hard_tanh: Keras 3's slope and shift in our mode, hls4ml 1.3's in the hls4ml mode.
+
+    Ours: slope in ``ap_ufixed<F+4,0,AP_RND_CONV>`` (F the result's fraction bits: the slope's error stays
+    under 1/16 LSB for |x| <= 3, where the clip starts), ``auto`` results that hold 1 exactly.  hls4ml's:
+    slope 0.2 and shift 0.5 for both functions (``nnet::hard_sigmoid``), result ``auto`` = the model
+    precision (hls4ml infers none for this layer); it cannot compile a Keras 3 hard_tanh at all.
+    """
+    fn, where = spec.function, f"layer {spec.name}"
+    if hls4ml_mode:
+        assert config is not None
+        if fn == "hard_tanh":
+            raise ModelError(
+                f"{where}: hls4ml 1.3 cannot build a Keras 3 hard_tanh (its nnet::hard_tanh reads a slope and "
+                "shift that its Activation config does not define: the C++ does not compile); use the default "
+                "mode (no Model.Accumulation: hls4ml), or hard_sigmoid"
+            )
+        for key in ("slope", "shift"):
+            if cfg.precision[key].strip().lower() != "auto":
+                raise ConfigError(
+                    f"{config.source}: {where} Precision.{key}: hls4ml 1.3 ignores this key (its HardActivation "
+                    f"always uses {_HLS4ML_HARD[1] if key == 'slope' else _HLS4ML_HARD[3]}); set it to auto"
+                )
+        slope, slope_t, shift, shift_t = _HLS4ML_HARD
+        result_t = _resolve(cfg.precision["result"], None, f"{where} result")
+        if abs(slope - _KERAS_HARD[fn][0]) > 1e-12:
+            warnings.warn(
+                f"{where}: hls4ml 1.3 computes hard_sigmoid with Keras 2's slope 0.2 (Keras 3: 1/6), so the "
+                "fixed-point outputs follow hls4ml, not the trained model; the float outputs follow Keras",
+                stacklevel=2,
+            )
+    else:
+        auto = (
+            FixedType(width, 1, False, _AUTO_Q, _AUTO_O)
+            if fn == "hard_sigmoid"
+            else FixedType(width, 2, True, _AUTO_Q, _AUTO_O)
+        )
+        result_t = _resolve(cfg.precision["result"], auto, f"{where} result")
+        slope, shift = _KERAS_HARD[fn]
+        slope_t = _resolve(
+            cfg.precision["slope"], FixedType(max(result_t.frac, 0) + 4, 0, False, _AUTO_Q), f"{where} slope"
+        )
+        shift_t = _resolve(cfg.precision["shift"], FixedType(2, 0, False), f"{where} shift")
+    hard = HardConstants(slope_t, _raw_of(slope, slope_t), shift_t, _raw_of(shift, shift_t))
+    return ActivationLayer(spec.name, fn, n, input_t, result_t, hard=hard)
+
+
+def _raw_of(value: float, t: FixedType) -> int:
+    """The raw bits of ``value`` assigned to ``t`` (its rounding and overflow, as C++ ``const t c = value;``)."""
+    return int(t.from_float(np.array([value])).int_raw()[0])
+
+
 def _build_activation(
     spec: ActivationSpec,
     cfg: LayerConfig,
@@ -324,6 +418,8 @@ def _build_activation(
             assert config is not None
             return _hls4ml_softmax(spec, cfg, input_t, n, config)
         return _build_softmax(spec, cfg, input_t, n, seen, width)
+    if fn in _KERAS_HARD:
+        return _build_hard(spec, cfg, input_t, n, width, hls4ml_mode, config)
     if fn == "linear":
         return ActivationLayer(spec.name, fn, n, input_t, _resolve(cfg.precision["result"], input_t, where))
     if fn == "relu":
@@ -374,6 +470,9 @@ def build_model(
                 f"calibration sample must be finite with shape (batch, {spec.n_inputs}); got {calib.shape}"
             )
     in_cfg = cfg.for_layer(spec.input_name, ("Input",))
+    default = cfg.hls4ml_default
+    if hls4ml_mode:
+        in_cfg = _with_autos(in_cfg, {"result": default})
     auto_in = None
     if calib is not None:
         auto_in = auto_type(_max_abs(calib), cfg.auto_width, bool((calib < 0).any()))
@@ -390,13 +489,17 @@ def build_model(
                 raise ModelError(f"layer {layer_spec.name}: expects {layer_spec.weights.shape[0]} inputs, gets {width}")
             dense_cfg = cfg.for_layer(layer_spec.name, ("Dense",))
             norm = layer_spec.batchnorm if hls4ml_mode else None
-            if norm is not None and not _fused_by_hls4ml(dense_cfg):  # hls4ml keeps it apart
+            fused = norm is not None and _fused_by_hls4ml(dense_cfg)  # decided before hls4ml infers any type
+            if hls4ml_mode:
+                dense_cfg = _hls4ml_dense_autos(dense_cfg, current_t, width, default)
+            if norm is not None and not fused:  # hls4ml keeps it apart
                 dense = _build_dense(DenseSpec(layer_spec.name, *_unfolded(norm)), dense_cfg, current_t, cfg)
                 if x is not None:
                     x, _ = forward_fixed(dense, x)
                 layers.append(dense)
                 current_t = dense.result_t
-                layer = _build_batchnorm(norm, cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, cfg)
+                bn_cfg = _hls4ml_batchnorm_autos(cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, default)
+                layer = _build_batchnorm(norm, bn_cfg, current_t, cfg)
             elif norm is not None:
                 layer = _build_dense(DenseSpec(layer_spec.name, *norm.fused()), dense_cfg, current_t, cfg)
             else:
@@ -405,9 +508,10 @@ def build_model(
         else:
             types = ("Activation", "Softmax") if layer_spec.function == "softmax" else ("Activation",)
             seen = x.to_float() if x is not None else None
-            layer = _build_activation(
-                layer_spec, cfg.for_layer(layer_spec.name, types), current_t, width, seen, cfg.auto_width, cfg
-            )
+            act_cfg = cfg.for_layer(layer_spec.name, types)
+            if hls4ml_mode:  # hls4ml infers no activation type: the default
+                act_cfg = _with_autos(act_cfg, {"result": default, "accum": default})
+            layer = _build_activation(layer_spec, act_cfg, current_t, width, seen, cfg.auto_width, cfg)
         if x is not None:
             x, _ = forward_fixed(layer, x)
         layers.append(layer)

@@ -22,8 +22,11 @@ flow YAML cut at its comma (``{Precision: ap_fixed<16,6>}``).
 
 In the hls4ml mode the tables are hls4ml's (:mod:`trigger.nn.hls4ml_tables`): ``TableSize`` defaults to
 1024 for softmax too, table types come from hls4ml's keys ``table_t``, ``exp_table_t``, ``inv_table_t``,
-``inv_inp_t`` (their hls4ml defaults when unset; ``Precision.table`` is ours and not read there), and the
-softmax's ``accum`` defaults to the model precision, as in hls4ml.
+``inv_inp_t`` or, below ``Model``, from ``Precision: {table, exp_table, inv_table, inv_inp}`` as
+``config_from_keras_model`` writes them (their hls4ml defaults when unset), and ``auto`` means what it
+means to hls4ml (:mod:`trigger.nn.hls4ml_rules`): the model precision, or for a Dense's accum and
+result the type that holds every sum.  The config hls4ml writes is read as it is (its ``BramFactor``,
+``Trace``, ``TraceOutput`` change no arithmetic and are ignored; ``Skip`` must be false).
 
 Precedence is model < layer type < layer name.  An unset ``accum`` is ``auto``: sized exactly from
 the weights and the input type, so it cannot overflow.  In the hls4ml mode a model-level ``Precision``
@@ -40,14 +43,35 @@ from typing import Any
 from trigger.config import Validator, join, load_yaml
 from trigger.errors import ConfigError, FixedTypeSyntaxError
 from trigger.fixed import FixedType
+from trigger.nn.hls4ml_rules import HLS4ML_DEFAULT_PRECISION
 from trigger.nn.layers import Accumulation, IOType, Strategy
 
 __all__ = ["PRECISION_KEYS", "HLSConfig", "LayerConfig", "load_config"]
 
-PRECISION_KEYS = ("weight", "bias", "accum", "result", "table")
 #: hls4ml's table type keys (layer-level, as hls4ml reads them; Precision.table is ours)
 TABLE_TYPE_KEYS = ("table_t", "exp_table_t", "inv_table_t", "inv_inp_t")
-_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Implementation", "TableSize", "TableRange", *TABLE_TYPE_KEYS}
+#: the same inside ``Precision`` as hls4ml's ``config_from_keras_model`` writes them (without ``_t``), and a
+#: BatchNormalization's ``scale`` (our ``weight``); read in the hls4ml mode only
+HLS4ML_PRECISION_KEYS = ("exp_table", "inv_table", "inv_inp", "scale")
+PRECISION_KEYS = ("weight", "bias", "accum", "result", "table", "slope", "shift", *HLS4ML_PRECISION_KEYS)
+#: what a Precision string sets (accum too below Model); the others only by name
+_TABLE_PRECISIONS = ("table", "exp_table", "inv_table", "inv_inp")
+#: hls4ml keys that change no arithmetic (weights in BRAM, tracing): read and checked, then ignored, so the
+#: config ``hls4ml.utils.config_from_keras_model`` writes is taken as it is
+IGNORED_KEYS: dict[str, type] = {"BramFactor": int, "Trace": bool, "TraceOutput": bool}
+#: hls4ml keys accepted only with the value that changes nothing (``Skip: true`` drops a softmax in hls4ml)
+NEUTRAL_KEYS: dict[str, object] = {"Skip": False}
+_LAYER_KEYS = {
+    "Precision",
+    "ReuseFactor",
+    "Strategy",
+    "Implementation",
+    "TableSize",
+    "TableRange",
+    *TABLE_TYPE_KEYS,
+    *IGNORED_KEYS,
+    *NEUTRAL_KEYS,
+}
 _MODEL_KEYS = _LAYER_KEYS | {"Accumulation", "AutoWidth"}
 _TOP_KEYS = {"Model", "IOType", "LayerType", "LayerName"}
 LAYER_TYPES = ("Dense", "Activation", "Softmax", "Input", "BatchNormalization")
@@ -78,6 +102,7 @@ class HLSConfig:
     io_type: IOType = IOType.PARALLEL
     accumulation: Accumulation = Accumulation.EXACT
     auto_width: int = 16
+    hls4ml_default: str = HLS4ML_DEFAULT_PRECISION  # what hls4ml's ``auto`` falls back to (the model precision)
     layer_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     layer_name: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "<dict>"
@@ -85,13 +110,21 @@ class HLSConfig:
     def for_layer(self, name: str, types: tuple[str, ...]) -> LayerConfig:
         """Settings of layer ``name`` whose type names are ``types`` (least to most specific)."""
         merged: dict[str, Any] = {"Precision": dict.fromkeys(PRECISION_KEYS, "auto")}
+        tables: dict[str, str] = {}  # hls4ml's table types: its *_t keys, or Precision.table etc. below Model
         scopes = [self.model] + [self.layer_type.get(t, {}) for t in types] + [self.layer_name.get(name, {})]
-        for scope in scopes:
+        for level, scope in enumerate(scopes):
             for key, value in scope.items():
                 if key == "Precision":
                     merged["Precision"] = {**merged["Precision"], **value}
+                    if level:
+                        tables |= {
+                            f"{k}_t": value[k]
+                            for k in _TABLE_PRECISIONS
+                            if k in value and value[k].strip().lower() != "auto"
+                        }
                 else:
                     merged[key] = value
+            tables |= {k: str(scope[k]) for k in TABLE_TYPE_KEYS if k in scope}
         table_range = merged.get("TableRange")
         return LayerConfig(
             precision=merged["Precision"],
@@ -100,16 +133,18 @@ class HLSConfig:
             implementation=str(merged.get("Implementation", "stable")),
             table_size=int(merged.get("TableSize", SOFTMAX_TABLE_SIZE if "Softmax" in types else 1024)),
             table_range=(float(table_range[0]), float(table_range[1])) if table_range else None,
-            table_types={k: str(merged[k]) for k in TABLE_TYPE_KEYS if k in merged},
+            table_types=tables,
             table_size_given="TableSize" in merged,
         )
 
 
 def _precision(v: Validator, value: Any, path: str, *, model_level: bool) -> dict[str, str]:
     """Normalize a Precision entry: a string sets weight/bias/result/table (accum too below Model)."""
+    if model_level and isinstance(value, dict) and set(value) == {"default"}:
+        value = value["default"]  # hls4ml's spelling of a model precision (config_from_keras_model writes it)
     if isinstance(value, str):
         _check_type(v, value, path)
-        keys = [k for k in PRECISION_KEYS if k != "accum"] if model_level else list(PRECISION_KEYS)
+        keys = ["weight", "bias", "result", "table"] + ([] if model_level else ["accum"])
         return dict.fromkeys(keys, value)
     if not isinstance(value, dict):
         raise v.fail(path, "a type such as 'ap_fixed<16,6>', 'auto' or a mapping", value)
@@ -166,6 +201,15 @@ def _scope(v: Validator, raw: Any, path: str, allowed: set[str], *, model_level:
             out[key] = value
         elif key == "Accumulation":
             out[key] = v.choice(d, key, path, ("exact", "hls4ml"), "exact")
+        elif key in NEUTRAL_KEYS:
+            if value is not NEUTRAL_KEYS[key]:
+                raise v.fail(here, f"{NEUTRAL_KEYS[key]!r} (the only value supported)", value)
+        elif key in IGNORED_KEYS:
+            if IGNORED_KEYS[key] is bool:
+                if not isinstance(value, bool):
+                    raise v.fail(here, "true or false", value)
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise v.fail(here, "a non-negative integer", value)
     return out
 
 
@@ -194,13 +238,17 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         str(name): _scope(v, scope, join("LayerName", str(name)), _LAYER_KEYS, model_level=False)
         for name, scope in names.items()
     }
-    if model.get("Accumulation") == "hls4ml" and isinstance((top.get("Model") or {}).get("Precision"), str):
+    given = (top.get("Model") or {}).get("Precision")
+    if isinstance(given, dict) and set(given) == {"default"}:
+        given = given["default"]
+    if model.get("Accumulation") == "hls4ml" and isinstance(given, str):
         model["Precision"]["accum"] = model["Precision"]["weight"]  # hls4ml: the model precision is accum_t too
     return HLSConfig(
         model={k: val for k, val in model.items() if k not in ("Accumulation", "AutoWidth")},
         io_type=IOType(io_type),
         accumulation=Accumulation(model.get("Accumulation", "exact")),
         auto_width=int(model.get("AutoWidth", 16)),
+        hls4ml_default=given if isinstance(given, str) else HLS4ML_DEFAULT_PRECISION,
         layer_type=layer_type,
         layer_name=layer_name,
         source=source,

@@ -83,6 +83,9 @@ _ACTIVATIONS_FLOAT: dict[str, Callable[[NDArray[Any]], NDArray[Any]]] = {
     "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
     "tanh": np.tanh,
     "softmax": _softmax,
+    # Keras 3's definitions (keras.activations): relu6(x + 3) / 6 and clip(x, -1, 1)
+    "hard_sigmoid": lambda x: np.clip(x / 6.0 + 0.5, 0.0, 1.0),
+    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
 }
 
 
@@ -255,7 +258,31 @@ def _activation_fixed(layer: ActivationLayer, x: FixedArray, count: bool) -> tup
         return res, int(res.overflowed.sum())
     if fn == "softmax":
         return _softmax_fixed(layer, x)
+    if fn in ("hard_sigmoid", "hard_tanh"):
+        return _hard_fixed(layer, x, count)
     raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
+
+
+def _hard_fixed(layer: ActivationLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:
+    """``s = slope * x + shift`` exact, clamped to [0, 1]; hard_tanh ``2 * s - 1`` exact; one assignment to
+    ``result_t`` (hls4ml's ``nnet::hard_sigmoid`` / ``hard_tanh``, ``l1t::hard_sigmoid`` in hls/cpp)."""
+    hard = layer.hard
+    assert hard is not None
+    slope = FixedArray.from_raw(np.array([[hard.slope_raw]]), hard.slope_t)
+    shift = FixedArray.from_raw(np.array([[hard.shift_raw]]), hard.shift_t)
+    s = x * slope + shift
+    if s.type.frac < 0:
+        raise FixedPointError(f"layer {layer.name}: slope * x + shift has no fraction bits ({s.type}); 1 is not exact")
+    integer = max(s.type.integer, 1) + 2
+    clamped_t = FixedType(s.type.frac + integer, integer, True)  # holds s, 1 and 2 * s - 1 exactly
+    raw, one = s.int_raw(), 1 << s.type.frac
+    if raw.dtype != object and clamped_t.width > 62:
+        raw = as_object(raw)
+    raw = np.minimum(np.maximum(raw, 0), one)  # if s cannot exceed 1 (type maximum < 1) nothing is clamped
+    if layer.function == "hard_tanh":
+        raw = 2 * raw - one
+    res = FixedArray(raw, clamped_t, np.zeros(0, dtype=bool)).cast(layer.result_t, track_overflow=count)
+    return res, int(res.overflowed.sum())
 
 
 def _scale_fixed(layer: ScaleLayer, x: FixedArray, count: bool) -> tuple[FixedArray, int]:

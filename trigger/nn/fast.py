@@ -21,6 +21,7 @@ Anything else falls back to the layer's own executor.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,9 +41,10 @@ from trigger.nn.layers import (
     ModelDescription,
     ScaleLayer,
     SoftmaxTables,
+    SquareSumLayer,
 )
 
-__all__ = ["run_blocks"]
+__all__ = ["Rows", "block_rows", "cast_rows", "run_blocks", "run_layers"]
 
 F64 = NDArray[np.float64]
 #: float32 carries raws of types up to this width (|raw| <= 2**21, far from the 2**24 significand)
@@ -70,6 +72,10 @@ class _Block(NamedTuple):
     nonneg: bool = False  # every raw is >= 0 (a relu's output)
 
 
+#: a block as :func:`cast_rows` and :func:`run_layers` pass it on (raw integers, one row per feature)
+Rows = _Block
+
+
 def _with_ones_row(n: int, rows: int, dtype: type[np.floating[Any]]) -> NDArray[Any]:
     buf = np.empty((n + 1, rows), dtype)
     buf[n] = 1.0
@@ -91,11 +97,12 @@ def _cast_input(t: FixedType, x: F64, row_major: bool = False) -> _Block:
     n = x.shape[1]
     if t.overflow in _SATURATING and 0 <= t.frac < 1021 and f64_eligible(t):
         aug: NDArray[Any] | None = None
-        if row_major and n > _ROW_MAJOR_MIN:
+        feature_major = x.strides[0] == x.itemsize  # already one row per feature (cast_rows)
+        if row_major and n > _ROW_MAJOR_MIN and not feature_major:
             with np.errstate(over="ignore"):
                 v = np.multiply(x, 2.0**t.frac)
             v = v.T
-        elif n <= _STRIDED_READ_MAX:
+        elif n <= _STRIDED_READ_MAX or feature_major:  # narrow, or already one row per feature
             aug = _with_ones_row(n, x.shape[0], np.float64)
             v = aug[:n]
             with np.errstate(over="ignore"):
@@ -113,13 +120,18 @@ def _cast_input(t: FixedType, x: F64, row_major: bool = False) -> _Block:
     return _Block(first.raw, t, nonneg=not t.signed)
 
 
+def cast_rows(t: FixedType, rows: F64) -> Rows:
+    """``t(x)`` of a batch held one row per feature, (features, n) (e.g. a column block of such an array)."""
+    return _cast_input(t, rows.T)
+
+
 @functools.lru_cache(maxsize=256)
-def _scale_constants(layer: ScaleLayer) -> tuple[F64, list[tuple[int, float]]]:
+def _scale_constants(layer: ScaleLayer) -> tuple[F64, F64 | None]:
     # |tmp| <= 2**(W-1) after the clamp, so a shift beyond W + 1 gives the sign (0 or -1) as W + 1 does;
     # clamping it keeps 2**-shift a normal double (2.0**-1075 would underflow to 0 and lose the -1)
     shifts = np.minimum(layer.shift, layer.scale_t.width + 1)
-    rows = [(k, 2.0 ** -int(s)) for k, s in enumerate(shifts.tolist()) if s > 0]
-    return layer.offset_raw.astype(np.float64)[:, None], rows
+    factors = np.ldexp(1.0, -shifts.astype(np.int64))[:, None] if shifts.any() else None
+    return layer.offset_raw.astype(np.float64)[:, None], factors
 
 
 def _cast_into(v: F64, src: FixedType, dst: FixedType, out: NDArray[Any]) -> None:
@@ -146,14 +158,13 @@ def _fused_scale(layer: ScaleLayer, x: _Block) -> _Block | None:
     st, rt = layer.scale_t, layer.result_t
     if x.type != st or not f64_eligible(st, rt) or st.width > 50 or x.t.dtype.kind != "f":
         return None
-    offsets, shifted = _scale_constants(layer)
+    offsets, factors = _scale_constants(layer)
     v = x.t if x.t.dtype == np.float64 else x.t.astype(np.float64)  # a temporary of this pass
     v -= offsets  # exact: |x|, |offset| < 2**50
     v, _ = resolve_f64(v, st, track=False, inplace=True)
-    for k, factor in shifted:  # the arithmetic right shift of the raw bits, row by row (shift 0: nothing)
-        row = v[k]
-        row *= factor  # exact power-of-two scaling
-        np.floor(row, out=row)
+    if factors is not None:  # the arithmetic right shift of the raw bits: an exact power-of-two scaling per row
+        v *= factors
+        np.floor(v, out=v)  # (rows with shift 0 hold integers: unchanged)
     n = v.shape[0]
     aug = _with_ones_row(n, v.shape[1], np.float32 if _f32_type(rt) else np.float64)
     _cast_into(v, st, rt, aug[:n])
@@ -393,6 +404,16 @@ def _fused_table(layer: ActivationLayer, x: _Block) -> _Block | None:
     return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
 
 
+def _fused_square_sum(layer: SquareSumLayer, x: _Block) -> _Block | None:
+    """Every square and their sum exact in float64 (``sum_t`` within 52 bits: every partial sum is an integer
+    below 2**52), then the one cast to ``result_t``: :func:`trigger.nn.emulate._square_sum_fixed` on the rows."""
+    if x.type != layer.input_t or x.t.dtype.kind != "f" or not f64_eligible(layer.sum_t, layer.result_t):
+        return None
+    total = np.square(x.t, dtype=np.float64).sum(axis=0, keepdims=True)
+    y, _ = fixed_to_fixed_f64(total, layer.sum_t, layer.result_t, track=False)
+    return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
+
+
 def _from_fixed(out: FixedArray) -> _Block:
     """A fallback layer's output as a block (float64 raws where exact, so the next fused layer applies)."""
     raw = out.raw
@@ -411,12 +432,23 @@ def _to_fixed(x: _Block) -> FixedArray:
 def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) -> _Block:
     """All layers on one block of rows, fused where possible (no overflow bookkeeping)."""
     x = _cast_input(model.input_t, batch, row_major=isinstance(model.layers[0], DenseLayer))
-    layers, i = model.layers, 0
-    # the last dense layer writes rows by features when only element-wise layers follow it
+    return run_layers(model.layers, x, refused, rows_out=True)
+
+
+def run_layers(
+    layers: Sequence[Layer], x: Rows, refused: set[DenseLayer] | None = None, rows_out: bool = False
+) -> Rows:
+    """``layers`` (a chain) on a block already in their input type, e.g. one that several models read
+    (:func:`cast_rows`); a leading scale layer overwrites ``x``, no other layer does. ``refused``: the dense
+    layers whose float32 sums failed on an earlier block of the same batch (only the speed depends on it).
+    ``rows_out``: the last dense layer writes rows by features when only element-wise layers follow it (the
+    block is then a transposed view: :func:`run_blocks` takes its rows without a transposing pass)."""
+    refused = set() if refused is None else refused
+    i = 0
     dense_at = [k for k, la in enumerate(layers) if isinstance(la, DenseLayer)]
     tail = layers[dense_at[-1] + 1 :] if dense_at else ()
     elementwise = all(isinstance(la, ActivationLayer) and la.function != "softmax" for la in tail)
-    last = dense_at[-1] if dense_at and elementwise else -1
+    last = dense_at[-1] if rows_out and dense_at and elementwise else -1
     while i < len(layers):
         layer: Layer = layers[i]
         nxt = layers[i + 1] if i + 1 < len(layers) else None
@@ -438,6 +470,8 @@ def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) ->
             fused = _fused_softmax(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function in ("sigmoid", "tanh"):
             fused = _fused_table(layer, x)
+        elif isinstance(layer, SquareSumLayer):
+            fused = _fused_square_sum(layer, x)
         if fused is None:
             out, _ = forward_fixed(layer, _to_fixed(x), count=False)
             fused, step = _from_fixed(out), 1
@@ -446,10 +480,14 @@ def _run_block(model: ModelDescription, batch: F64, refused: set[DenseLayer]) ->
     return x
 
 
+def block_rows(*widths: int) -> int:
+    """Rows per block for layers of these widths (features): the widest layer's float64 output stays in cache."""
+    return min(max(_CACHE_BYTES // (8 * max(widths)), 1024), 16384)
+
+
 def run_blocks(model: ModelDescription, batch: F64) -> FixedArray:
     """The model on ``batch`` (already shaped (n, n_inputs)) in row blocks small enough for the cache."""
-    widest = max([model.n_inputs] + [la.n_out for la in model.layers])
-    rows = min(max(_CACHE_BYTES // (8 * widest), 1024), 16384)
+    rows = block_rows(model.n_inputs, *(la.n_out for la in model.layers))
     refused: set[DenseLayer] = set()
     blocks = [_run_block(model, batch[i : i + rows], refused) for i in range(0, max(len(batch), 1), rows)]
     dtypes = {b.t.dtype for b in blocks}

@@ -1,7 +1,15 @@
-"""hls4ml 1.3's Resource-strategy conventions, reproduced by the hls4ml mode (``Accumulation: hls4ml``).
+"""hls4ml 1.3's conventions that the hls4ml mode (``Accumulation: hls4ml``) reproduces.
 
-Three rules, read from hls4ml 1.3.0 (``backends/fpga/fpga_backend.py``,
-``templates/vivado/nnet_utils/nnet_dense_resource.h``, ``model/types.py``):
+Four rules, read from hls4ml 1.3.0 (``backends/fpga/fpga_backend.py``,
+``templates/vivado/nnet_utils/nnet_dense_resource.h``, ``model/types.py``,
+``model/optimizer/passes/infer_precision.py``):
+
+* **What ``auto`` means.** hls4ml's ``InferPrecisionTypes`` gives a Dense's ``auto`` weight and bias the
+  model's default precision and its ``auto`` accum and result the type that holds every sum:
+  :func:`dense_auto_type`; a BatchNormalization's scale and bias the default, its result
+  :func:`batchnorm_auto_type`; every other ``auto`` (the input, activations, softmax) the default.  The
+  default is the model-level ``Precision`` (``ap_fixed<16,6>`` when none is given).  Our mode's ``auto``
+  is ours (sized from the weights and a calibration sample).
 
 * **Weights as text.** hls4ml writes each weight and bias as decimal text with as many digits after the
   point as the type has fraction bits (``WeightVariable.update_precision``: ``'{:.Ff}'``), and the C++
@@ -32,12 +40,47 @@ from numpy.typing import NDArray
 from trigger.fixed import FixedType
 
 __all__ = [
+    "HLS4ML_DEFAULT_PRECISION",
     "ReuseFactorAdjusted",
     "as_written",
+    "batchnorm_auto_type",
     "closest_reuse_factor",
+    "dense_auto_type",
     "hls4ml_reuse_factors",
     "resource_input_order",
 ]
+
+
+#: hls4ml's model precision when a config sets none (``config_from_keras_model``'s ``default_precision``)
+HLS4ML_DEFAULT_PRECISION = "ap_fixed<16,6>"
+
+
+def dense_auto_type(input_t: FixedType, weight_t: FixedType, bias_t: FixedType, n_in: int) -> FixedType:
+    """hls4ml's ``auto`` accum/result of a dense layer (``_infer_common_precision``, a bias always counted).
+
+    >>> a = FixedType.from_string("ap_fixed<16,6>")
+    >>> str(dense_auto_type(a, a, a, 16))
+    'ap_fixed<37,17>'
+    """
+    grow = math.ceil(np.log2(n_in))
+    width, integer = weight_t.width + input_t.width + grow, weight_t.integer + input_t.integer + grow
+    signed = weight_t.signed or input_t.signed
+    frac = width - integer
+    integer = max(integer + (bias_t.signed and not signed), bias_t.integer + (signed and not bias_t.signed)) + 1
+    return FixedType(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed)
+
+
+def batchnorm_auto_type(input_t: FixedType, scale_t: FixedType, bias_t: FixedType) -> FixedType:
+    """hls4ml's ``auto`` result of a BatchNormalization (``_infer_bn_precision``).
+
+    >>> a = FixedType.from_string("ap_fixed<16,6>")
+    >>> str(batchnorm_auto_type(a, a, a))
+    'ap_fixed<33,13>'
+    """
+    signed = scale_t.signed or input_t.signed
+    integer, frac = input_t.integer + scale_t.integer, input_t.frac + scale_t.frac
+    integer = max(integer + (bias_t.signed and not signed), bias_t.integer + (signed and not bias_t.signed)) + 1
+    return FixedType(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed)
 
 
 class ReuseFactorAdjusted(UserWarning):

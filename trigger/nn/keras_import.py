@@ -1,8 +1,8 @@
 """Keras 3 models (in memory or ``.keras`` files) to a :class:`NetworkSpec`.
 
 Supported: InputLayer, Dense (with or without ``activation=``), Activation / ReLU / Softmax layers
-with relu, linear, sigmoid, tanh, softmax, BatchNormalization right after a Dense (folded into its
-weights; in the hls4ml mode folded or kept apart as hls4ml decides), Dropout (dropped).  Anything else
+with relu, linear, sigmoid, tanh, softmax, hard_sigmoid, hard_tanh, BatchNormalization right after a Dense
+(folded into its weights; in the hls4ml mode folded or kept apart as hls4ml decides), Dropout (dropped).  Anything else
 raises :class:`ModelError` naming the layer.
 
 Quantization-aware layers (:mod:`trigger.train.layers`) describe themselves through ``l1emu_spec()``;

@@ -27,6 +27,7 @@ __all__ = [
     "Accumulation",
     "ActivationLayer",
     "DenseLayer",
+    "HardConstants",
     "Hls4mlSoftmax",
     "IOType",
     "Layer",
@@ -71,7 +72,41 @@ class Accumulation(enum.Enum):
 
 
 #: the functions an :class:`ActivationLayer` computes
-ACTIVATION_FUNCTIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
+ACTIVATION_FUNCTIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "hard_sigmoid", "hard_tanh")
+#: the piecewise-linear ones: clip(slope * x + shift, 0, 1), hard_tanh twice that minus one
+HARD_FUNCTIONS = ("hard_sigmoid", "hard_tanh")
+
+
+@dataclass(frozen=True)
+class HardConstants:
+    """The two constants of a hard sigmoid or tanh, as hls4ml's ``nnet::hard_sigmoid`` holds them.
+
+    ``s = slope * x + shift`` exact (ap_types' product and sum types), clamped to [0, 1]; hard_sigmoid
+    assigns ``s`` to the result type, hard_tanh ``2 * s - 1`` (exact too).  ``slope_raw`` and
+    ``shift_raw`` are the constants' raw bits in ``slope_t`` and ``shift_t``: quantized once, here,
+    and written into the C++ as those bits (``hls/cpp/l1t_activation.h`` ``hard_sigmoid``).
+    """
+
+    slope_t: FixedType
+    slope_raw: int
+    shift_t: FixedType
+    shift_raw: int
+
+    def __post_init__(self) -> None:
+        for what, t, raw in (("slope", self.slope_t, self.slope_raw), ("shift", self.shift_t, self.shift_raw)):
+            if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)):
+                raise ModelError(f"hard activation {what}: raw bits must be an integer, got {raw!r}")
+            lo, hi = t.min_raw, t.max_raw
+            if not lo <= int(raw) <= hi:
+                raise ModelError(f"hard activation {what}: raw {raw} does not fit {t} ([{lo}, {hi}])")
+
+    @property
+    def slope(self) -> float:
+        return float(self.slope_raw) * self.slope_t.lsb
+
+    @property
+    def shift(self) -> float:
+        return float(self.shift_raw) * self.shift_t.lsb
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,6 +275,7 @@ class ActivationLayer:
     result_t: FixedType
     table: LookupTable | None = None  # sigmoid, tanh
     softmax: SoftmaxTables | Hls4mlSoftmax | None = None
+    hard: HardConstants | None = None  # hard_sigmoid, hard_tanh
     kind: str = "activation"
 
     def __post_init__(self) -> None:
@@ -254,6 +290,10 @@ class ActivationLayer:
             raise ModelError(
                 f"layer {self.name}: {fn} needs {'a table' if fn in ('sigmoid', 'tanh') else 'no table'}"
                 f"{' and softmax tables' if fn == 'softmax' else ''}"
+            )
+        if (self.hard is not None) != (fn in HARD_FUNCTIONS):
+            raise ModelError(
+                f"layer {self.name}: {fn} {'needs' if fn in HARD_FUNCTIONS else 'takes no'} slope and shift"
             )
         if self.table is not None and self.table.input_t != self.input_t:
             raise ModelError(f"layer {self.name}: table indexed by {self.table.input_t}, input is {self.input_t}")
@@ -282,6 +322,9 @@ class ActivationLayer:
         if self.softmax is not None:
             sm = self.softmax
             extra = f"  {sm.implementation}" + (f", exp table {sm.exp.size}" if sm.exp is not None else "")
+        if self.hard is not None:
+            h = self.hard
+            extra = f"  slope {h.slope:.9g} ({h.slope_t}), shift {h.shift:g} ({h.shift_t})"
         return f"{self.function} [{self.n}]  result {self.result_t}{extra}"
 
 

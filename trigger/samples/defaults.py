@@ -8,6 +8,7 @@ detector model, versions) differs from the configured one, or its content digest
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from trigger.samples.provenance import recipe, stored_recipe
 
 __all__ = ["load_sample_list", "produce_all"]
 
-_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted", "allocation")
+_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted", "pthat_bins", "allocation")
 _DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_seed": 1, "weighted": True}  # + DEFAULT_POOL_SIZE
 
 
@@ -38,24 +39,38 @@ def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
         out["mu"] = v.number(d, "mu", path, minimum=0.0)
     if "weighted" in d:
         out["weighted"] = v.boolean(d, "weighted", path, True)
+    if "pthat_bins" in d:
+        out["pthat_bins"] = _pthat_bins(v, d, path)
     if "allocation" in d:
-        out["allocation"] = _allocation(v, d, path)
+        out["allocation"] = (d, path)  # checked against the sample's pTHat bins once merged
     return out
 
 
-def _allocation(v: Validator, d: Mapping[str, Any], path: str) -> tuple[float, ...]:
-    """Zero-bias shares per stratum half (``Request.allocation``), checked here so the error names the key."""
-    from trigger.samples.production import DEFAULT_PTHAT_BINS
-
-    want = 2 + 2 * len(DEFAULT_PTHAT_BINS)
-    value = d["allocation"]
-    ok = isinstance(value, list) and len(value) == want
+def _pthat_bins(v: Validator, d: Mapping[str, Any], path: str) -> tuple[float, ...]:
+    """Zero-bias pTHat bin lower edges (``Request.pthat_bins``): increasing positive numbers."""
+    value = d["pthat_bins"]
+    ok = isinstance(value, list) and len(value) >= 1
     ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < math.inf for x in value)
+    if not ok or any(b <= a for a, b in itertools.pairwise(value)):
+        raise v.fail(
+            join(path, "pthat_bins"), "a list of increasing positive numbers (GeV, the bins' lower edges)", value
+        )
+    return tuple(float(x) for x in value)
+
+
+def _allocation(v: Validator, d: Mapping[str, Any], path: str, n_bins: int) -> tuple[float, ...]:
+    """Zero-bias shares per stratum part (``Request.allocation``), checked here so the error names the key."""
+    strata = 1 + n_bins
+    value = d["allocation"]
+    parts = len(value) // strata if isinstance(value, list) and len(value) in (2 * strata, 3 * strata) else 0
+    ok = parts > 0 and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x < math.inf for x in value)
+    ok = ok and all(x > 0 or i % parts == 2 for i, x in enumerate(value))
     if not ok:
         raise v.fail(
             join(path, "allocation"),
-            f"a list of {want} positive numbers (shares of the crossings: soft normal, soft forced, then normal "
-            f"and forced of each of the {len(DEFAULT_PTHAT_BINS)} pTHat bins)",
+            f"a list of {2 * strata} positive numbers (shares of the crossings: soft normal, soft forced, then normal "
+            f"and forced of each of the {n_bins} pTHat bins) or of {3 * strata} (normal, forced, forced-two per "
+            "stratum; a forced-two share may be 0)",
             value,
         )
     return tuple(float(x) for x in value)
@@ -63,7 +78,7 @@ def _allocation(v: Validator, d: Mapping[str, Any], path: str) -> tuple[float, .
 
 def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any]:
     """Name -> :class:`~trigger.samples.production.Request`, validated (errors: file, key path, expected)."""
-    from trigger.samples.production import DEFAULT_POOL_SIZE, Request
+    from trigger.samples.production import DEFAULT_POOL_SIZE, DEFAULT_PTHAT_BINS, Request
 
     doc, source = load_yaml(path)
     v = Validator(source)
@@ -83,6 +98,9 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
         for key in ("process", "events"):
             if key not in merged:
                 raise ConfigError(f"{source}: {join(where, key)}: required key is missing (here or in defaults)")
+        bins: tuple[float, ...] = merged.get("pthat_bins", DEFAULT_PTHAT_BINS)
+        given_alloc: tuple[Mapping[str, Any], str] | None = merged.get("allocation")
+        allocation = None if given_alloc is None else _allocation(v, given_alloc[0], given_alloc[1], len(bins))
         requests[str(name)] = Request(
             process=merged["process"],
             n=merged["events"],
@@ -94,7 +112,8 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
             pool_size=merged["pool_size"],
             pool_seed=merged["pool_seed"],
             weighted=merged["weighted"],
-            **({"allocation": merged["allocation"]} if "allocation" in merged else {}),
+            pthat_bins=bins,
+            allocation=allocation,
         )
     return requests
 

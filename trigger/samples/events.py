@@ -89,10 +89,12 @@ def build_branches(
     detector: Detector,
     max_pthat: float | None = None,
     source_mode: str = "physical",
+    mix: tuple[float, float, float] | None = None,
 ) -> Branches:
     """All output branches except ``weight``, ``run`` and ``event`` for ``n`` crossings, and
     ``SOURCE_FACTOR``: the per-crossing weight factor of the muon sources (``source_mode``, see
-    :mod:`trigger.samples.muon_sources`), which the caller multiplies into the weight and removes."""
+    :mod:`trigger.samples.muon_sources`; ``mix``: the stratum's normal, forced and forced-two crossings), which the
+    caller multiplies into the weight and removes."""
     hard_deposits = Deposits.empty()
     had_parts: list[dict[str, npt.NDArray[np.generic]]] = []
     mu_event: list[IntArray] = [np.zeros(0, np.int64)]
@@ -181,9 +183,9 @@ def build_branches(
         prompt, n_allowed = pool.prompt_muons(detector.sources.cut, max_pthat)
         prompt["lam"] = np.full(prompt["pt"].size, mu / max(n_allowed, 1))
     present = None
-    if prompt is not None and source_mode == "forced":  # which of the prompt list each present pool muon is
+    if prompt is not None and source_mode in ("forced", "forced2"):  # which of the prompt list each present one is
         present = (np.concatenate(present_event), np.searchsorted(prompt["index"], np.concatenate(present_index)))
-    src = _sourced_muons(n, had_parts, detector.sources, source_mode, rng, prompt, present)
+    src = _sourced_muons(n, had_parts, detector.sources, source_mode, rng, prompt, present, mix)
     mu_event.append(src.event)
     for k in ("pt", "eta", "phi", "charge"):
         mu_vals[k].append(getattr(src, k))
@@ -227,6 +229,7 @@ def _sourced_muons(
     rng: np.random.Generator,
     prompt: dict[str, FloatArray] | None,
     present: tuple[IntArray, IntArray] | None,
+    mix: tuple[float, float, float] | None = None,
 ) -> Sourced:
     keys = ("event", "pid", "pt", "eta", "phi", "charge")
     flat = {k: np.concatenate([np.zeros(0)] + [np.asarray(p[k]) for p in parts]) for k in keys}
@@ -242,6 +245,7 @@ def _sourced_muons(
         rng,
         prompt,
         present,
+        mix,
     )
 
 

@@ -30,6 +30,16 @@ its sources). A pool muon above the cut is in a crossing k ~ Poisson(lambda) tim
 entries with replacement): it counts exp(-lambda) in P(no source above the cut), a forced pick of it adds
 one copy to the k the overlay drew (k + 1 is Poisson(lambda) size-biased, k P(k) / lambda) and A counts it
 k + 1 times. Normal + forced estimate every rate without bias (tested against physical sampling).
+
+*Two forced sources* (``forced2``, for multi-muon seeds): i with s_i / G (s = lambda g), then j with s_j / D_i
+(D_i = G - s_i for a hadron, which cannot give two muons; G for a pool muon, which then comes twice), both
+size-biased. Its density over the physical one at a crossing is q2 / p = (1 / G) [sum_i K_i g_i (S - K_i g_i) /
+D_i + sum_pool K_i (K_i - 1) g_i^2 / G], with K_i the copies of source i above the cut and S = sum K g (one
+forced: q1 / p = S / G). A stratum's normal, forced and forced-two crossings (n0, n1, n2) are one mixture: a
+crossing weighs (its stratum's probability) p / (n0 q0 + n1 q1 + n2 q2) (the balance heuristic; q0 / p =
+1 / P(no source above the cut) where there is none, else 0), i.e. P(none) / n0 for a normal crossing and
+G / (n1 S + n2 G q2 / p) for the forced ones: unbiased for every configuration, as each is reached by one of
+the three (tested against physical sampling).
 """
 
 from __future__ import annotations
@@ -181,11 +191,15 @@ class MuonSources:
         rng: np.random.Generator,
         prompt: dict[str, FloatArray] | None = None,
         present: tuple[IntArray, IntArray] | None = None,
+        mix: tuple[float, float, float] | None = None,
     ) -> Sourced:
         """Muons of ``n`` crossings from their candidate hadrons (flat arrays, owner ``event``).
 
-        ``mode``: ``physical`` (every source sampled, factor 1: samples of weight 1), ``normal`` or
-        ``forced`` (the two kinds of zero-bias crossings of the module docstring). ``prompt``: muons
+        ``mode``: ``physical`` (every source sampled, factor 1: samples of weight 1), ``normal``, ``forced``
+        or ``forced2`` (the kinds of zero-bias crossings of the module docstring: one or two sources forced).
+        ``mix``: the numbers of normal, forced and forced-two crossings of the stratum (None: no forced-two,
+        as (1, 1, 0)); the factor is then n_mode p / (n1 q1 + n2 q2), the balance-heuristic weight of the
+        mixture, so each part times its factor / n_mode estimates the stratum with the others. ``prompt``: muons
         above the cut of the pile-up pool (``pt, eta, phi, charge, lam``: each is in a crossing
         Poisson(``lam``) times); they are sources like the hadrons, the same for every crossing.
         ``present`` (forced mode): (crossing, index in ``prompt``) of the pool muons above the cut the
@@ -210,7 +224,7 @@ class MuonSources:
         k0l = np.abs(pid) == 130
         mu_charge = np.where(k0l, rng.choice(np.array([-1.0, 1.0]), pid.size), charge)
         mu_charge = np.where(_semileptonic(pid), _sl_charge(pid), mu_charge)
-        if mode != "forced":
+        if mode not in ("forced", "forced2"):
             out = [event[keep], mu_pt[keep], eta[keep], phi[keep], mu_charge[keep]]
             return Sourced(out[0].astype(np.int64), out[1], out[2], out[3], out[4], factor)
         m = prompt_lam.size
@@ -233,44 +247,58 @@ class MuonSources:
         mean_g = np.divide(big_g, lam_c, out=np.zeros(n), where=lam_c > 0)
         d = self.defensive
         g = d * mean_g[cand["event"]] + (1.0 - d) * raw
-        prompt_g = prompt["pt"] ** self.importance_power if prompt is not None else np.zeros(0)
-        chosen, total, fpt = self._force(n, cand["event"], cand["pid"], cand["pt"], cand_d, cand_p, g, rng)
-        has = chosen >= 0
-        hadron = chosen[has][chosen[has] < pid.size]
-        keep[hadron] = False  # the forced hadron's physical draw is replaced by its forced muon
-        # A: the forced source and every other source above the cut in the crossing
-        above = keep & (mu_pt > self.cut)
-        g_above = np.bincount(event[above], weights=g[: pid.size][above], minlength=n).astype(np.float64)
+        score = (cand_d + cand_p) * g
+        bernoulli = np.arange(score.size) < pid.size  # a hadron gives at most one muon; pool muons are Poisson
+        first, total, pos = self._pick(n, cand["event"], score, rng)
+        picks = [first]
+        if mode == "forced2":  # the second source: in proportion to lambda g, the first hadron excluded
+            safe = np.clip(first, 0, max(score.size - 1, 0))
+            excl = np.where((first >= 0) & bernoulli[safe], score[safe], 0.0) if score.size else np.zeros(n)
+            second, _, _ = self._pick(n, cand["event"], score, rng, pos, excl)
+            second = np.where(first >= 0, second, -1)
+            picks.append(second)
+        has = np.all(np.stack(picks) >= 0, axis=0)
+        for c in picks:
+            hadron = c[has][c[has] < pid.size]
+            keep[hadron] = False  # a forced hadron's physical draw is replaced by its forced muon
+        forced_pt = [self._forced_pt(c[has], cand["pid"], cand["pt"], cand_d, cand_p, rng) for c in picks]
+        # A: the sources above the cut in the crossing (a pool muon once per copy), as candidate indices
+        a_src = [np.flatnonzero(keep & (mu_pt > self.cut))]
         if present is not None and m:
             p_event, p_idx = np.asarray(present[0], np.int64), np.asarray(present[1], np.int64)
-            present_g = d * mean_g[p_event] + (1.0 - d) * prompt_g[p_idx]
-            g_above += np.bincount(p_event, weights=present_g, minlength=n).astype(np.float64)
-        g_above[has] += g[chosen[has]]
-        factor = np.where(chosen >= 0, total / np.where(g_above > 0, g_above, 1.0), 0.0)
-        c = chosen[has]
+            a_src.append(pid.size + p_event * m + p_idx)  # the rows of the prompt muons in cand
+        a_src += [c[has] for c in picks]
+        r1, r2 = _densities(n, cand["event"], np.concatenate(a_src), g, score, bernoulli, total)
+        _, n1, n2 = mix if mix is not None else (1.0, 1.0, 0.0)
+        if mode == "forced2" and n2 <= 0:
+            raise ValueError("forced2 crossings need mix with a positive forced-two part size")
+        mixture = n1 * r1 + n2 * r2  # A is never empty here, so the normal proposal has density 0
+        n_mode = n1 if mode == "forced" else n2
+        factor = np.where(has, n_mode / np.where(mixture > 0, mixture, 1.0), 0.0)
+        cs = [c[has] for c in picks]
         out = [
-            np.concatenate([event[keep], np.flatnonzero(has)]),
-            np.concatenate([mu_pt[keep], fpt[has]]),
-            np.concatenate([eta[keep], cand["eta"][c]]),
-            np.concatenate([phi[keep], cand["phi"][c]]),
-            np.concatenate([mu_charge[keep], cand["charge"][c]]),
+            np.concatenate([event[keep], *[np.flatnonzero(has)] * len(picks)]),
+            np.concatenate([mu_pt[keep], *forced_pt]),
+            np.concatenate([eta[keep], *[cand["eta"][c] for c in cs]]),
+            np.concatenate([phi[keep], *[cand["phi"][c] for c in cs]]),
+            np.concatenate([mu_charge[keep], *[cand["charge"][c] for c in cs]]),
         ]
         return Sourced(out[0].astype(np.int64), out[1], out[2], out[3], out[4], factor)
 
-    def _force(
-        self,
+    @staticmethod
+    def _pick(
         n: int,
         event: IntArray,
-        pid: IntArray,
-        pt: FloatArray,
-        lam_d: FloatArray,
-        lam_p: FloatArray,
-        g: FloatArray,
+        score: FloatArray,
         rng: np.random.Generator,
-    ) -> tuple[IntArray, FloatArray, FloatArray]:
-        """Per crossing: the forced source (-1 if none), G = sum lambda g and the forced muon's pT."""
-        lam = lam_d + lam_p
-        score = lam * g
+        skip: IntArray | None = None,
+        skip_score: FloatArray | None = None,
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """Per crossing one candidate in proportion to ``score`` (-1 if none): (index, total score, position in
+        the event-sorted order). ``skip``/``skip_score``: a position per crossing whose score (0: none) is
+        left out of the draw."""
+        if score.size == 0:  # no candidate in any crossing
+            return np.full(n, -1, np.int64), np.zeros(n), np.zeros(n, np.int64)
         order = np.argsort(event, kind="stable")
         ev_sorted, score_sorted = event[order], score[order]
         cum = np.cumsum(score_sorted)
@@ -278,13 +306,23 @@ class MuonSources:
         stop = np.searchsorted(ev_sorted, np.arange(n), side="right")
         base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
         total = np.where(stop > start, cum[np.maximum(stop - 1, 0)] - base, 0.0)
-        target = base + rng.random(n) * total
+        excl = np.zeros(n) if skip_score is None else skip_score
+        target = base + rng.random(n) * (total - excl)
+        if skip is not None:  # step over the skipped candidate's interval [cum - s, cum)
+            lo_skip = cum[np.clip(skip, 0, cum.size - 1)] - excl
+            target = np.where((excl > 0) & (target >= lo_skip), target + excl, target)
         pick = np.clip(np.searchsorted(cum, target, side="right"), start, np.maximum(stop - 1, start))
-        ok = total > 0
-        chosen = np.where(ok, order[np.minimum(pick, order.size - 1)] if order.size else -1, -1)
-        fpt = np.zeros(n)
-        c = chosen[ok]
-        # decay or punch-through, in proportion; the muon above the cut
+        ok = total - excl > 0
+        if skip is not None:  # rounding must not land on the skipped one
+            pick = np.where(ok & (excl > 0) & (pick == skip), np.where(pick + 1 < stop, pick + 1, pick - 1), pick)
+        chosen = np.where(ok, order[np.minimum(pick, order.size - 1)], -1)
+        return chosen, total, pick
+
+    def _forced_pt(
+        self, c: IntArray, pid: IntArray, pt: FloatArray, lam_d: FloatArray, lam_p: FloatArray, rng: np.random.Generator
+    ) -> FloatArray:
+        """The forced muon's pT above the cut for the chosen candidates ``c``: decay or punch-through, in proportion."""
+        lam = lam_d + lam_p
         is_decay = rng.random(c.size) * lam[c] < lam_d[c]
         _, zmin = self._above(pid[c], pt[c])
         lo = np.maximum(zmin, self.cut / pt[c])
@@ -293,6 +331,34 @@ class MuonSources:
         # semileptonic: z = z_max v^2 with v uniform above sqrt(cut / (pT z_max))
         v_lo = np.sqrt(np.clip(self.cut / pt[c] / _SL_ZMAX, 0.0, 1.0))
         z = np.where(_semileptonic(pid[c]), _SL_ZMAX * (v_lo + (1.0 - v_lo) * u) ** 2, z)
-        fpt[ok] = np.where(is_decay, z * pt[c], self.punch_fraction * pt[c])
-        fpt[ok] = np.where(np.abs(pid[c]) == 13, pt[c], fpt[ok])  # a prompt pool muon: as it is
-        return chosen, total, fpt
+        fpt = np.where(is_decay, z * pt[c], self.punch_fraction * pt[c])
+        return np.asarray(np.where(np.abs(pid[c]) == 13, pt[c], fpt))  # a prompt pool muon: as it is
+
+
+def _densities(
+    n: int,
+    event: IntArray,
+    a_src: IntArray,
+    g: FloatArray,
+    score: FloatArray,
+    bernoulli: npt.NDArray[np.bool_],
+    total: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Per crossing, q1 / p and q2 / p: the one- and two-source forced proposals' densities over the physical
+    one at this crossing's sources above the cut (``a_src``, candidate indices, a pool muon once per copy).
+
+    One source: i with s_i / G (s = lambda g, G = sum s), size-biased (K_i copies: K_i / lambda_i), so
+    q1 / p = sum_i K_i g_i / G = S / G. Two: i with s_i / G, then j with s_j / D_i (D_i = G - s_i for a
+    hadron, which is not picked twice; G for a pool muon, which may be: two copies added, K (K - 1) / lambda^2),
+    so q2 / p = (1 / G) [sum_i K_i g_i (S - K_i g_i) / D_i + sum_pool K_i (K_i - 1) g_i^2 / G].
+    """
+    src, k = np.unique(a_src, return_counts=True)
+    ev = event[src]
+    kg = k * g[src]
+    big_s = np.bincount(ev, weights=kg, minlength=n).astype(np.float64)
+    safe_g = np.where(total > 0, total, 1.0)
+    den = np.where(bernoulli[src], total[ev] - score[src], total[ev])
+    pair = np.divide(kg * (big_s[ev] - kg), den, out=np.zeros(src.size), where=den > 0)
+    pair += np.where(bernoulli[src], 0.0, k * (k - 1) * g[src] ** 2 / safe_g[ev])
+    r2 = np.bincount(ev, weights=pair, minlength=n).astype(np.float64) / safe_g
+    return big_s / safe_g, r2

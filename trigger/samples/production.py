@@ -62,18 +62,22 @@ class Request:
     hard_fraction: float = 0.5  # zero-bias with allocation None (the default): share of the pTHat bins, equal
     forced_fraction: float = 0.3  # same: share of each stratum with one forced muon source
     weighted: bool = True  # zero-bias: False = plain Poisson(mu) crossings of the whole pool, equal weights
-    # zero-bias: share of the crossings in (soft normal, soft forced, bin 0 normal, bin 0 forced, ...); None =
-    # hard_fraction / forced_fraction (README "Statistics": the optimised shares measured did not beat it at its CPU)
+    # zero-bias: share of the crossings in (soft normal, soft forced, bin 0 normal, bin 0 forced, ...), or with a
+    # third part per stratum, two sources forced (soft normal, soft forced, soft forced-two, bin 0 normal, ...;
+    # a forced-two share may be 0); None = hard_fraction / forced_fraction
     allocation: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.allocation is not None:
             a = self.allocation
-            want = 2 + 2 * len(self.pthat_bins)
-            if len(a) != want or min(a) <= 0:
+            strata = 1 + len(self.pthat_bins)
+            parts = len(a) // strata if len(a) in (2 * strata, 3 * strata) else 0
+            ok = parts > 0 and all(x > 0 or (i % parts == 2 and x == 0) for i, x in enumerate(a))
+            if not ok:
                 raise SampleError(
-                    f"zerobias allocation: {want} positive shares (soft normal, soft forced, then normal and "
-                    f"forced of each of the {len(self.pthat_bins)} pTHat bins) expected, got {list(a)}"
+                    f"zerobias allocation: {2 * strata} positive shares (soft normal, soft forced, then normal and "
+                    f"forced of each of the {len(self.pthat_bins)} pTHat bins) or {3 * strata} (normal, forced, "
+                    f"forced-two per stratum; forced-two may be 0) expected, got {list(a)}"
                 )
 
 
@@ -89,7 +93,8 @@ class _Task:
     pool: str = ""  # path of the pool file, loaded once per worker
     max_pthat: float | None = None
     label: int = -1  # pTHat bin of a hard task
-    forced: bool = False  # zero-bias: one muon source above the cut forced (trigger/samples/muon_sources.py)
+    forced: int = 0  # zero-bias: muon sources above the cut forced, 0, 1 or 2 (trigger/samples/muon_sources.py)
+    mix: tuple[int, int, int] = (0, 0, 0)  # zero-bias: normal, forced, forced-two crossings of the stratum
 
 
 _POOLS: dict[str, MinBiasPool] = {}
@@ -156,8 +161,10 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
             "phi": rng.uniform(-np.pi, np.pi, task.n),
             "charge": rng.choice(np.array([-1.0, 1.0]), task.n),
         }
-    mode = ("forced" if task.forced else "normal") if task.kind in ("soft", "hard") else "physical"
-    branches = build_branches(task.n, hard, gun, _pool(task.pool), task.mu, rng, detector, task.max_pthat, mode)
+    mode = ("normal", "forced", "forced2")[task.forced] if task.kind in ("soft", "hard") else "physical"
+    zb = task.kind in ("soft", "hard")
+    mix = (float(task.mix[0]), float(task.mix[1]), float(task.mix[2])) if zb else None
+    branches = build_branches(task.n, hard, gun, _pool(task.pool), task.mu, rng, detector, task.max_pthat, mode, mix)
     if process.fatjet_label is not None and hard is not None:
         from trigger.samples.substructure import fatjets
 
@@ -277,36 +284,43 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     bins = req.pthat_bins
     edges = [*bins, math.inf]
     plan: list[dict[str, Any]] = []
-    for k, (n_normal, n_forced) in enumerate(_stratum_sizes(req)):
+    for k, sizes in enumerate(_stratum_sizes(req)):
         spec: dict[str, Any] = dict(kind="soft", max_pthat=bins[0], **common)
         if k > 0:
             lo, hi = edges[k - 1], edges[k]
             cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
             spec = dict(kind="hard", settings=(*process.settings, *cuts), max_pthat=bins[0], label=k - 1, **common)
-        for forced, n_part in ((False, n_normal), (True, n_forced)):
-            plan += [dict(n=n, forced=forced, **spec) for n in _chunks(n_part, req.chunk)]
+        for forced, n_part in enumerate(sizes):
+            plan += [dict(n=n, forced=forced, mix=sizes, **spec) for n in _chunks(n_part, req.chunk)]
     return plan
 
 
-def _stratum_sizes(req: Request) -> list[tuple[int, int]]:
-    """(normal, forced) crossings of the soft stratum, then of each pTHat bin."""
+def _stratum_sizes(req: Request) -> list[tuple[int, int, int]]:
+    """(normal, forced, forced-two) crossings of the soft stratum, then of each pTHat bin."""
     n_bins = len(req.pthat_bins)
     if req.allocation is None:  # the default: hard_fraction in equal pTHat bins, forced_fraction of each forced
         n_hard = round(req.n * req.hard_fraction)
         per_bin = [n_hard // n_bins + (1 if k < n_hard % n_bins else 0) for k in range(n_bins)]
         sizes = [req.n - n_hard, *per_bin]
-        return [(n - round(n * req.forced_fraction), round(n * req.forced_fraction)) for n in sizes]
-    counts = _apportion(req.n, np.asarray(req.allocation, float))
-    return [(int(counts[2 * k]), int(counts[2 * k + 1])) for k in range(n_bins + 1)]
+        return [(n - round(n * req.forced_fraction), round(n * req.forced_fraction), 0) for n in sizes]
+    shares = np.asarray(req.allocation, float)
+    parts = shares.size // (n_bins + 1)
+    counts = _apportion(req.n, shares)
+    return [
+        (int(counts[parts * k]), int(counts[parts * k + 1]), int(counts[parts * k + 2]) if parts == 3 else 0)
+        for k in range(n_bins + 1)
+    ]
 
 
 def _apportion(n: int, shares: np.ndarray) -> np.ndarray:
-    """``n`` split in proportion to ``shares`` (largest remainder), every part >= 1 when n allows: a stratum
-    half with no crossing would drop its probability from the weights."""
-    floor = min(1, n // shares.size)
-    exact = floor + (n - floor * shares.size) * shares / shares.sum()
+    """``n`` split in proportion to ``shares`` (largest remainder), every part of a positive share >= 1 when n
+    allows: a normal or forced part with no crossing would drop its probability from the weights (a forced-two
+    part may be empty: the forced part covers its crossings)."""
+    floor = np.where(shares > 0, min(1, n // shares.size), 0)
+    exact = floor + (n - floor.sum()) * shares / shares.sum()
     counts = np.floor(exact).astype(np.int64)
-    counts[np.argsort(counts - exact, kind="stable")[: n - int(counts.sum())]] += 1
+    remainder = np.where(shares > 0, counts - exact, np.inf)
+    counts[np.argsort(remainder, kind="stable")[: n - int(counts.sum())]] += 1
     return np.asarray(counts, np.int64)
 
 
@@ -326,7 +340,7 @@ def _weights(
     n_bins = len(req.pthat_bins)
     n_k = np.array([sum(t.n for t in tasks if t.kind == "hard" and t.label == k) for k in range(n_bins)], float)
     # events per (stratum, forced): each half of a stratum estimates it on its own (muon_sources.py)
-    part: dict[tuple[int, bool], int] = {}
+    part: dict[tuple[int, int], int] = {}
     for t in tasks:
         key = (t.label if t.kind == "hard" else -1, t.forced)
         part[key] = part.get(key, 0) + t.n
@@ -354,7 +368,7 @@ def _weights(
         "sigma_bins_err_mb": err_k.tolist(),
         "events_bins": n_k.astype(int).tolist(),
         "events_soft": n_soft,
-        "events_parts": {f"{'soft' if k < 0 else f'b{k}'}{'*' if f else ''}": n for (k, f), n in sorted(part.items())},
+        "events_parts": {f"{'soft' if k < 0 else f'b{k}'}{'*' * f}": n for (k, f), n in sorted(part.items())},
         "sigma_inel_mb": pool.sigma_mb,
         "p_hard": p_hard,
         "pool_fraction_above_first_bin": float(np.mean(pool.pthat >= req.pthat_bins[0])),
