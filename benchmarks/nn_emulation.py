@@ -92,7 +92,7 @@ def bench_one(name: str, batch: int) -> None:
     auto = build_model(spec, None, inputs(name, 10_000, seed=5, outliers=0.0))
     compat = build_model(spec, HLS4ML_MODE)
     r_auto = rate(lambda: run_fixed(auto, x), batch)
-    r_compat = rate(lambda: run_fixed(compat, x), batch, repeat=1)
+    r_compat = rate(lambda: run_fixed(compat, x), batch)
     r_f32 = rate(lambda: run_float(auto, x, np.float32), batch)
     r_f64 = rate(lambda: run_float(auto, x), batch)
     theirs = hls4ml_predict(spec, x)

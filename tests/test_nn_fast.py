@@ -12,7 +12,7 @@ import trigger.nn.fast as fast
 from trigger.errors import FixedPointError
 from trigger.fixed import FixedType
 from trigger.nn import ScaleLayer, describe, run_fixed
-from trigger.nn.layers import ActivationLayer, DenseLayer, ModelDescription
+from trigger.nn.layers import ActivationLayer, DenseLayer, LookupTable, ModelDescription
 
 T = FixedType.from_string
 
@@ -161,3 +161,45 @@ def test_nan_input_is_the_reference_error_and_an_empty_batch_an_empty_output() -
         run_fixed(model, x)
     empty = run_fixed(model, np.zeros((0, 8)))
     assert empty.shape == (0, 6) and empty.type == relu.result_t
+
+
+@pytest.mark.parametrize("in_t", ["ap_fixed<10,4,AP_RND_CONV,AP_SAT>", "ap_ufixed<8,3,AP_RND,AP_SAT_SYM>"])
+def test_wide_input_cast_row_major_before_a_dense(in_t: str) -> None:
+    """30 inputs before a dense layer: the cast runs on the rows as they come (BLAS reads them transposed).
+    Ties, both saturation ends, infinities and an empty batch as the traced path; a NaN is its error."""
+    rng = np.random.default_rng(13)
+    t = T(in_t)
+    dense = DenseLayer(
+        "fc", rng.uniform(-1, 1, (30, 4)), rng.uniform(-1, 1, 4), t, T("ap_fixed<6,1>"), T("ap_fixed<6,1>"),
+        T("ap_fixed<24,10>"), T("ap_fixed<24,10>"), T("ap_fixed<24,10>"),
+    )  # fmt: skip
+    model = describe("wide", t, [dense, ActivationLayer("fc_relu", "relu", 4, dense.result_t, T("ap_ufixed<9,4>"))])
+    x = rng.uniform(-40, 40, (2000, 30))
+    x[:100] = rng.integers(-64, 64, (100, 30)) * (t.lsb / 2)  # every other value half-way between two LSBs
+    x[100:110] = np.inf
+    x[110:120] = -np.inf
+    fast_out, traced = _fast_and_traced(model, x)
+    assert np.array_equal(fast_out, traced)
+    assert run_fixed(model, np.zeros((0, 30))).shape == (0, 4)
+    x[5, 7] = np.nan
+    with pytest.raises(FixedPointError, match="NaN"):
+        run_fixed(model, x)
+
+
+@pytest.mark.parametrize(("lo_raw", "shift"), [(-300, 3), (17, 0), (-5000, 6)])
+def test_table_index_on_float_raws_at_every_edge(lo_raw: int, shift: int) -> None:
+    """A table whose entry k is k raw: the output is the index. By hand, clamp((raw - lo) >> shift, 0, size - 1)
+    in integers, for raws at each interval's first and last value, below the table and far beyond it."""
+    in_t, out_t = T("ap_fixed<16,6>"), T("ap_ufixed<9,8>")
+    size = 40
+    table = LookupTable(in_t, out_t, lo_raw, shift, np.arange(size))
+    one = T("ap_fixed<2,2>")
+    dense = DenseLayer("fc", np.eye(3), np.zeros(3), in_t, one, one, T("ap_fixed<18,8>"), in_t, T("ap_fixed<18,8>"))
+    model = describe("table", in_t, [dense, ActivationLayer("fc_sigmoid", "sigmoid", 3, in_t, out_t, table=table)])
+    starts = lo_raw + (np.arange(-3, size + 3) << shift)
+    raws = np.concatenate([starts, starts - 1, [in_t.min_raw, in_t.max_raw, 0, -1]])
+    raws = np.clip(raws, in_t.min_raw, in_t.max_raw)
+    x = np.resize(raws, (len(raws) // 3 + 1) * 3).reshape(-1, 3) * in_t.lsb
+    fast_out, traced = _fast_and_traced(model, x)
+    by_hand = np.clip((np.round(x / in_t.lsb).astype(np.int64) - lo_raw) >> shift, 0, size - 1)
+    assert np.array_equal(fast_out * 2, by_hand) and np.array_equal(traced * 2, by_hand)

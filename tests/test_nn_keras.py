@@ -103,6 +103,8 @@ def test_hls4ml_mode_matches_hls4ml_compiled_predict_bit_for_bit(tmp_path: Path)
     mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
     assert sum(t.overflows for t in traces) > 0  # the comparison covers wrapping, not just easy values
     np.testing.assert_array_equal(mine.to_float(), theirs.astype(np.float64))
+    # the untraced path: wrapping accumulators summed without the per-input loop (trigger.nn.fast_hls4ml)
+    np.testing.assert_array_equal(run_fixed(ours, x.astype(np.float64)).to_float(), theirs.astype(np.float64))
 
 
 def test_hls4ml_mode_resource_order_and_reuse_factors_match_hls4ml(tmp_path: Path) -> None:
@@ -148,6 +150,7 @@ def test_hls4ml_mode_resource_order_and_reuse_factors_match_hls4ml(tmp_path: Pat
     mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
     assert sum(t.overflows for t in traces) > 0  # saturation happens, so the order is exercised
     np.testing.assert_array_equal(mine.to_float(), theirs)
+    np.testing.assert_array_equal(run_fixed(ours, x.astype(np.float64)).to_float(), theirs)  # untraced too
     in_order = from_keras(model, {**config, "Model": {**config["Model"], "Strategy": "Latency"}})
     assert np.any(run_fixed(in_order, x.astype(np.float64)).to_float() != theirs)  # the order did matter
 
@@ -236,6 +239,7 @@ def test_hls4ml_mode_batchnorm_fused_or_kept_as_hls4ml_decides(
     assert ("bn1" in [layer.name for layer in ours.layers]) is kept
     mine, traces = run_fixed(ours, x.astype(np.float64), trace=True)
     np.testing.assert_array_equal(mine.to_float(), theirs)
+    np.testing.assert_array_equal(run_fixed(ours, x.astype(np.float64)).to_float(), theirs)  # untraced too
     if kept:
         assert sum(t.overflows for t in traces) > 0  # ap_fixed<16,6> results saturate or wrap somewhere
     # the default mode folds in float64 and names the Dense to configure instead of the BatchNorm
