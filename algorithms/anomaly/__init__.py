@@ -44,8 +44,8 @@ def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
     types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
     key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
-        rows, truncated = feature_rows(chunk)
-        chunk.cache[key] = (ScaledInputs(scale, rows), truncated)
+        rows, truncated = feature_rows(chunk, reuse=True)  # this thread's buffers: fresh memory costs page faults
+        chunk.cache[key] = (ScaledInputs(scale, rows, reuse=True), truncated)
     cached: tuple[ScaledInputs, int] = chunk.cache[key]
     return cached
 

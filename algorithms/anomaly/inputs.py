@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from algorithms.anomaly.workspace import buffer
 from trigger.features import EventSum, FeatureSet, ObjectSlots, SumPhi
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
@@ -42,10 +43,13 @@ def needs() -> Needs:
     return _MET_PT.needs() | _REST.needs()
 
 
-def feature_rows(chunk: Chunk) -> tuple[NDArray[np.float64], int]:
+def feature_rows(chunk: Chunk, *, reuse: bool = False) -> tuple[NDArray[np.float64], int]:
     """The (57, n_events) raw inputs, one row per input (the layout of the fixed-point path), and the number of
-    events whose objects overflowed a slot block."""
-    rows = np.empty((N_INPUTS, chunk.n), dtype=np.float64)
+    events whose objects overflowed a slot block; ``reuse``: in this thread's buffer (:mod:`.workspace`), valid
+    until the next chunk."""
+    size = N_INPUTS * chunk.n
+    flat = buffer("anomaly.rows", size, np.float64) if reuse else np.empty(size, dtype=np.float64)
+    rows = flat.reshape(N_INPUTS, chunk.n)
     _MET_PT.rows(chunk, rows[:1])
     rows[1] = 0.0  # MET eta
     _, truncated = _REST.rows(chunk, rows[2:])

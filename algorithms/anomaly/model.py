@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from algorithms.anomaly.workspace import buffer
 from trigger.errors import FixedPointError, ModelError
 from trigger.fixed import FixedArray, FixedType, minus_type
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible
@@ -108,13 +109,14 @@ class ScaledInputs:
     ``rows``: the raw inputs one row per input, (n_inputs, n_events) (:func:`~algorithms.anomaly.inputs.
     feature_rows`). The fixed path reads the scaled raw integers in column blocks, one row per input, as
     :mod:`trigger.nn.fast` holds them (no second input cast); the float path reads the same values as an
-    (n_events, n_inputs) float32 array, made once on first use.
+    (n_events, n_inputs) float32 array, made once on first use. ``reuse``: those arrays live in this thread's
+    buffers (:mod:`algorithms.anomaly.workspace`, for the event loop: valid until the next chunk's).
     """
 
-    def __init__(self, scale: ScaleLayer, rows: NDArray[np.float64]) -> None:
+    def __init__(self, scale: ScaleLayer, rows: NDArray[np.float64], *, reuse: bool = False) -> None:
         if rows.ndim != 2 or rows.shape[0] != scale.n:
             raise FixedPointError(f"layer {scale.name} takes inputs of shape ({scale.n}, events); got {rows.shape}")
-        self.scale, self.n = scale, rows.shape[1]
+        self.scale, self.n, self.reuse = scale, rows.shape[1], reuse
         step = block_rows(scale.n)
         self.blocks: list[Rows] = []
         store: NDArray[Any] | None = None  # every block's scaled raws (and ones row) in one allocation
@@ -123,7 +125,7 @@ class ScaledInputs:
             b = run_layers([scale], cast_rows(scale.input_t, rows[:, lo : lo + step]))
             aug = b.aug  # the block with its ones row (what the first dense layer reads)
             if aug is not None and aug.shape[0] == scale.n + 1:
-                store = np.empty((scale.n + 1) * self.n, dtype=aug.dtype) if store is None else store
+                store = self._buffer("store", (scale.n + 1) * self.n, aug.dtype) if store is None else store
                 if store.dtype == aug.dtype:  # kept in the one allocation; the block's own buffer is reused
                     kept = store[at : at + aug.size].reshape(aug.shape)
                     np.copyto(kept, aug)
@@ -131,6 +133,10 @@ class ScaledInputs:
             self.blocks.append(b)
         self._float32: NDArray[np.float32] | None = None
         self._scratch: NDArray[np.float32] | None = None  # the float path's layer outputs
+
+    def _buffer(self, name: str, size: int, dtype: Any) -> NDArray[Any]:
+        """Fresh memory, or with ``reuse`` this thread's buffer (:mod:`algorithms.anomaly.workspace`)."""
+        return buffer(f"anomaly.{name}", size, dtype) if self.reuse else np.empty(size, dtype=dtype)
 
     @staticmethod
     def of_events(scale: ScaleLayer, x: ArrayLike) -> ScaledInputs:
@@ -146,7 +152,7 @@ class ScaledInputs:
         """The scaled values, (n_events, n_inputs), float32 (exact: ``result_t`` has at most 24 bits; else rounded
         as float32 rounds the float64 values)."""
         if self._float32 is None:
-            out = np.empty((self.n, self.scale.n), dtype=np.float32)
+            out = self._buffer("float32", self.n * self.scale.n, np.float32).reshape(self.n, self.scale.n)
             lo = 0
             for b in self.blocks:
                 raw = b.t if b.t.dtype.kind == "f" else b.t.astype(np.float64)
@@ -173,7 +179,7 @@ class ScaledInputs:
         x = self.float32
         widest = max([self.scale.n] + [la.n_out for la in network.layers if isinstance(la, DenseLayer)])
         if self._scratch is None or self._scratch.size < 2 * self.n * widest:
-            self._scratch = np.empty(2 * self.n * widest, dtype=np.float32)
+            self._scratch = self._buffer("scratch", 2 * self.n * widest, np.float32)
         y = _float_chain(network.layers, x, self._scratch)
         if score is not None:  # forward_float(score, x - y): the difference, its squares and their sum
             d = np.subtract(x, y, out=y if y is not x else None)
