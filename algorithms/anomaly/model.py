@@ -138,6 +138,22 @@ class ScaledInputs:
         """Fresh memory, or with ``reuse`` this thread's buffer (:mod:`algorithms.anomaly.workspace`)."""
         return buffer(f"anomaly.{name}", size, dtype) if self.reuse else np.empty(size, dtype=dtype)
 
+    @classmethod
+    def of_scaled(cls, scale: ScaleLayer, aug: NDArray[np.float32], *, reuse: bool = False) -> ScaledInputs:
+        """From the scaling's ``result_t`` raws already made (:class:`~trigger.nn.fast_scale.RowScale`): ``aug``,
+        (n_inputs + 1, n_events) float32, its last row ones; the blocks are column slices of it."""
+        if aug.ndim != 2 or aug.shape[0] != scale.n + 1 or aug.dtype != np.float32:
+            raise FixedPointError(f"layer {scale.name}: expected ({scale.n + 1}, events) float32; got {aug.shape}")
+        self = cls.__new__(cls)
+        self.scale, self.n, self.reuse = scale, aug.shape[1], reuse
+        step, rt = block_rows(scale.n), scale.result_t
+        self.blocks = [
+            Rows(aug[: scale.n, lo : lo + step], rt, aug[:, lo : lo + step], nonneg=not rt.signed)
+            for lo in range(0, max(self.n, 1), step)
+        ]
+        self._float32, self._scratch = None, None
+        return self
+
     @staticmethod
     def of_events(scale: ScaleLayer, x: ArrayLike) -> ScaledInputs:
         """From (n_events, n_inputs) raw inputs (or one event's)."""
