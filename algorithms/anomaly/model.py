@@ -219,7 +219,10 @@ def _float_chain(
             y += layer.bias_float.astype(x.dtype)
             x, owned = y, where
         elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
-            np.maximum(x, 0.0, out=x)
+            # emulate's np.maximum(x, 0.0) as one clip (3x faster here; an upper bound of None would fall back
+            # to np.maximum): the same values, NaN kept, except max(-0.0, 0.0), which gives +0.0 here: a zero's
+            # sign changes no later sum, product or square, so no score
+            np.clip(x, 0.0, np.inf, out=x)
         elif owned is not None and isinstance(layer, SquareSumLayer):  # emulate._square_sum_float
             x *= x
             x, owned = x.sum(axis=1, keepdims=True), None
