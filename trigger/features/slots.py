@@ -132,9 +132,9 @@ def _descending(
 
 
 def finite_or_zero(values: NDArray[np.floating[Any]]) -> NDArray[np.floating[Any]]:
-    """``values`` with NaN and +-inf set to 0, in place (``np.nan_to_num`` costs several times more; a finite
-    sum proves every value finite in one pass without a mask)."""
-    if not np.isfinite(values.sum()):
+    """``values`` with NaN and +-inf set to 0, in place (``np.nan_to_num`` costs several times more; one
+    ``isfinite(...).all()`` pass, half a float32 sum's time here, proves every value finite)."""
+    if not np.isfinite(values).all():
         values[~np.isfinite(values)] = 0.0
     return values
 
