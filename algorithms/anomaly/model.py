@@ -216,7 +216,7 @@ def _float_chain(
             where = 1 if owned == 0 else 0
             y = scratch[where * half : where * half + x.shape[0] * layer.n_out].reshape(x.shape[0], layer.n_out)
             np.matmul(x, layer.weights_float.astype(x.dtype), out=y)
-            y += layer.bias_float.astype(x.dtype)
+            _add_to_rows(y, layer.bias_float.astype(x.dtype))
             x, owned = y, where
         elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
             # emulate's np.maximum(x, 0.0) as one clip (3x faster here; an upper bound of None would fall back
@@ -230,6 +230,22 @@ def _float_chain(
             y = forward_float(layer, x)
             x, owned = y, (None if y is not x else owned)
     return x
+
+
+#: rows per tile of :func:`_add_to_rows` (measured: 57 features 0.55 -> 0.25 ms per 42 000 rows, 8: 0.22 -> 0.08)
+_TILE_ROWS = 256
+
+
+def _add_to_rows(y: NDArray[np.float32], b: NDArray[np.float32]) -> None:
+    """``y += b`` for every row of the C-contiguous ``y`` (the same additions), over tiles of :data:`_TILE_ROWS`
+    rows seen as one long row each: numpy's inner loop then runs over thousands of values, not ``len(b)``."""
+    n, k = y.shape
+    full = n - n % _TILE_ROWS if y.flags.c_contiguous else 0  # (a reshape of anything else would be a copy)
+    if full:
+        tiles = y[:full].reshape(full // _TILE_ROWS, _TILE_ROWS * k)
+        tiles += np.tile(b, _TILE_ROWS)
+    if full < n:
+        y[full:] += b
 
 
 def _difference(x: Rows, y: Rows, diff_t: FixedType) -> Rows:
