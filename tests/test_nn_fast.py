@@ -203,3 +203,38 @@ def test_table_index_on_float_raws_at_every_edge(lo_raw: int, shift: int) -> Non
     fast_out, traced = _fast_and_traced(model, x)
     by_hand = np.clip((np.round(x / in_t.lsb).astype(np.int64) - lo_raw) >> shift, 0, size - 1)
     assert np.array_equal(fast_out * 2, by_hand) and np.array_equal(traced * 2, by_hand)
+
+
+@pytest.mark.parametrize(
+    ("in_t", "result_t"),
+    [
+        ("ap_fixed<18,13,AP_RND_CONV,AP_SAT>", "ap_fixed<14,6,AP_RND_CONV,AP_SAT>"),  # the anomaly trigger's
+        ("ap_fixed<12,8,AP_TRN,AP_SAT_SYM>", "ap_fixed<10,3,AP_TRN,AP_SAT_SYM>"),
+        ("ap_ufixed<10,6,AP_TRN_ZERO,AP_SAT>", "ap_ufixed<10,6,AP_TRN,AP_SAT>"),
+    ],
+)
+def test_row_scale_is_the_traced_scaling_on_every_raw(in_t: str, result_t: str) -> None:
+    """The row-at-a-time float32 scaling (folded clamps) against the traced layer-by-layer path, on every raw of
+    the input type and a few beyond it, each exact, at the rounding ties between them and at huge values, in
+    float32 and float64 (values float32 cannot hold), for offsets at both ends of the range and shifts from 0
+    to past the width."""
+    from trigger.nn.fast_scale import RowScale
+
+    t = T(in_t)
+    lsb = 2.0**-t.frac
+    grid = np.arange(t.min_raw - 4, t.max_raw + 5, dtype=np.float64) * lsb
+    x64 = np.concatenate([grid, grid + lsb / 2, grid + lsb / 3, [1e30, -1e30, 3.0e38, -3.0e38]])
+    offsets = np.array([0.0, t.max_raw * lsb, t.min_raw * lsb, 3 * lsb, -5 * lsb, t.max_raw * lsb / 2])
+    offsets = t.quantize(offsets)
+    shifts = np.array([0, 1, 3, t.width, t.width + 1, 40])
+    layer = ScaleLayer("scale", t, t, T(result_t), offsets, shifts)
+    rows = RowScale.of(layer)
+    assert rows is not None
+    model = describe("scaled", t, [layer])
+    for x in (x64.astype(np.float32), x64 + lsb / 7):  # float32 values; float64 ones off the float32 grid
+        want = run_fixed(model, np.repeat(x.astype(np.float64)[:, None], layer.n, axis=1), trace=True)[0].raw
+        for i in range(layer.n):
+            got = np.empty(len(x), np.float32)
+            rows(i, x, got)
+            assert got.astype(np.int64).tolist() == np.asarray(want[:, i], dtype=np.int64).tolist(), (x.dtype, i)
+    assert RowScale.of(ScaleLayer("s", t, T("ap_fixed<18,13,AP_TRN,AP_SAT>"), T(result_t), offsets, shifts)) is None

@@ -14,13 +14,14 @@ metrics: ``l1emu train anomaly``, ``l1emu evaluate anomaly`` (README.md beside t
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from algorithms.anomaly.inputs import N_INPUTS, feature_rows, features, needs
+from algorithms.anomaly.inputs import N_INPUTS, feature_rows, features, needs, scaled_rows
 from algorithms.anomaly.model import (
     DEFAULT_DIR,
     MODELS,
@@ -30,9 +31,11 @@ from algorithms.anomaly.model import (
     load_description,
     vae_parts,
 )
+from algorithms.anomaly.workspace import buffer
 from trigger.io.reader import Chunk, Needs
 from trigger.menu.algorithm import AlgorithmOutput, Mode
 from trigger.nn import ModelDescription
+from trigger.nn.fast_scale import RowScale
 from trigger.nn.layers import ScaleLayer
 
 __all__ = ["AnomalyAE", "AnomalyVAE", "make"]
@@ -44,10 +47,22 @@ def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
     types = (str(scale.input_t), str(scale.scale_t), str(scale.result_t))
     key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
-        rows, truncated = feature_rows(chunk, reuse=True)  # this thread's buffers: fresh memory costs page faults
-        chunk.cache[key] = (ScaledInputs(scale, rows, reuse=True), truncated)
+        rows_scale = _row_scale(scale)
+        if rows_scale is not None:  # each row cast and scaled as it is read, into the networks' blocks
+            aug = buffer("anomaly.scaled", (scale.n + 1) * chunk.n, np.float32).reshape(scale.n + 1, chunk.n)
+            aug[scale.n] = 1.0  # the bias row
+            truncated = scaled_rows(chunk, rows_scale, aug[: scale.n])
+            chunk.cache[key] = (ScaledInputs.of_scaled(scale, aug, reuse=True), truncated)
+        else:
+            rows, truncated = feature_rows(chunk, reuse=True)  # this thread's buffers: fresh memory, page faults
+            chunk.cache[key] = (ScaledInputs(scale, rows, reuse=True), truncated)
     cached: tuple[ScaledInputs, int] = chunk.cache[key]
     return cached
+
+
+@functools.lru_cache(maxsize=16)
+def _row_scale(scale: ScaleLayer) -> RowScale | None:
+    return RowScale.of(scale)
 
 
 class _Anomaly:

@@ -17,8 +17,20 @@ from algorithms.anomaly.workspace import buffer
 from trigger.features import EventSum, FeatureSet, ObjectSlots, SumPhi
 from trigger.fixed import FixedType
 from trigger.io.reader import Chunk, Needs
+from trigger.nn.fast_scale import RowScale
 
-__all__ = ["FEATURES", "INPUT_T", "N_INPUTS", "RESULT_T", "SCALE_T", "SLOTS", "feature_rows", "features", "needs"]
+__all__ = [
+    "FEATURES",
+    "INPUT_T",
+    "N_INPUTS",
+    "RESULT_T",
+    "SCALE_T",
+    "SLOTS",
+    "feature_rows",
+    "features",
+    "needs",
+    "scaled_rows",
+]
 
 #: (collection, slots) in input order after MET
 SLOTS: tuple[tuple[str, int], ...] = (("egamma", 4), ("muons", 4), ("jets", 10))
@@ -54,6 +66,20 @@ def feature_rows(chunk: Chunk, *, reuse: bool = False) -> tuple[NDArray[np.float
     rows[1] = 0.0  # MET eta
     _, truncated = _REST.rows(chunk, rows[2:])
     return rows, truncated
+
+
+def scaled_rows(chunk: Chunk, scale: RowScale, out: NDArray[np.float32]) -> int:
+    """:func:`feature_rows` cast and scaled as each row is read (``scale``: the scaling layer's :class:`~trigger.nn.
+    fast_scale.RowScale`): the ``result_t`` raws written into ``out`` (57, n_events), float32; the number of
+    events whose objects overflowed a slot block."""
+    _MET_PT.rows(chunk, out[:1], scale)
+    scale(1, np.zeros(chunk.n, dtype=np.float32), out[1])  # MET eta = 0
+
+    def rest(i: int, values: NDArray[np.floating], row: NDArray[np.float32]) -> None:
+        scale(i + 2, values, row)
+
+    _, truncated = _REST.rows(chunk, out[2:], rest)
+    return truncated
 
 
 def features(chunk: Chunk) -> tuple[NDArray[np.float64], int]:

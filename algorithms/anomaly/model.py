@@ -138,6 +138,22 @@ class ScaledInputs:
         """Fresh memory, or with ``reuse`` this thread's buffer (:mod:`algorithms.anomaly.workspace`)."""
         return buffer(f"anomaly.{name}", size, dtype) if self.reuse else np.empty(size, dtype=dtype)
 
+    @classmethod
+    def of_scaled(cls, scale: ScaleLayer, aug: NDArray[np.float32], *, reuse: bool = False) -> ScaledInputs:
+        """From the scaling's ``result_t`` raws already made (:class:`~trigger.nn.fast_scale.RowScale`): ``aug``,
+        (n_inputs + 1, n_events) float32, its last row ones; the blocks are column slices of it."""
+        if aug.ndim != 2 or aug.shape[0] != scale.n + 1 or aug.dtype != np.float32:
+            raise FixedPointError(f"layer {scale.name}: expected ({scale.n + 1}, events) float32; got {aug.shape}")
+        self = cls.__new__(cls)
+        self.scale, self.n, self.reuse = scale, aug.shape[1], reuse
+        step, rt = block_rows(scale.n), scale.result_t
+        self.blocks = [
+            Rows(aug[: scale.n, lo : lo + step], rt, aug[:, lo : lo + step], nonneg=not rt.signed)
+            for lo in range(0, max(self.n, 1), step)
+        ]
+        self._float32, self._scratch = None, None
+        return self
+
     @staticmethod
     def of_events(scale: ScaleLayer, x: ArrayLike) -> ScaledInputs:
         """From (n_events, n_inputs) raw inputs (or one event's)."""
@@ -200,10 +216,13 @@ def _float_chain(
             where = 1 if owned == 0 else 0
             y = scratch[where * half : where * half + x.shape[0] * layer.n_out].reshape(x.shape[0], layer.n_out)
             np.matmul(x, layer.weights_float.astype(x.dtype), out=y)
-            y += layer.bias_float.astype(x.dtype)
+            _add_to_rows(y, layer.bias_float.astype(x.dtype))
             x, owned = y, where
         elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
-            np.maximum(x, 0.0, out=x)
+            # emulate's np.maximum(x, 0.0) as one clip (3x faster here; an upper bound of None would fall back
+            # to np.maximum): the same values, NaN kept, except max(-0.0, 0.0), which gives +0.0 here: a zero's
+            # sign changes no later sum, product or square, so no score
+            np.clip(x, 0.0, np.inf, out=x)
         elif owned is not None and isinstance(layer, SquareSumLayer):  # emulate._square_sum_float
             x *= x
             x, owned = x.sum(axis=1, keepdims=True), None
@@ -211,6 +230,22 @@ def _float_chain(
             y = forward_float(layer, x)
             x, owned = y, (None if y is not x else owned)
     return x
+
+
+#: rows per tile of :func:`_add_to_rows` (measured: 57 features 0.55 -> 0.25 ms per 42 000 rows, 8: 0.22 -> 0.08)
+_TILE_ROWS = 256
+
+
+def _add_to_rows(y: NDArray[np.float32], b: NDArray[np.float32]) -> None:
+    """``y += b`` for every row of the C-contiguous ``y`` (the same additions), over tiles of :data:`_TILE_ROWS`
+    rows seen as one long row each: numpy's inner loop then runs over thousands of values, not ``len(b)``."""
+    n, k = y.shape
+    full = n - n % _TILE_ROWS if y.flags.c_contiguous else 0  # (a reshape of anything else would be a copy)
+    if full:
+        tiles = y[:full].reshape(full // _TILE_ROWS, _TILE_ROWS * k)
+        tiles += np.tile(b, _TILE_ROWS)
+    if full < n:
+        y[full:] += b
 
 
 def _difference(x: Rows, y: Rows, diff_t: FixedType) -> Rows:

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trigger.features.cuts import ObjectCut
-from trigger.features.slots import ObjectSlots, finite_or_zero, leading_rows
+from trigger.features.slots import ObjectSlots, RowCast, finite_or_zero, leading_rows
 from trigger.io.reader import Chunk, Needs
 
 __all__ = ["EventSum", "EventValue", "FeatureSet", "parse_features"]
@@ -77,9 +77,12 @@ class FeatureSet:
         rows, truncated = self.rows(chunk)
         return np.ascontiguousarray(rows.T), truncated
 
-    def rows(self, chunk: Chunk, out: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], int]:
+    def rows(
+        self, chunk: Chunk, out: NDArray[Any] | None = None, cast: RowCast | None = None
+    ) -> tuple[NDArray[Any], int]:
         """:meth:`matrix` transposed, one row per input (written into ``out``, (width, n_events), if given: a
-        row slice of a C-ordered array), and the number of events truncated."""
+        row slice of a C-ordered array), and the number of events truncated. ``cast``: each row's values go
+        through ``cast(row index, values, row)`` (:data:`~trigger.features.slots.RowCast`), not a copy."""
         rows = np.empty((self.width, chunk.n), dtype=np.float64) if out is None else out
         if rows.shape != (self.width, chunk.n):
             raise ValueError(f"out has shape {rows.shape}, expected {(self.width, chunk.n)}")
@@ -87,14 +90,18 @@ class FeatureSet:
         for b in self.blocks:
             if isinstance(b, ObjectSlots):
                 truncated |= leading_rows(
-                    chunk.collections[b.collection], b.fields, b.slots, b.cut, rows[at : at + b.width]
+                    chunk.collections[b.collection], b.fields, b.slots, b.cut, rows[at : at + b.width], cast, at
                 )
             else:
                 source = (
                     chunk.sums if isinstance(b, EventSum) else chunk.sum_phi if isinstance(b, SumPhi) else chunk.event
                 )
-                rows[at] = np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n)
-                finite_or_zero(rows[at])
+                values = np.asarray(source[b.name], dtype=np.float64).reshape(chunk.n)
+                if cast is None:
+                    rows[at] = values
+                    finite_or_zero(rows[at])
+                else:
+                    cast(at, finite_or_zero(values.copy()), rows[at])
             at += b.width
         return rows, int(truncated.sum())
 

@@ -409,7 +409,9 @@ def _fused_square_sum(layer: SquareSumLayer, x: _Block) -> _Block | None:
     below 2**52), then the one cast to ``result_t``: :func:`trigger.nn.emulate._square_sum_fixed` on the rows."""
     if x.type != layer.input_t or x.t.dtype.kind != "f" or not f64_eligible(layer.sum_t, layer.result_t):
         return None
-    total = np.square(x.t, dtype=np.float64).sum(axis=0, keepdims=True)
+    v = x.t.astype(np.float64)  # a copy (x is never overwritten), squared in place: 2x faster here than a
+    v *= v  # casting np.square(x.t, dtype=np.float64) on float32 blocks; the same exact squares
+    total = v.sum(axis=0, keepdims=True)
     y, _ = fixed_to_fixed_f64(total, layer.sum_t, layer.result_t, track=False)
     return _Block(y, layer.result_t, nonneg=not layer.result_t.signed)
 
