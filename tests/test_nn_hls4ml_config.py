@@ -51,18 +51,28 @@ def _model() -> Any:
     return model
 
 
-# (default precision, a set Dense result that keeps the BatchNorm apart, or None: folded)
-CASES = [("fixed<16,6>", None), ("fixed<12,4,RND,SAT>", None), ("fixed<14,5,RND_CONV,SAT>", "fixed<18,7,RND,SAT>")]
+# (default precision, a set Dense result that keeps the BatchNorm apart or None: folded, Precision.maximum:
+# hls4ml's cap on the types it infers, here narrow enough that the capped sums wrap)
+CASES = [
+    ("fixed<16,6>", None, None),
+    ("fixed<12,4,RND,SAT>", None, None),
+    ("fixed<14,5,RND_CONV,SAT>", "fixed<18,7,RND,SAT>", None),
+    ("fixed<16,6>", None, "fixed<20,5>"),
+]
 
 
-@pytest.mark.parametrize(("precision", "fc1_result"), CASES)
-def test_hls4ml_written_config_matches_compiled_predict(tmp_path: Path, precision: str, fc1_result: str | None) -> None:
+@pytest.mark.parametrize(("precision", "fc1_result", "maximum"), CASES)
+def test_hls4ml_written_config_matches_compiled_predict(
+    tmp_path: Path, precision: str, fc1_result: str | None, maximum: str | None
+) -> None:
     model = _model()
     config = hls4ml.utils.config_from_keras_model(
         model, granularity="name", backend="Vitis", default_precision=precision
     )
     if fc1_result:
         config["LayerName"]["fc1"]["Precision"]["result"] = fc1_result
+    if maximum:
+        config["Model"]["Precision"]["maximum"] = maximum
     ours_config = copy.deepcopy(config)
     ours_config["Model"]["Accumulation"] = "hls4ml"
     with warnings.catch_warnings():

@@ -219,21 +219,25 @@ def _with_autos(cfg: LayerConfig, values: dict[str, str]) -> LayerConfig:
     return dataclasses.replace(cfg, precision=precision)
 
 
-def _hls4ml_dense_autos(cfg: LayerConfig, input_t: FixedType, n_in: int, default: str) -> LayerConfig:
+def _hls4ml_dense_autos(
+    cfg: LayerConfig, input_t: FixedType, n_in: int, default: str, maximum: FixedType | None
+) -> LayerConfig:
     """hls4ml's ``auto`` for a Dense: weight and bias the default, accum and result the type of every sum."""
     cfg = _with_autos(cfg, {"weight": default, "bias": default})
     weight_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
-    sums = str(dense_auto_type(input_t, weight_t, bias_t, n_in))
+    sums = str(dense_auto_type(input_t, weight_t, bias_t, n_in, maximum))
     return _with_autos(cfg, {"accum": sums, "result": sums})
 
 
-def _hls4ml_batchnorm_autos(cfg: LayerConfig, input_t: FixedType, default: str) -> LayerConfig:
+def _hls4ml_batchnorm_autos(
+    cfg: LayerConfig, input_t: FixedType, default: str, maximum: FixedType | None
+) -> LayerConfig:
     """hls4ml's ``auto`` for a BatchNormalization: its ``scale`` (our ``weight``) and bias the default, the
     result :func:`batchnorm_auto_type`."""
     scale = cfg.precision["scale"]
     cfg = _with_autos(cfg, {"weight": scale if scale.strip().lower() != "auto" else default, "bias": default})
     scale_t, bias_t = (FixedType.from_string(cfg.precision[k]) for k in ("weight", "bias"))
-    return _with_autos(cfg, {"result": str(batchnorm_auto_type(input_t, scale_t, bias_t))})
+    return _with_autos(cfg, {"result": str(batchnorm_auto_type(input_t, scale_t, bias_t, maximum))})
 
 
 def _fused_by_hls4ml(cfg: LayerConfig) -> bool:
@@ -471,6 +475,7 @@ def build_model(
             )
     in_cfg = cfg.for_layer(spec.input_name, ("Input",))
     default = cfg.hls4ml_default
+    maximum = FixedType.from_string(cfg.hls4ml_maximum) if cfg.hls4ml_maximum else None
     if hls4ml_mode:
         in_cfg = _with_autos(in_cfg, {"result": default})
     auto_in = None
@@ -491,14 +496,16 @@ def build_model(
             norm = layer_spec.batchnorm if hls4ml_mode else None
             fused = norm is not None and _fused_by_hls4ml(dense_cfg)  # decided before hls4ml infers any type
             if hls4ml_mode:
-                dense_cfg = _hls4ml_dense_autos(dense_cfg, current_t, width, default)
+                dense_cfg = _hls4ml_dense_autos(dense_cfg, current_t, width, default, maximum)
             if norm is not None and not fused:  # hls4ml keeps it apart
                 dense = _build_dense(DenseSpec(layer_spec.name, *_unfolded(norm)), dense_cfg, current_t, cfg)
                 if x is not None:
                     x, _ = forward_fixed(dense, x)
                 layers.append(dense)
                 current_t = dense.result_t
-                bn_cfg = _hls4ml_batchnorm_autos(cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, default)
+                bn_cfg = _hls4ml_batchnorm_autos(
+                    cfg.for_layer(norm.name, ("BatchNormalization",)), current_t, default, maximum
+                )
                 layer = _build_batchnorm(norm, bn_cfg, current_t, cfg)
             elif norm is not None:
                 layer = _build_dense(DenseSpec(layer_spec.name, *norm.fused()), dense_cfg, current_t, cfg)

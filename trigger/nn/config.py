@@ -25,8 +25,9 @@ In the hls4ml mode the tables are hls4ml's (:mod:`trigger.nn.hls4ml_tables`): ``
 ``inv_inp_t`` or, below ``Model``, from ``Precision: {table, exp_table, inv_table, inv_inp}`` as
 ``config_from_keras_model`` writes them (their hls4ml defaults when unset), and ``auto`` means what it
 means to hls4ml (:mod:`trigger.nn.hls4ml_rules`): the model precision, or for a Dense's accum and
-result the type that holds every sum.  The config hls4ml writes is read as it is (its ``BramFactor``,
-``Trace``, ``TraceOutput`` change no arithmetic and are ignored; ``Skip`` must be false).
+result the type that holds every sum, capped by ``Precision: {maximum: ...}``.  The config hls4ml writes
+is read as it is (its ``BramFactor``, ``Trace``, ``TraceOutput`` change no arithmetic and are ignored;
+``Skip`` must be false).
 
 Precedence is model < layer type < layer name.  An unset ``accum`` is ``auto``: sized exactly from
 the weights and the input type, so it cannot overflow.  In the hls4ml mode a model-level ``Precision``
@@ -103,6 +104,7 @@ class HLSConfig:
     accumulation: Accumulation = Accumulation.EXACT
     auto_width: int = 16
     hls4ml_default: str = HLS4ML_DEFAULT_PRECISION  # what hls4ml's ``auto`` falls back to (the model precision)
+    hls4ml_maximum: str | None = None  # hls4ml's Model.Precision.maximum: a cap on the types it infers
     layer_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     layer_name: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "<dict>"
@@ -140,7 +142,11 @@ class HLSConfig:
 
 def _precision(v: Validator, value: Any, path: str, *, model_level: bool) -> dict[str, str]:
     """Normalize a Precision entry: a string sets weight/bias/result/table (accum too below Model)."""
-    if model_level and isinstance(value, dict) and set(value) == {"default"}:
+    if model_level and isinstance(value, dict) and "default" in value and set(value) <= {"default", "maximum"}:
+        if "maximum" in value:  # hls4ml's cap on the types it infers (read by load_config)
+            if not isinstance(value["maximum"], str):
+                raise v.fail(join(path, "maximum"), "a type spelling", value["maximum"])
+            _check_type(v, value["maximum"], join(path, "maximum"))
         value = value["default"]  # hls4ml's spelling of a model precision (config_from_keras_model writes it)
     if isinstance(value, str):
         _check_type(v, value, path)
@@ -239,8 +245,9 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         for name, scope in names.items()
     }
     given = (top.get("Model") or {}).get("Precision")
-    if isinstance(given, dict) and set(given) == {"default"}:
-        given = given["default"]
+    maximum = None
+    if isinstance(given, dict) and "default" in given and set(given) <= {"default", "maximum"}:
+        given, maximum = given["default"], given.get("maximum")
     if model.get("Accumulation") == "hls4ml" and isinstance(given, str):
         model["Precision"]["accum"] = model["Precision"]["weight"]  # hls4ml: the model precision is accum_t too
     return HLSConfig(
@@ -249,6 +256,7 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         accumulation=Accumulation(model.get("Accumulation", "exact")),
         auto_width=int(model.get("AutoWidth", 16)),
         hls4ml_default=given if isinstance(given, str) else HLS4ML_DEFAULT_PRECISION,
+        hls4ml_maximum=maximum,
         layer_type=layer_type,
         layer_name=layer_name,
         source=source,

@@ -55,8 +55,18 @@ __all__ = [
 HLS4ML_DEFAULT_PRECISION = "ap_fixed<16,6>"
 
 
-def dense_auto_type(input_t: FixedType, weight_t: FixedType, bias_t: FixedType, n_in: int) -> FixedType:
-    """hls4ml's ``auto`` accum/result of a dense layer (``_infer_common_precision``, a bias always counted).
+def _capped(width: int, integer: int, signed: bool, maximum: FixedType | None) -> FixedType:
+    """hls4ml's ``Precision.maximum``: width and integer bits each at most the cap's (then it may overflow)."""
+    if maximum is not None:
+        width, integer = min(width, maximum.width), min(integer, maximum.integer)
+    return FixedType(width, integer, signed)
+
+
+def dense_auto_type(
+    input_t: FixedType, weight_t: FixedType, bias_t: FixedType, n_in: int, maximum: FixedType | None = None
+) -> FixedType:
+    """hls4ml's ``auto`` accum/result of a dense layer (``_infer_common_precision``, a bias always counted;
+    ``maximum``: hls4ml's ``Model.Precision.maximum`` cap).
 
     >>> a = FixedType.from_string("ap_fixed<16,6>")
     >>> str(dense_auto_type(a, a, a, 16))
@@ -67,11 +77,13 @@ def dense_auto_type(input_t: FixedType, weight_t: FixedType, bias_t: FixedType, 
     signed = weight_t.signed or input_t.signed
     frac = width - integer
     integer = max(integer + (bias_t.signed and not signed), bias_t.integer + (signed and not bias_t.signed)) + 1
-    return FixedType(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed)
+    return _capped(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed, maximum)
 
 
-def batchnorm_auto_type(input_t: FixedType, scale_t: FixedType, bias_t: FixedType) -> FixedType:
-    """hls4ml's ``auto`` result of a BatchNormalization (``_infer_bn_precision``).
+def batchnorm_auto_type(
+    input_t: FixedType, scale_t: FixedType, bias_t: FixedType, maximum: FixedType | None = None
+) -> FixedType:
+    """hls4ml's ``auto`` result of a BatchNormalization (``_infer_bn_precision``; ``maximum`` as above).
 
     >>> a = FixedType.from_string("ap_fixed<16,6>")
     >>> str(batchnorm_auto_type(a, a, a))
@@ -80,7 +92,7 @@ def batchnorm_auto_type(input_t: FixedType, scale_t: FixedType, bias_t: FixedTyp
     signed = scale_t.signed or input_t.signed
     integer, frac = input_t.integer + scale_t.integer, input_t.frac + scale_t.frac
     integer = max(integer + (bias_t.signed and not signed), bias_t.integer + (signed and not bias_t.signed)) + 1
-    return FixedType(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed)
+    return _capped(integer + max(frac, bias_t.frac), integer, signed or bias_t.signed, maximum)
 
 
 class ReuseFactorAdjusted(UserWarning):
