@@ -87,6 +87,23 @@ def allocate(
     return {k: round(float(x)) for k, x in zip(names, n, strict=True)}, dict(zip(seeds, 1.0 / v, strict=True))
 
 
+def decisions(path: str | Path, seeds: list, menu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Every crossing's weight and each seed's decision (before prescales) on the file ``path``."""
+    schema = builtin_schema("l1emu")
+    ev = SeedEvaluator(menu, schema)
+    needs = ev.needs()
+    ds = open_dataset([str(path)], schema, needs.branches(schema))
+    dec: dict[str, list[np.ndarray]] = {s.name: [] for s in seeds}
+    weights = []
+    for item in ds.work_items(200_000):
+        chunk = read_events(item, schema, needs)
+        algos = ev.algorithm_outputs(chunk)
+        for s in seeds:
+            dec[s.name].append(ev.decision(s, chunk, algos))
+        weights.append(chunk.weight)
+    return np.concatenate(weights), {k: np.concatenate(v) for k, v in dec.items()}
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:]]
     cpu_s = None
@@ -96,19 +113,7 @@ def main() -> None:
         del args[i : i + 2]
     path = args[0]
     menu = load_menu(args[1] if len(args) > 1 else MENU)
-    schema = builtin_schema("l1emu")
-    ev = SeedEvaluator(menu, schema)
-    needs = ev.needs()
-    ds = open_dataset([path], schema, needs.branches(schema))
-    dec: dict[str, list[np.ndarray]] = {s.name: [] for s in menu.seeds}
-    weights = []
-    for item in ds.work_items(200_000):
-        chunk = read_events(item, schema, needs)
-        algos = ev.algorithm_outputs(chunk)
-        for s in menu.seeds:
-            dec[s.name].append(ev.decision(s, chunk, algos))
-        weights.append(chunk.weight)
-    w = np.concatenate(weights)
+    w, dec = decisions(path, list(menu.seeds), menu)
     lab = strata(read_provenance(Path(path)), w.size)
     names = sorted(set(lab), key=lambda s: (s[0] != "s", s))
     f_bx = menu.zero_bias_khz
@@ -121,7 +126,7 @@ def main() -> None:
     for s in menu.seeds:
         if s.prescale != 1:
             continue
-        m = np.concatenate(dec[s.name])
+        m = dec[s.name]
         fired[s.name] = m
         sw, sw2 = w[m].sum(), (w[m] ** 2).sum()
         neff = sw**2 / sw2 if sw2 > 0 else 0.0

@@ -23,10 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zerobias_neff as zn
 
-from trigger.features import read_events
-from trigger.io import builtin_schema, open_dataset
 from trigger.menu import load_menu
-from trigger.menu.evaluate import SeedEvaluator
 from trigger.samples.production import DEFAULT_PTHAT_BINS
 from trigger.samples.writer import read_provenance
 
@@ -76,9 +73,6 @@ def main() -> None:
     files, split, floor = _args()
     edges = sorted({*DEFAULT_PTHAT_BINS, *split})
     menu = load_menu(zn.MENU)
-    schema = builtin_schema("l1emu")
-    ev = SeedEvaluator(menu, schema)
-    needs = ev.needs()
     seeds = [s for s in menu.seeds if s.prescale == 1]
     acc: dict[str, np.ndarray] = {}  # part -> sum over files of m_h x B_h per seed
     n_acc: dict[str, float] = {}
@@ -87,18 +81,9 @@ def main() -> None:
     n_total = 0
     first: dict[str, float] = {}
     for f_i, path in enumerate(files):
-        ds = open_dataset([path], schema, needs.branches(schema))
-        dec: dict[str, list[np.ndarray]] = {s.name: [] for s in seeds}
-        ws = []
-        for item in ds.work_items(200_000):
-            chunk = read_events(item, schema, needs)
-            algos = ev.algorithm_outputs(chunk)
-            for s in seeds:
-                dec[s.name].append(ev.decision(s, chunk, algos))
-            ws.append(chunk.weight)
-        w = np.concatenate(ws)
+        w, dec = zn.decisions(path, seeds, menu)
         names, c = _labels(path, edges)
-        fired = np.stack([np.concatenate(dec[s.name]) for s in seeds])
+        fired = np.stack([dec[s.name] for s in seeds])
         r_acc += (fired * w).sum(1) * w.size
         n_total += w.size
         for name in np.unique(names):

@@ -22,29 +22,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zerobias_neff as zn
 
-from trigger.features import read_events
-from trigger.io import builtin_schema, open_dataset
 from trigger.menu import load_menu
-from trigger.menu.evaluate import SeedEvaluator
 from trigger.samples import production
 from trigger.samples.events import SOURCE_FACTOR, build_branches
 from trigger.samples.writer import read_provenance, write_root
-
-
-def _decisions(path: Path, seeds: list, menu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    schema = builtin_schema("l1emu")
-    ev = SeedEvaluator(menu, schema)
-    needs = ev.needs()
-    ds = open_dataset([str(path)], schema, needs.branches(schema))
-    dec: dict[str, list[np.ndarray]] = {s.name: [] for s in seeds}
-    ws = []
-    for item in ds.work_items(200_000):
-        chunk = read_events(item, schema, needs)
-        algos = ev.algorithm_outputs(chunk)
-        for s in seeds:
-            dec[s.name].append(ev.decision(s, chunk, algos))
-        ws.append(chunk.weight)
-    return np.concatenate(ws), {k: np.concatenate(v) for k, v in dec.items()}
 
 
 def main() -> None:
@@ -71,8 +52,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "soft_plain.root"
         write_root(out, chunks, {"note": "physical soft crossings (benchmarks/zerobias_soft_plain.py)"})
-        w_p, d_p = _decisions(out, seeds, menu)
-    w_w, d_w = _decisions(weighted, seeds, menu)
+        w_p, d_p = zn.decisions(out, seeds, menu)
+    w_w, d_w = zn.decisions(weighted, seeds, menu)
     soft = np.char.startswith(zn.strata(prov, w_w.size).astype(str), "soft")
     print(f"{n} physical soft crossings (seed {seed}) vs the soft stratum of {weighted}; kHz +- stat., pull")
     for s in seeds:
