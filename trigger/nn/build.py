@@ -374,12 +374,11 @@ def _build_hard(
                 )
         slope, slope_t, shift, shift_t = _HLS4ML_HARD
         result_t = _resolve(cfg.precision["result"], None, f"{where} result")
-        if abs(slope - _KERAS_HARD[fn][0]) > 1e-12:
-            warnings.warn(
-                f"{where}: hls4ml 1.3 computes hard_sigmoid with Keras 2's slope 0.2 (Keras 3: 1/6), so the "
-                "fixed-point outputs follow hls4ml, not the trained model; the float outputs follow Keras",
-                stacklevel=2,
-            )
+        warnings.warn(  # only hard_sigmoid gets here, and hls4ml's slope is never Keras 3's
+            f"{where}: hls4ml 1.3 computes hard_sigmoid with Keras 2's slope 0.2 (Keras 3: 1/6), so the "
+            "fixed-point outputs follow hls4ml, not the trained model; the float outputs follow Keras",
+            stacklevel=2,
+        )
     else:
         auto = (
             FixedType(width, 1, False, _AUTO_Q, _AUTO_O)

@@ -49,13 +49,13 @@ from trigger.nn.layers import Accumulation, IOType, Strategy
 
 __all__ = ["PRECISION_KEYS", "HLSConfig", "LayerConfig", "load_config"]
 
-#: hls4ml's table type keys (layer-level, as hls4ml reads them; Precision.table is ours)
+#: hls4ml's table type keys (layer-level, as hls4ml reads them; read in the hls4ml mode only)
 TABLE_TYPE_KEYS = ("table_t", "exp_table_t", "inv_table_t", "inv_inp_t")
 #: the same inside ``Precision`` as hls4ml's ``config_from_keras_model`` writes them (without ``_t``), and a
 #: BatchNormalization's ``scale`` (our ``weight``); read in the hls4ml mode only
 HLS4ML_PRECISION_KEYS = ("exp_table", "inv_table", "inv_inp", "scale")
 PRECISION_KEYS = ("weight", "bias", "accum", "result", "table", "slope", "shift", *HLS4ML_PRECISION_KEYS)
-#: what a Precision string sets (accum too below Model); the others only by name
+#: the Precision keys that, below Model, give hls4ml's table types (``table`` -> ``table_t``, ...)
 _TABLE_PRECISIONS = ("table", "exp_table", "inv_table", "inv_inp")
 #: hls4ml keys that change no arithmetic (weights in BRAM, tracing): read and checked, then ignored, so the
 #: config ``hls4ml.utils.config_from_keras_model`` writes is taken as it is
@@ -140,14 +140,22 @@ class HLSConfig:
         )
 
 
+def _hls4ml_model_precision(value: Any) -> tuple[Any, Any]:
+    """hls4ml's model-level ``{default: X, maximum: Y}`` (what ``config_from_keras_model`` writes) as ``(X, Y)``;
+    any other Precision entry as ``(value, None)``."""
+    if isinstance(value, dict) and "default" in value and set(value) <= {"default", "maximum"}:
+        return value["default"], value.get("maximum")
+    return value, None
+
+
 def _precision(v: Validator, value: Any, path: str, *, model_level: bool) -> dict[str, str]:
     """Normalize a Precision entry: a string sets weight/bias/result/table (accum too below Model)."""
-    if model_level and isinstance(value, dict) and "default" in value and set(value) <= {"default", "maximum"}:
-        if "maximum" in value:  # hls4ml's cap on the types it infers (read by load_config)
-            if not isinstance(value["maximum"], str):
-                raise v.fail(join(path, "maximum"), "a type spelling", value["maximum"])
-            _check_type(v, value["maximum"], join(path, "maximum"))
-        value = value["default"]  # hls4ml's spelling of a model precision (config_from_keras_model writes it)
+    if model_level:
+        value, maximum = _hls4ml_model_precision(value)
+        if maximum is not None:  # hls4ml's cap on the types it infers (kept by load_config)
+            if not isinstance(maximum, str):
+                raise v.fail(join(path, "maximum"), "a type spelling", maximum)
+            _check_type(v, maximum, join(path, "maximum"))
     if isinstance(value, str):
         _check_type(v, value, path)
         keys = ["weight", "bias", "result", "table"] + ([] if model_level else ["accum"])
@@ -244,10 +252,7 @@ def load_config(config: str | Path | dict[str, Any] | None = None) -> HLSConfig:
         str(name): _scope(v, scope, join("LayerName", str(name)), _LAYER_KEYS, model_level=False)
         for name, scope in names.items()
     }
-    given = (top.get("Model") or {}).get("Precision")
-    maximum = None
-    if isinstance(given, dict) and "default" in given and set(given) <= {"default", "maximum"}:
-        given, maximum = given["default"], given.get("maximum")
+    given, maximum = _hls4ml_model_precision((top.get("Model") or {}).get("Precision"))  # validated above
     if model.get("Accumulation") == "hls4ml" and isinstance(given, str):
         model["Precision"]["accum"] = model["Precision"]["weight"]  # hls4ml: the model precision is accum_t too
     return HLSConfig(

@@ -23,6 +23,7 @@ from trigger.fixed.engine_f64 import f64_eligible
 from trigger.nn.hls4ml_rules import resource_input_order
 from trigger.nn.hls4ml_tables import softmax_hls4ml_fixed
 from trigger.nn.layers import (
+    HARD_FUNCTIONS,
     Accumulation,
     ActivationLayer,
     DenseLayer,
@@ -258,7 +259,7 @@ def _activation_fixed(layer: ActivationLayer, x: FixedArray, count: bool) -> tup
         return res, int(res.overflowed.sum())
     if fn == "softmax":
         return _softmax_fixed(layer, x)
-    if fn in ("hard_sigmoid", "hard_tanh"):
+    if fn in HARD_FUNCTIONS:
         return _hard_fixed(layer, x, count)
     raise FixedPointError(f"layer {layer.name}: unknown activation {fn!r}")
 
