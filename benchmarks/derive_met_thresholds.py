@@ -4,7 +4,7 @@ For pile-up-only crossings (Poisson(mu) pool entries with pTHat < 30 GeV, the ha
 tower smearing applied) at mu = 5 ... 200: the median pile-up estimate ``n_tt`` and, per |eta| band
 (< 1.5, 1.5-3, > 3), the raw tower ET that pile-up towers exceed in ``occupancy`` of the band's towers
 (zeros included). ``met_thresholds`` holds these rows; ``met_pu_edges`` the midpoints between the medians.
-Usage: ``python benchmarks/derive_met_thresholds.py [--occupancy 0.0015] [--pool FILE]``.
+Usage: ``python benchmarks/derive_met_thresholds.py [--occupancy 0.004] [--pool FILE]``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from trigger.samples.calo import CaloModel
 from trigger.samples.geometry import Deposits, eta_centres
 from trigger.samples.pileup import MinBiasPool
-from trigger.samples.production import default_cache_dir, ensure_pool
+from trigger.samples.production import DEFAULT_POOL_SIZE, default_cache_dir, ensure_pool
 from trigger.samples.response import HadronResponse
 
 MUS = (5, 10, 20, 30, 45, 60, 80, 100, 140, 200)
@@ -26,11 +26,11 @@ MUS = (5, 10, 20, 30, 45, 60, 80, 100, 140, 200)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--occupancy", type=float, default=0.0015)
+    parser.add_argument("--occupancy", type=float, default=0.004)
     parser.add_argument("--pool", type=Path, default=None)
     parser.add_argument("--crossings", type=int, default=600)
     args = parser.parse_args()
-    path = args.pool or ensure_pool(default_cache_dir(), 5000, 1)
+    path = args.pool or ensure_pool(default_cache_dir(), DEFAULT_POOL_SIZE, 1)
     pool = MinBiasPool.load(path)
     calo, response = CaloModel(), HadronResponse()
     rng = np.random.default_rng(3)
