@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     parser.add_argument("-j", "--workers", type=count(1, MAX_WORKERS), default=min(2, os.cpu_count() or 1))
     parser.add_argument("--chunk", type=count(1), default=500, help="events per chunk (one derived seed each)")
     parser.add_argument(
-        "--pool-size", type=count(1, 10_000_000), default=None, help="minimum-bias pool entries (default 30000)"
+        "--pool-size", type=count(1, 10_000_000), default=None, help="minimum-bias pool entries (default 100000)"
     )
     parser.add_argument("--pool-seed", type=count(0), default=1)
     parser.add_argument(

@@ -42,7 +42,7 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "l1emu"
 
 
-DEFAULT_POOL_SIZE = 30_000  # entries; each reused ~mu x crossings / size times (README: statistics)
+DEFAULT_POOL_SIZE = 100_000  # entries; each reused ~mu x crossings / size times (README: statistics)
 
 
 @dataclass(frozen=True)
