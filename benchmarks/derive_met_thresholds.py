@@ -26,22 +26,19 @@ MUS = (5, 10, 20, 30, 45, 60, 80, 100, 140, 200)
 POOL_SIZE = 30_000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--occupancy", type=float, default=0.004)
-    parser.add_argument("--pool", type=Path, default=None)
-    parser.add_argument("--crossings", type=int, default=600)
-    args = parser.parse_args()
-    path = args.pool or ensure_pool(default_cache_dir(), POOL_SIZE, 1)
-    pool = MinBiasPool.load(path)
+def derive(
+    pool: MinBiasPool, occupancy: float, crossings: int = 600, quiet: bool = True
+) -> tuple[tuple[int, ...], tuple[tuple[float, float, float], ...]]:
+    """``(met_pu_edges, met_thresholds)`` of :class:`CaloModel` at ``occupancy`` (seeded: the same pool gives the
+    same look-up); ``quiet=False`` prints each pile-up point."""
     calo, response = CaloModel(), HadronResponse()
     rng = np.random.default_rng(3)
     band = np.digitize(np.abs(eta_centres()), np.asarray(calo.met_band_edges))
-    medians = []
+    medians, rows = [], []
     for mu in MUS:
         values: list[list[np.ndarray]] = [[], [], []]
         n_tt = []
-        for _ in range(0, args.crossings, 50):
+        for _ in range(0, crossings, 50):
             _, dep, _, _ = pool.overlay(50, mu, rng, 30.0)
             visible = Deposits(dep.event, dep.cell, response.apply(dep.cell, dep.et, rng))
             raw = calo.smear(visible.dense(50), rng)
@@ -49,11 +46,24 @@ def main() -> None:
             total = raw.sum(axis=1)
             for b in range(3):
                 values[b].append(total[:, band == b].ravel())
-        q = [float(np.quantile(np.concatenate(values[b]), 1.0 - args.occupancy)) for b in range(3)]
+        q = [float(np.quantile(np.concatenate(values[b]), 1.0 - occupancy)) for b in range(3)]
         medians.append(int(np.median(np.concatenate(n_tt))))
-        print(f"mu {mu:4d}  n_tt median {medians[-1]:5d}  thresholds {q[0]:.2f} {q[1]:.2f} {q[2]:.2f}")
-    edges = [0] + [(a + b) // 2 for a, b in itertools.pairwise(medians)]
-    print("met_pu_edges", tuple(edges))
+        rows.append((q[0], q[1], q[2]))
+        if not quiet:
+            print(f"mu {mu:4d}  n_tt median {medians[-1]:5d}  thresholds {q[0]:.2f} {q[1]:.2f} {q[2]:.2f}")
+    edges = (0, *[(a + b) // 2 for a, b in itertools.pairwise(medians)])
+    return edges, tuple(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--occupancy", type=float, default=0.004)
+    parser.add_argument("--pool", type=Path, default=None)
+    parser.add_argument("--crossings", type=int, default=600)
+    args = parser.parse_args()
+    pool = MinBiasPool.load(args.pool or ensure_pool(default_cache_dir(), POOL_SIZE, 1))
+    edges, _ = derive(pool, args.occupancy, args.crossings, quiet=False)
+    print("met_pu_edges", edges)
 
 
 if __name__ == "__main__":

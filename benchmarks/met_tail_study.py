@@ -24,18 +24,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from derive_met_thresholds import derive
+
 from trigger.samples.calo import CaloModel
 from trigger.samples.events import Detector, build_branches
-from trigger.samples.geometry import Deposits, eta_centres
 from trigger.samples.pileup import MinBiasPool
 from trigger.samples.production import default_cache_dir, ensure_pool
 from trigger.samples.pythia import Generator, HardEvents
-from trigger.samples.response import HadronResponse
 
 BINS = (30.0, 50.0, 80.0, 120.0, 170.0, 250.0, 400.0)
 BUNCH_RATE_KHZ = 2760 * 11.2456
 CMS_2017_SCALED = {70: 193.0, 80: 70.0, 90: 25.8, 100: 10.4, 110: 4.9, 120: 2.5}  # kHz, x1.164 (README)
-DERIVE_MUS = (5, 10, 20, 30, 45, 60, 80, 100, 140, 200)
 
 
 def hard_events(cache: Path, per_bin: int) -> list[tuple[HardEvents, float]]:
@@ -58,27 +57,10 @@ def hard_events(cache: Path, per_bin: int) -> list[tuple[HardEvents, float]]:
     return out
 
 
-def derive_thresholds(pool: MinBiasPool, occupancy: float, crossings: int = 600) -> CaloModel:
+def derive_thresholds(pool: MinBiasPool, occupancy: float) -> CaloModel:
     """``CaloModel`` with the ETMHF look-up re-derived at ``occupancy`` (benchmarks/derive_met_thresholds.py)."""
-    calo, response = CaloModel(), HadronResponse()
-    rng = np.random.default_rng(3)
-    band = np.digitize(np.abs(eta_centres()), np.asarray(calo.met_band_edges))
-    rows, medians = [], []
-    for mu in DERIVE_MUS:
-        values: list[list[np.ndarray]] = [[], [], []]
-        n_tt = []
-        for _ in range(0, crossings, 50):
-            _, dep, _, _ = pool.overlay(50, mu, rng, 30.0)
-            visible = Deposits(dep.event, dep.cell, response.apply(dep.cell, dep.et, rng))
-            raw = calo.smear(visible.dense(50), rng)
-            n_tt.append(calo.pileup_estimate(raw))
-            total = raw.sum(axis=1)
-            for b in range(3):
-                values[b].append(total[:, band == b].ravel())
-        rows.append(tuple(float(np.quantile(np.concatenate(values[b]), 1.0 - occupancy)) for b in range(3)))
-        medians.append(int(np.median(np.concatenate(n_tt))))
-    edges = (0, *[(a + b) // 2 for a, b in itertools.pairwise(medians)])
-    return replace(calo, met_pu_edges=edges, met_thresholds=tuple(rows))
+    edges, rows = derive(pool, occupancy)
+    return replace(CaloModel(), met_pu_edges=edges, met_thresholds=rows)
 
 
 def met_rates(
