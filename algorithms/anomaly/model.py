@@ -255,7 +255,7 @@ class ScaledInputs:
         y = run_layers(network.layers[2:], first, set(), row_major=True, buffers=buffers)
         if score is not None:  # x - y exactly in diff_t: the scaled values and the raws on its grid
             d_t, x = score.input_t, self.float32
-            error = square_error_rows(score, x, 2.0**d_t.frac, y.t.T, 2.0 ** (d_t.frac - y.type.frac))
+            error = square_error_rows(score, x, 2.0**d_t.frac, y.t.T, 2.0 ** (d_t.frac - y.type.frac), buffers)
             y = error if error is not None else run_layers([score], _difference_rows(x, y, d_t, np.empty_like(x)))
         raw = y.t.astype(np.float64, copy=False)[0]
         return np.asarray(np.ldexp(raw, -y.type.frac))

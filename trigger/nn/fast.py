@@ -541,32 +541,61 @@ _SQUARE_ROWS = 2048
 
 
 def square_error_rows(
-    layer: SquareSumLayer, x: NDArray[Any], x_scale: float, y: NDArray[Any], y_scale: float
+    layer: SquareSumLayer,
+    x: NDArray[Any],
+    x_scale: float,
+    y: NDArray[Any],
+    y_scale: float,
+    buffers: Buffers | None = None,
 ) -> Rows | None:
     """``layer`` (a square sum) of the difference ``x x_scale - y y_scale``, rows by features: each a float array
     (n, layer.n) of values that the scales make integers in the LSB of ``layer.input_t`` (which holds every
     difference exactly, e.g. :func:`~trigger.fixed.minus_type`'s), or None where float64 does not hold them.
 
-    One pass per tile of :data:`_SQUARE_ROWS` rows: the difference, its squares and their sum in float64 (every
-    partial sum an integer below 2**52: exact in any order, one matrix-vector product), then the one cast;
-    :func:`_difference` then :func:`_fused_square_sum`'s values without their full-size intermediates."""
+    Bit-exact, the sum taken in float32 where that is safe: for a difference type of at most 24 bits the
+    differences are exact in float32; their squares and BLAS's sum of them are not always, but are within a
+    relative ``2 (n + 1) 2**-24`` of the exact sum ``S`` (each square and each addition rounds once, in any
+    order: ``gamma_n``, and ``S <= s / (1 - gamma_n)``). The cast to ``result_t`` is monotonic when it saturates,
+    so where it maps both ends of that interval around ``s`` to one value, that is the cast of ``S``; the few rows
+    where it does not (a sum near a step of the result) are summed exactly in float64. Otherwise every row in
+    float64 tiles (exact: every partial sum an integer below 2**52). ``buffers``: where the differences go."""
     if not f64_eligible(layer.input_t, layer.sum_t, layer.result_t) or x.shape != y.shape or x.ndim != 2:
         return None
     if x.dtype.kind != "f" or y.dtype.kind != "f":
         return None
     n, k = x.shape
+    if layer.input_t.width <= 24 and layer.result_t.overflow in _SATURATING and k < 2**20:
+        size = n * k
+        d = (np.empty(size, np.float32) if buffers is None else buffers("difference", size, np.float32)).reshape(n, k)
+        np.multiply(x, x_scale, out=d)  # exact: integers below 2**23 in diff_t's LSB, and so is the difference
+        d -= y if y_scale == 1.0 else y * y_scale
+        d *= d
+        s = np.matmul(d, np.ones(k, np.float32)).astype(np.float64)
+        e = s * (2.0 * (k + 1) * 2.0**-24) + 1.0
+        lo = np.floor(np.maximum(s - e, 0.0))
+        hi = np.ceil(np.minimum(s + e, float(layer.sum_t.max_raw)))
+        out, _ = fixed_to_fixed_f64(lo[None, :], layer.sum_t, layer.result_t, track=False)
+        top, _ = fixed_to_fixed_f64(hi[None, :], layer.sum_t, layer.result_t, track=False)
+        near = np.flatnonzero(out[0] != top[0])
+        if len(near):  # exactly, in float64
+            v = np.multiply(x[near], x_scale, dtype=np.float64)
+            v -= y[near] * y_scale
+            v *= v
+            exact, _ = fixed_to_fixed_f64(v.sum(axis=1)[None, :], layer.sum_t, layer.result_t, track=False)
+            out[0, near] = exact[0]
+        return _Block(out, layer.result_t, nonneg=not layer.result_t.signed)
     total = np.empty(n)
     ones = np.ones(k)
     tile = np.empty((min(_SQUARE_ROWS, n), k))
-    for lo in range(0, n, _SQUARE_ROWS):
-        v = tile[: min(_SQUARE_ROWS, n - lo)]
-        np.multiply(x[lo : lo + len(v)], x_scale, out=v)  # exact: a power of two, into float64
+    for lo_row in range(0, n, _SQUARE_ROWS):
+        v = tile[: min(_SQUARE_ROWS, n - lo_row)]
+        np.multiply(x[lo_row : lo_row + len(v)], x_scale, out=v)  # exact: a power of two, into float64
         if y_scale == 1.0:
-            v -= y[lo : lo + len(v)]
+            v -= y[lo_row : lo_row + len(v)]
         else:
-            v -= y[lo : lo + len(v)] * y_scale
+            v -= y[lo_row : lo_row + len(v)] * y_scale
         v *= v
-        np.matmul(v, ones, out=total[lo : lo + len(v)])
+        np.matmul(v, ones, out=total[lo_row : lo_row + len(v)])
     out, _ = fixed_to_fixed_f64(total[None, :], layer.sum_t, layer.result_t, track=False)
     return _Block(out, layer.result_t, nonneg=not layer.result_t.signed)
 
