@@ -294,13 +294,15 @@ def _fused_dense(
     refused: set[DenseLayer],
     row_major: bool = False,
     buffers: Buffers | None = None,
+    ones_out: bool = False,
 ) -> _Block | None:
     """Dense [+ relu/linear] on float raws, or None where the fused form does not apply.
 
     ``row_major``: the output block is the transposed view of a (rows, features) array (BLAS writes it so
     at no cost), for a last dense layer: the batch's rows come out without a transposing pass; or for every
     layer of a batch held rows by features (:func:`run_layers`' ``row_major``). ``buffers``: where such an
-    output goes (fresh memory without).
+    output goes (fresh memory without). ``ones_out`` (row-major): the output has a column of ones beside it, the
+    next dense layer's bias input (the rounding and clamp run on it too, and keep a 1).
 
     ``y = [W.T | b] 2**(F_u - F) @ [x; 1]`` is the exact sum in units of the LSB of ``unit_t``: the
     activation's result type when the dense result is the exact sum itself (its cast is then the only
@@ -331,13 +333,20 @@ def _fused_dense(
     params = _unit_parameters(dense, x.type, unit_t, dtype)
     n_out, rows = dense.n_out, x.t.shape[1]
     buf: NDArray[Any] | None = None
+    ones_out = ones_out and row_major and _saturation_limits(out_t)[1] >= 1 and _saturation_limits(unit_t)[1] >= 1
     if row_major:
-        size = rows * n_out
+        width = n_out + 1 if ones_out else n_out
+        size = rows * width
         flat = np.empty(size, dtype) if buffers is None else buffers(f"rows.{dense.name}", size, dtype)
-        y = flat.reshape(rows, n_out).T
+        whole = flat.reshape(rows, width)
+        if ones_out:
+            whole[:, n_out] = 1.0
+            buf = whole.T
+        y = whole[:, :n_out].T
     else:
         buf = _with_ones_row(n_out, rows, dtype)
         y = buf[:n_out]
+    work = buf if ones_out else y  # the element-wise steps run on the ones too, contiguous with y
     lhs = params if x.aug is not None else params[:, :-1]
     rhs = (x.aug if x.aug is not None else x.t).astype(dtype, copy=False)
     if row_major:  # as y.T = rhs.T @ lhs.T: a C-contiguous output goes to BLAS directly, others via a copy
@@ -353,14 +362,15 @@ def _fused_dense(
     proved = sums if sums is not None else _static_sum_reach(dense, x.type, x.nonneg or not x.type.signed)
     bound_u = float(proved.max(initial=0.0)) * 2.0 ** (unit_t.frac - exact.frac)
     small = bound_u + 1 < (2.0**23 if use32 else 2.0**52)
-    r = round_f64(y, unit_t.rounding, inplace=True) if unit_t.frac < exact.frac else y
+    assert work is not None
+    r = round_f64(work, unit_t.rounding, inplace=True) if unit_t.frac < exact.frac else work
     relu = act is not None and act.function == "relu"
     if relu and (unit_t == exact or unit_t.overflow in _SATURATING):
         # relu of a saturated value as one clip: for lo <= 0 <= hi (every type has max_raw >= 0),
         # max(0, min(max(y, lo), hi)) == min(max(y, max(lo, 0)), hi); where unit_t == exact, y already
         # lies in [lo, hi] and the clip at hi changes nothing (np.maximum is ~5x slower than np.clip)
         lo, hi = _saturation_limits(unit_t)
-        np.clip(r, float(max(lo, 0)), float(hi), out=y)
+        np.clip(r, float(max(lo, 0)), float(hi), out=work)
     else:
         if relu and one_cast:  # relu before the activation's cast (it commutes with the rounding only)
             r = np.maximum(r, 0.0, out=r)
@@ -368,8 +378,8 @@ def _fused_dense(
             r, _ = resolve_f64(r, unit_t, small=small, track=False, inplace=True)
         if relu and not one_cast:
             r = np.maximum(r, 0.0, out=r)
-        if r is not y:
-            y[...] = r
+        if r is not work:
+            work[...] = r
     if not one_cast and out_t != res_t:  # the activation's own cast of the dense result
         z, _ = fixed_to_fixed_f64(y.astype(np.float64, copy=False), res_t, out_t, track=False)
         return _Block(z, out_t, nonneg=relu or not out_t.signed)
@@ -671,9 +681,11 @@ def run_layers(
                 fused, step = _fused_hls4ml_dense(layer, None, x), 1
         elif isinstance(layer, DenseLayer):
             if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
-                fused, step = _fused_dense(layer, nxt, x, refused, row_major or i == last, buffers), 2
+                ones = row_major and _exact_dense(layers[i + 2] if i + 2 < len(layers) else None)
+                fused, step = _fused_dense(layer, nxt, x, refused, row_major or i == last, buffers, ones), 2
             if fused is None:
-                fused, step = _fused_dense(layer, None, x, refused, row_major or i == last, buffers), 1
+                ones = row_major and _exact_dense(nxt)
+                fused, step = _fused_dense(layer, None, x, refused, row_major or i == last, buffers, ones), 1
         elif isinstance(layer, ScaleLayer):
             fused = _fused_scale(layer, x)
         elif isinstance(layer, ActivationLayer) and layer.function == "softmax":
@@ -688,6 +700,10 @@ def run_layers(
         x = fused
         i += step
     return x
+
+
+def _exact_dense(layer: Layer | None) -> bool:
+    return isinstance(layer, DenseLayer) and layer.accumulation is Accumulation.EXACT
 
 
 def block_rows(*widths: int) -> int:
