@@ -149,10 +149,10 @@ class ScaledInputs:
 
     def _reset(self) -> None:
         self._float32: NDArray[np.float32] | None = None
-        self._scratch: NDArray[np.float32] | None = None  # the float path's layer outputs
-        #: per network (by id, in order of first use): its index here and its fixed first layer's output
-        self._networks: dict[int, int] = {}
-        self._first: dict[int, Rows] = {}
+        #: the layer outputs of the float path, then of the fixed one (two halves, each layer into the other)
+        self._scratch: NDArray[np.float32] | None = None
+        #: the last network's fixed first layer (id, output), made by its float path: the memory is shared by all
+        self._first: tuple[int, Rows] | None = None
 
     def _buffer(self, name: str, size: int, dtype: Any) -> NDArray[Any]:
         """Fresh memory, or with ``reuse`` this thread's buffer (:mod:`algorithms.anomaly.workspace`)."""
@@ -197,9 +197,14 @@ class ScaledInputs:
             self._float32 = out
         return self._float32
 
-    def _index(self, network: ModelDescription) -> int:
-        """This network's index here (its buffers' names: distinct per network within a batch)."""
-        return self._networks.setdefault(id(network), len(self._networks))
+    def _halves(self, network: ModelDescription) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """The two halves of the scratch, each large enough for any layer's output of ``network`` and a column of
+        ones (one memory for every layer, path and model: what a chunk touches stays small)."""
+        widest = max([self.scale.n] + [la.n_out for la in network.layers if isinstance(la, DenseLayer)]) + 1
+        if self._scratch is None or self._scratch.size < 2 * self.n * widest:
+            self._scratch = self._buffer("scratch", 2 * self.n * widest, np.float32)
+        half = self._scratch.size // 2
+        return self._scratch[:half], self._scratch[half : 2 * half]
 
     def _plan(self, network: ModelDescription) -> FloatExactDense | None:
         """The exact first layer (dense + relu) shared by both paths, if ``network`` has one."""
@@ -215,10 +220,8 @@ class ScaledInputs:
         np.matmul(self.float32, plan.weights, out=y)  # x @ W + b as _float_chain computes it (exact here)
         add_to_rows(y, plan.bias)
         np.clip(y, 0.0, np.inf, out=y)  # the relu as _float_chain applies it
-        key = id(network)
-        if key not in self._first:
-            out = self._buffer(f"first.{self._index(network)}", y.size, np.float32).reshape(y.shape)
-            self._first[key] = plan.fixed(y, out)
+        out = self._buffer("first", y.size, np.float32).reshape(y.shape)
+        self._first = (id(network), plan.fixed(y, out))
 
     def fixed(self, network: ModelDescription, score: SquareSumLayer | None = None) -> NDArray[np.float64]:
         """The chain ``network`` (one output) on every block, bit-exact; with ``score``, the network's output is a
@@ -240,17 +243,21 @@ class ScaledInputs:
     def _fixed_rows(
         self, network: ModelDescription, plan: FloatExactDense, score: SquareSumLayer | None
     ) -> NDArray[np.float64]:
-        """:meth:`fixed` from the shared first layer, the rest on the whole batch rows by features."""
-        first = self._first.get(id(network))
-        if first is None:  # the float path has not run: the same product, here
+        """:meth:`fixed` from the shared first layer, the rest on the whole batch rows by features, each layer's
+        output in the other half of the scratch (a chain needs only its last output)."""
+        halves = self._halves(network)
+        if self._first is None or self._first[0] != id(network):  # its float path has not just run: here
             n_out = plan.weights.shape[1]
-            product = self._buffer(f"first_float.{self._index(network)}", self.n * n_out, np.float32)
-            self._first_float(network, plan, product.reshape(self.n, n_out))
-            first = self._first[id(network)]
-        prefix = f"fixed.{self._index(network)}."
+            self._first_float(network, plan, halves[1][: self.n * n_out].reshape(self.n, n_out))
+        assert self._first is not None
+        first = self._first[1]
+        turn = [0]
 
         def buffers(key: str, size: int, dtype: Any) -> NDArray[Any]:
-            return self._buffer(prefix + key, size, dtype)
+            if np.dtype(dtype) != np.float32 or size > halves[0].size:
+                return self._buffer("fixed." + key, size, dtype)
+            turn[0] ^= 1
+            return halves[1 - turn[0]][:size]
 
         y = run_layers(network.layers[2:], first, set(), row_major=True, buffers=buffers)
         if score is not None:  # x - y exactly in diff_t: the scaled values and the raws on its grid
@@ -262,13 +269,12 @@ class ScaledInputs:
 
     def float(self, network: ModelDescription, score: SquareSumLayer | None = None) -> NDArray[np.float64]:
         """:meth:`fixed` in float32 with the trained weights: :func:`~trigger.nn.run_float`'s steps and values."""
-        widest = max([self.scale.n] + [la.n_out for la in network.layers if isinstance(la, DenseLayer)])
-        if self._scratch is None or self._scratch.size < 2 * self.n * widest:
-            self._scratch = self._buffer("scratch", 2 * self.n * widest, np.float32)
+        halves = self._halves(network)
+        assert self._scratch is not None
         plan = self._plan(network)
         if plan is not None:  # the first layer exact, and the fixed one from it
             n_out = plan.weights.shape[1]
-            y = self._scratch[: self.n * n_out].reshape(self.n, n_out)
+            y = halves[0][: self.n * n_out].reshape(self.n, n_out)
             self._first_float(network, plan, y)
             y = _float_chain(network.layers[2:], y, self._scratch, owned=0)
         else:
