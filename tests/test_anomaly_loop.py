@@ -138,3 +138,19 @@ def test_loop_scores_with_and_without_the_shared_first_layer(monkeypatch: pytest
     shared = scores()
     monkeypatch.setattr(ScaledInputs, "_plan", lambda self, network: None)
     assert scores() == shared
+
+
+def test_fixed_scores_whatever_ran_before() -> None:
+    """The fixed first layer comes from the last float path that ran: another model's in between, or none."""
+    ae, vae = load_ae(DEFAULT_DIR), load_description(DEFAULT_DIR, "vae")
+    _, vae_net = vae_parts(vae)
+    rows = np.abs(np.random.default_rng(4).normal(20, 15, (57, 1500)))
+    inputs = ScaledInputs(ae.scale, rows)
+    want_vae, want_ae = inputs.fixed(vae_net), inputs.fixed(ae.network, ae.score)  # no float path before
+    other = ScaledInputs(ae.scale, rows)
+    other.float(vae_net)
+    other.float(ae.network, ae.score)  # the autoencoder's first layer last
+    assert other.fixed(vae_net).tolist() == want_vae.tolist()
+    assert other.fixed(ae.network, ae.score).tolist() == want_ae.tolist()
+    traced, _ = run_fixed(vae, np.ascontiguousarray(rows.T), trace=True)
+    assert want_vae.tolist() == traced.to_float()[:, 0].tolist()
