@@ -118,10 +118,10 @@ class ScaledInputs:
 
     ``rows``: the raw inputs one row per input, (n_inputs, n_events) (:func:`~algorithms.anomaly.inputs.
     feature_rows`). The float path reads the scaled values as an (n_events, n_inputs) float32 array, made once
-    on first use. A network whose first dense layer + relu is exact in
-    float32 (:func:`~trigger.nn.fast.float_exact_dense`: the shipped models') computes that layer once for both
-    paths: the fixed layer's output is the float one rounded and clamped, and the rest of the fixed chain runs
-    on the whole batch rows by features (:func:`~trigger.nn.fast.run_layers`' ``row_major``). Other networks'
+    on first use. A network whose first dense layer + relu is exact in float32 (:func:`~trigger.nn.fast.
+    float_exact_dense`: the shipped models') computes that layer once for both paths: the fixed layer's output
+    is the float one rounded and clamped, and the rest of the fixed chain runs on the whole batch rows by
+    features (:func:`~trigger.nn.fast.run_layers`' ``row_major``), in the float path's scratch. Other networks'
     fixed path reads the scaled raw integers in column blocks, one row per input, as :mod:`trigger.nn.fast`
     holds them (no second input cast). ``reuse``: those arrays live in this thread's buffers
     (:mod:`algorithms.anomaly.workspace`, for the event loop: valid until the next chunk's).
