@@ -77,6 +77,14 @@ def leading_rows(
         if source is not None:
             index = np.take(source, index, mode="clip")
     np.putmask(index, slot >= counts[None, :], m)
+    # a slot filled in few events (e.g. the second muon): zeros, then its few values where they are
+    filled = np.bincount(np.minimum(counts, slots), minlength=slots + 1)[::-1].cumsum()[::-1][1:]
+    sparse: dict[int, tuple[NDArray[np.intp], NDArray[np.int64]]] = {
+        s: (events, index[s][events])
+        for s in range(slots)
+        if _SPARSE * int(filled[s]) < len(counts)
+        for events in (np.flatnonzero(counts > s),)
+    }
     width, padded = len(fields), None
     for k, name in enumerate(fields):
         values = flat[name]
@@ -87,16 +95,47 @@ def leading_rows(
         padded[:m] = values
         finite_or_zero(padded[:m])
         for s in range(slots):
-            row = out[s * width + k]
-            if dtype == row.dtype:
-                np.take(padded, index[s], out=row, mode="clip")
+            row, i = out[s * width + k], first + s * width + k
+            if s in sparse:
+                events, where = sparse[s]
+                _fill_sparse(row, padded, events, where, cast, i)
+            elif dtype == row.dtype:  # every index lies in [0, m]: "wrap" (here faster) reads what "clip" does
+                np.take(padded, index[s], out=row, mode="wrap")
                 if cast is not None:
-                    cast(first + s * width + k, row, row)
+                    cast(i, row, row)
             elif cast is not None:
-                cast(first + s * width + k, np.take(padded, index[s], mode="clip"), row)
+                cast(i, np.take(padded, index[s], mode="wrap"), row)
             else:
-                row[...] = np.take(padded, index[s], mode="clip")
+                row[...] = np.take(padded, index[s], mode="wrap")
     return np.asarray(counts > slots)
+
+
+#: a slot filled in fewer than one event in this many is written as zeros and its few values
+_SPARSE = 8
+
+
+def _fill_sparse(
+    row: NDArray[Any],
+    padded: NDArray[Any],
+    events: NDArray[np.intp],
+    where: NDArray[np.int64],
+    cast: RowCast | None,
+    i: int,
+) -> None:
+    """``row`` as the dense path writes it for a slot filled only in ``events`` (their objects at ``where`` in
+    ``padded``, whose last entry is the 0 of an empty slot): a cast is element by element, so the cast 0
+    everywhere, then the cast values at ``events``."""
+    zero, values = padded[-1:], padded[where]
+    if cast is None:
+        row[...] = zero[0]
+        row[events] = values
+        return
+    z = np.empty(1, dtype=row.dtype)
+    cast(i, zero, z)
+    row[...] = z[0]
+    cast_values = np.empty(len(values), dtype=row.dtype)
+    cast(i, values, cast_values)
+    row[events] = cast_values
 
 
 def _flat_fields(objects: ak.Array, names: set[str]) -> tuple[NDArray[np.int64], dict[str, NDArray[Any]]]:

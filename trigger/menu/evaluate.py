@@ -157,6 +157,8 @@ class SeedEvaluator:
         self, seed: Seed, chunk: Chunk, algos: Mapping[tuple[str, str], AlgorithmOutput], which: str | None = None
     ) -> NDArray[np.bool_]:
         """The seed's unprescaled decision; ``which`` picks the float or fixed algorithm output."""
+        if seed.algorithm is not None and seed.bit is None and not seed.sums and not seed.legs:  # one comparison
+            return np.asarray(self.algorithm_value(seed.algorithm, algos, which) >= seed.algorithm.min)
         ok = np.ones(chunk.n, dtype=bool)
         if seed.bit is not None:
             ok &= chunk.event[seed.bit].astype(bool)

@@ -277,8 +277,10 @@ class RateProcessor:
 
     def process(self, chunk: Chunk) -> RateAccumulator:
         ev = self.evaluator
+        # the cut seeds first, while the chunk's objects are still in cache (the algorithms' passes evict them)
+        first = {j: ev.decision(s, chunk, {}) for j, s in enumerate(self.menu.seeds) if s.algorithm is None}
         algos = ev.algorithm_outputs(chunk)
-        cols = [ev.decision(s, chunk, algos) for s in self.menu.seeds]
+        cols = [first[j] if j in first else ev.decision(s, chunk, algos) for j, s in enumerate(self.menu.seeds)]
         truncated: dict[str, int] = {}
         for s in self.menu.seeds:
             if s.algorithm is not None:
