@@ -16,7 +16,7 @@ import uproot
 from tests.sample_layout import minimal_chunk
 from trigger.cli import main
 from trigger.errors import SampleError
-from trigger.samples import processes
+from trigger.samples import processes, provenance
 from trigger.samples.defaults import produce_all
 from trigger.samples.pileup import MinBiasPool, pool_path
 from trigger.samples.production import DEFAULT_POOL_SIZE, ensure_pool
@@ -86,6 +86,24 @@ def test_sample_list_remakes_corrupt_and_differently_made_samples(
     assert [m for _, _, m in produce_all(cfg, out, cache, 1, False)] == [True]  # same request, other process
     assert "made with other process" in capsys.readouterr().err
     assert read_provenance(sample)["process"]["description"] == "another gun"
+    # an edit of the detector code that no dataclass field shows (a module constant) makes it stale too
+    monkeypatch.setattr(provenance, "_model_code", lambda: "0" * 64)
+    assert [m for _, _, m in produce_all(cfg, out, cache, 1, False)] == [True]
+    assert "made with other code" in capsys.readouterr().err
+    assert read_provenance(sample)["code"] == "0" * 64
+
+
+def test_code_digest_ignores_comments_docstrings_and_layout_only(tmp_path: Path) -> None:
+    def digest(text: str) -> str:
+        (tmp_path / "m.py").write_text(text)
+        return provenance.code_digest((tmp_path / "m.py",))
+
+    base = digest('"""Doc."""\nSTEP = 0.05\n\n\ndef f(x):\n    """Why."""\n    return x * STEP\n')
+    assert digest("STEP = 0.05  # m\n\ndef f(x):\n    return x*STEP\n") == base
+    assert digest('"""Doc."""\nSTEP = 0.1\n\n\ndef f(x):\n    """Why."""\n    return x * STEP\n') != base
+    assert digest('"""Doc."""\nSTEP = 0.05\n\n\ndef f(x):\n    """Why."""\n    return -x * STEP\n') != base
+    assert digest('STEP = 0.05\n\n\ndef f(x):\n    "Other words."\n    return x * STEP\n') == base
+    assert digest('"""Doc."""\nSTEP = 0.05\n\n\ndef f(x):\n    return "Why." or x * STEP\n') != base  # a value
 
 
 def _tiny_pool() -> MinBiasPool:

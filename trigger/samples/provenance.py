@@ -6,9 +6,13 @@ file content however and wherever it runs.
 
 from __future__ import annotations
 
+import ast
+import functools
+import hashlib
 import json
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trigger import __version__
@@ -18,9 +22,42 @@ if TYPE_CHECKING:
     from trigger.samples.processes import Process
     from trigger.samples.production import Request
 
-__all__ = ["provenance", "recipe", "stored_recipe"]
+__all__ = ["code_digest", "provenance", "recipe", "stored_recipe"]
 
 _PACKAGES = ("pythia8mc", "fastjet", "uproot", "awkward", "numpy")
+# the modules whose code makes a sample's content (the detector model and the event record): their module-level
+# constants and logic are not dataclass fields, so the detector's fields alone would miss an edit of them
+_MODEL_MODULES = (
+    "calo", "events", "geometry", "muon_sources", "muons", "pileup", "production", "pythia", "response",
+    "substructure", "writer",
+)  # fmt: skip
+
+
+def code_digest(paths: tuple[Path, ...]) -> str:
+    """SHA-256 of the Python modules at ``paths`` as parsed code: comments, docstrings and layout do not count,
+    every other change (a constant, a branch, a message) does."""
+    h = hashlib.sha256()
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and isinstance(body, list)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+        h.update(path.name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _model_code() -> str:
+    here = Path(__file__).resolve().parent
+    return code_digest(tuple(here / f"{name}.py" for name in _MODEL_MODULES))
 
 
 def _version(name: str) -> str:
@@ -33,8 +70,8 @@ def _version(name: str) -> str:
 def recipe(request: Request, process: Process) -> dict[str, Any]:
     """The part of the provenance known before generating: everything the content depends on.
 
-    A cached sample whose stored recipe differs (another process setting, detector model, pool format or
-    package version) is stale, even when its request is the same. JSON-normalised, as read back.
+    A cached sample whose stored recipe differs (another process setting, detector model or its code, pool
+    format or package version) is stale, even when its request is the same. JSON-normalised, as read back.
     """
     from trigger.samples.events import Detector
     from trigger.samples.pileup import POOL_VERSION
@@ -51,6 +88,7 @@ def recipe(request: Request, process: Process) -> dict[str, Any]:
         "request": req,
         "events": request.n,
         "pool_version": POOL_VERSION,
+        "code": _model_code(),
         "detector": {
             "calo": asdict(det.calo),
             "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
@@ -66,7 +104,7 @@ def stored_recipe(prov: dict[str, Any]) -> dict[str, Any]:
     return {k: prov.get(k) for k in _RECIPE_KEYS}
 
 
-_RECIPE_KEYS = ("l1emu", "versions", "process", "request", "events", "pool_version", "detector")
+_RECIPE_KEYS = ("l1emu", "versions", "process", "request", "events", "pool_version", "code", "detector")
 
 
 def provenance(
