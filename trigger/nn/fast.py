@@ -385,8 +385,14 @@ def _fused_dense(
         return _Block(z, out_t, nonneg=relu or not out_t.signed)
     reach_out = None
     if sums is not None:  # |y| <= the sum bound in unit_t's LSB, rounded up, and the type's range
-        reach_out = np.minimum(np.floor(sums * 2.0 ** (unit_t.frac - exact.frac)) + 1.0, _type_reach(unit_t))
+        reach_out = _output_reach(sums, unit_t, exact)
     return _Block(y, unit_t, buf, reach_out, nonneg=relu or not unit_t.signed)
+
+
+def _output_reach(sums: F64, unit_t: FixedType, exact: FixedType) -> F64:
+    """The bound a fused dense output carries: the proved |sum| bound ``sums`` (in ``exact``'s LSB) after the
+    rounding to ``unit_t`` (at most one LSB more), never above ``unit_t``'s own reach."""
+    return np.minimum(np.floor(sums * 2.0 ** (unit_t.frac - exact.frac)) + 1.0, _type_reach(unit_t))
 
 
 class FloatExactDense(NamedTuple):
@@ -460,8 +466,7 @@ def float_exact_dense(dense: DenseLayer, act: ActivationLayer | None, x_t: Fixed
     ):
         return None  # float weights that are not the fixed ones: the two paths' sums differ
     weights, bias = dense.weights_float.astype(np.float32), dense.bias_float.astype(np.float32)
-    reach = np.minimum(np.floor(static * 2.0 ** (unit_t.frac - exact.frac)) + 1.0, _type_reach(unit_t))
-    return FloatExactDense(weights, bias, unit_t, reach, exact.frac)
+    return FloatExactDense(weights, bias, unit_t, _output_reach(static, unit_t, exact), exact.frac)
 
 
 def _fused_hls4ml_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
@@ -537,7 +542,9 @@ def _fused_square_sum(layer: SquareSumLayer, x: _Block) -> _Block | None:
     if x.type != layer.input_t or x.t.dtype.kind != "f" or not f64_eligible(layer.sum_t, layer.result_t):
         return None
     if x.t.shape[0] > 1 and x.t.strides[0] == x.t.itemsize:  # rows by features in memory: a sum over each row
-        total = _row_square_sums(x.t.T)[None, :]
+        rows = x.t.T
+        n, k = rows.shape
+        total = _row_square_sums(n, k, lambda v, lo: np.copyto(v, rows[lo : lo + len(v)]))[None, :]
     else:
         v = x.t.astype(np.float64)  # a copy (x is never overwritten), squared in place: 2x faster here than a
         v *= v  # casting np.square(x.t, dtype=np.float64) on float32 blocks; the same exact squares
@@ -594,33 +601,30 @@ def square_error_rows(
             exact, _ = fixed_to_fixed_f64(v.sum(axis=1)[None, :], layer.sum_t, layer.result_t, track=False)
             out[0, near] = exact[0]
         return _Block(out, layer.result_t, nonneg=not layer.result_t.signed)
-    total = np.empty(n)
-    ones = np.ones(k)
-    tile = np.empty((min(_SQUARE_ROWS, n), k))
-    for lo_row in range(0, n, _SQUARE_ROWS):
-        v = tile[: min(_SQUARE_ROWS, n - lo_row)]
+
+    def difference(v: F64, lo_row: int) -> None:
         np.multiply(x[lo_row : lo_row + len(v)], x_scale, out=v)  # exact: a power of two, into float64
         if y_scale == 1.0:
             v -= y[lo_row : lo_row + len(v)]
         else:
             v -= y[lo_row : lo_row + len(v)] * y_scale
-        v *= v
-        np.matmul(v, ones, out=total[lo_row : lo_row + len(v)])
+
+    total = _row_square_sums(n, k, difference)
     out, _ = fixed_to_fixed_f64(total[None, :], layer.sum_t, layer.result_t, track=False)
     return _Block(out, layer.result_t, nonneg=not layer.result_t.signed)
 
 
-def _row_square_sums(rows: NDArray[Any]) -> F64:
-    """``sum_j rows[i, j]**2`` in float64 for exact integer-valued ``rows``, every partial sum an integer below
-    2**52 (the caller's ``sum_t``): exact in any order, so one matrix-vector product per tile of rows (measured
-    on 42 000 x 57: 1.3 ms, 2.6 for the squares of the whole batch summed by numpy)."""
-    n, k = rows.shape
+def _row_square_sums(n: int, k: int, fill: Callable[[F64, int], None]) -> F64:
+    """``sum_j v[i, j]**2`` in float64 for the (n, k) rows that ``fill(tile, first_row)`` writes tile by tile,
+    exact integer values with every partial sum an integer below 2**52 (the caller's ``sum_t``): exact in any
+    order, so one matrix-vector product per tile of rows (measured on 42 000 x 57: 1.3 ms, 2.6 for the squares
+    of the whole batch summed by numpy)."""
     total = np.empty(n)
     ones = np.ones(k)
     tile = np.empty((min(_SQUARE_ROWS, n), k))
     for lo in range(0, n, _SQUARE_ROWS):
         v = tile[: min(_SQUARE_ROWS, n - lo)]
-        np.copyto(v, rows[lo : lo + len(v)])
+        fill(v, lo)
         v *= v
         np.matmul(v, ones, out=total[lo : lo + len(v)])
     return total
