@@ -24,17 +24,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from derive_met_thresholds import derive
+import published_anchors as anchors
+from derive_met_thresholds import POOL_SIZE, derive
 
 from trigger.samples.calo import CaloModel
 from trigger.samples.events import Detector, build_branches
 from trigger.samples.pileup import MinBiasPool
+from trigger.samples.production import DEFAULT_PTHAT_BINS as BINS
 from trigger.samples.production import default_cache_dir, ensure_pool
 from trigger.samples.pythia import Generator, HardEvents
 
-BINS = (30.0, 50.0, 80.0, 120.0, 170.0, 250.0, 400.0)
-BUNCH_RATE_KHZ = 2760 * 11.2456
-CMS_2017_SCALED = {70: 193.0, 80: 70.0, 90: 25.8, 100: 10.4, 110: 4.9, 120: 2.5}  # kHz, x1.164 (README)
+BUNCH_RATE_KHZ = anchors.OUR_BUNCHES * anchors.F_REV_HZ / 1e3
+#: CMS's 2017 ETMHF rates scaled to this sample (kHz), from benchmarks/published_anchors.py
+CMS_2017_SCALED = {c: anchors.CMS_2017[f"L1_ETMHF{c}"][1] * anchors.SCALE / 1e3 for c in (70, 80, 90, 100, 110, 120)}
 
 
 def hard_events(cache: Path, per_bin: int) -> list[tuple[HardEvents, float]]:
@@ -92,7 +94,7 @@ def main() -> None:
     parser.add_argument("--reuse", type=int, default=1, help="overlays per hard event")
     parser.add_argument("--cache", type=Path, default=Path("/tmp"))
     args = parser.parse_args()
-    pool = MinBiasPool.load(ensure_pool(default_cache_dir(), 30000, 1))
+    pool = MinBiasPool.load(ensure_pool(default_cache_dir(), POOL_SIZE, 1))
     hard = hard_events(args.cache, args.per_bin)
     print("variant            mu  " + "  ".join(f"ETMHF{c:<4d}" for c in CMS_2017_SCALED))
     print("CMS 2017 x1.164    60  " + "  ".join(f"{v:9.2f}" for v in CMS_2017_SCALED.values()))
