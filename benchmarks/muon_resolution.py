@@ -1,0 +1,61 @@
+"""Classic-pT resolution of the muon-system model by region: a muon gun straight into `MuonSystem`.
+
+Prints, per |eta| and true pT, the median of classic pT / true pT and its 68 % half-width
+((p84 - p16) / 2) over the triggered muons, the fraction measured above twice the truth (the tail
+that makes single-muon rate), and the single-quality efficiency. Issue 10 item 4 asks the endcap
+(|eta| > 1.2) to be no better than the barrel. Usage: python benchmarks/muon_resolution.py [N]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from trigger.samples.muons import MuonSystem
+
+ETAS = (0.3, 0.7, 1.0, 1.3, 1.5, 1.8, 2.0, 2.2)
+PTS = (5.0, 10.0, 15.0, 30.0, 60.0)
+# the track finders' regions (|eta|): BMTF, OMTF, EMTF
+REGIONS = {"barrel": (0.0, 0.83), "overlap": (0.83, 1.24), "endcap": (1.24, 2.4)}
+
+
+def gun(system: MuonSystem, pt: float, eta: float | tuple[float, float], n: int, seed: int) -> tuple[np.ndarray, float]:
+    """classic pT / true pT of the triggered muons and the single-quality efficiency, at +-eta
+    (or |eta| uniform in a range)."""
+    rng = np.random.default_rng(seed)
+    q = rng.choice(np.array([-1.0, 1.0]), n)
+    size = rng.uniform(*eta, n) if isinstance(eta, tuple) else np.full(n, eta)
+    e = size * rng.choice(np.array([-1.0, 1.0]), n)
+    hits = system.stations(np.full(n, pt), e, rng.uniform(-3, 3, n), q, rng)
+    keep = system.triggered(e, hits, rng)
+    l1pt, _ = system.classic_pt(hits)
+    return l1pt[keep] / pt, float(np.mean(keep & (system.quality(hits) >= 12)))
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    t0 = time.perf_counter()
+    system = MuonSystem()
+    print(f"MuonSystem() built in {time.perf_counter() - t0:.2f} s; {n} muons per point")
+    print("|eta| " + "".join(f"| {pt:>4.0f} GeV: med, w68, >2x, eff " for pt in PTS))
+    for k, eta in enumerate(ETAS):
+        cells = []
+        for j, pt in enumerate(PTS):
+            ratio, eff = gun(system, pt, eta, n, seed=100 * k + j)
+            w68 = np.subtract(*np.percentile(ratio, [84, 16])) / 2
+            cells.append(f"| {np.median(ratio):.2f}, {w68:.2f}, {np.mean(ratio > 2):.3f}, {eff:.2f} ")
+        print(f"{eta:>5.1f} " + "".join(cells))
+    print("region, |eta| uniform " + "".join(f"| {pt:>4.0f} GeV: w68, >2x " for pt in PTS))
+    for k, (name, span) in enumerate(REGIONS.items()):
+        cells = []
+        for j, pt in enumerate(PTS):
+            ratio, _ = gun(system, pt, span, 2 * n, seed=10_000 + 100 * k + j)
+            w68 = np.subtract(*np.percentile(ratio, [84, 16])) / 2
+            cells.append(f"| {w68:.2f}, {np.mean(ratio > 2):.3f} ")
+        print(f"{name:>7} {span[0]:.2f}-{span[1]:.2f} " + "".join(cells))
+
+
+if __name__ == "__main__":
+    main()
