@@ -148,6 +148,8 @@ def test_generate_flags_unweighted_and_pool_default(tmp_path: Path, capsys: pyte
 
     assert build_parser().parse_args(["generate", "zerobias"]).pool_size is None
     assert DEFAULT_POOL_SIZE == 100_000  # the sample list's default and the command's are this one constant
+    assert main(["generate", "--help"]) == 0
+    assert f"(default {DEFAULT_POOL_SIZE})" in capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
     out = tmp_path / "gun.root"
     assert main(["generate", "muon-gun", "-n", "5", "-o", str(out), "--unweighted", "--quiet"]) == 2
     assert "--unweighted applies to zerobias only" in capsys.readouterr().err
