@@ -73,14 +73,12 @@ def recipe(request: Request, process: Process) -> dict[str, Any]:
     A cached sample whose stored recipe differs (another process setting, detector model or its code, pool
     format or package version) is stale, even when its request is the same. JSON-normalised, as read back.
     """
-    from trigger.samples.events import Detector
     from trigger.samples.pileup import POOL_VERSION
     from trigger.samples.production import request_dict
 
     req = request_dict(request)
     req.pop("cache_dir")
     req.pop("workers")  # the content does not depend on it
-    det = Detector()
     out = {
         "l1emu": __version__,
         "versions": {p: _version(p) for p in _PACKAGES},
@@ -89,14 +87,24 @@ def recipe(request: Request, process: Process) -> dict[str, Any]:
         "events": request.n,
         "pool_version": POOL_VERSION,
         "code": _model_code(),
-        "detector": {
-            "calo": asdict(det.calo),
-            "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
-            "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
-            "sources": asdict(det.sources),  # muon sources and their forced-crossing weights
-        },
+        "detector": _detector_settings(),
     }
     return dict(json.loads(json.dumps(out, sort_keys=True)))
+
+
+@functools.lru_cache(maxsize=1)
+def _detector_settings() -> dict[str, Any]:
+    """The default detector model's settings, once per process: building it (its look-up tables and
+    the muon system's calibration gun) takes ~1 s, and every sample's recipe holds them."""
+    from trigger.samples.events import Detector
+
+    det = Detector()
+    return {
+        "calo": asdict(det.calo),
+        "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
+        "muons": {k: v for k, v in asdict(det.muons).items() if not k.startswith("_")},
+        "sources": asdict(det.sources),  # muon sources and their forced-crossing weights
+    }
 
 
 def stored_recipe(prov: dict[str, Any]) -> dict[str, Any]:
