@@ -2,9 +2,11 @@
 layer shared by the float and fixed paths (integer sums, the traced fixed layer), row-major fixed chains (the
 traced path), the float32 square error with its exact fallback (the traced square-sum layer), the VAE's column
 sums (numpy's own sum), the row scaling's values (the traced scaling), and the loop's scores with and without the
-shortcuts (the same bits, float included)."""
+shortcuts (the same bits, float included; the one-call dense layers too)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ import pytest
 import trigger.nn.fast as fast
 from algorithms.anomaly.model import DEFAULT_DIR, ScaledInputs, load_ae, load_description, row_sums, vae_parts
 from trigger.fixed import FixedType
-from trigger.nn import SquareSumLayer, describe, run_fixed
+from trigger.nn import SquareSumLayer, blas, describe, run_fixed
 from trigger.nn.fast_scale import RowScale
 from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer
 
@@ -207,3 +209,35 @@ def test_loop_scores_from_scaled_values(monkeypatch: pytest.MonkeyPatch, shared_
     if not shared_first_layer:  # the raw blocks were made, and are the reference's
         assert loop._blocks is not None
         assert [b.aug.tolist() for b in loop.blocks] == [b.aug.tolist() for b in reference.blocks]  # type: ignore[union-attr]
+
+
+def test_loop_scores_with_and_without_the_one_call_dense(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The float path's dense layers as one BLAS call (:func:`trigger.nn.blas.dense_bias`): the same bits, zero
+    signs included, as numpy's matmul then the bias, on both models and both paths."""
+    ae, vae = load_ae(DEFAULT_DIR), load_description(DEFAULT_DIR, "vae")
+    _, vae_net = vae_parts(vae)
+    rows = np.round(np.abs(np.random.default_rng(8).normal(20, 15, (57, 3000))) * 32) / 32
+    rows[:, ::5] = 0.0
+
+    def scores() -> list[bytes]:
+        inputs = ScaledInputs(ae.scale, rows)
+        return [
+            inputs.float(vae_net).tobytes(),
+            inputs.fixed(vae_net).tobytes(),
+            inputs.float(ae.network, ae.score).tobytes(),
+            inputs.fixed(ae.network, ae.score).tobytes(),
+        ]
+
+    calls: list[int] = []
+    real = blas._call
+
+    def counted(*args: Any) -> None:
+        calls.append(1)
+        real(*args)
+
+    monkeypatch.setattr(blas, "_call", counted)
+    fused = scores()
+    if blas.fused_available():
+        assert len(calls) == 7  # every float dense layer: 3 of the VAE, 4 of the autoencoder
+    monkeypatch.setattr(blas, "_gemm", lambda: None)
+    assert scores() == fused

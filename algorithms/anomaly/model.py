@@ -34,11 +34,11 @@ from trigger.nn import (
     run_fixed,
     serialize,
 )
+from trigger.nn.blas import dense_bias
 from trigger.nn.emulate import forward_float
 from trigger.nn.fast import (
     FloatExactDense,
     Rows,
-    add_to_rows,
     block_rows,
     cast_rows,
     float_exact_dense,
@@ -237,8 +237,7 @@ class ScaledInputs:
 
     def _first_float(self, network: ModelDescription, plan: FloatExactDense, y: NDArray[np.float32]) -> None:
         """The exact first layer and its relu into ``y`` (n_events, n_out), and the fixed layer's output from it."""
-        np.matmul(self.float32, plan.weights, out=y)  # x @ W + b as _float_chain computes it (exact here)
-        add_to_rows(y, plan.bias)
+        dense_bias(self.float32, plan.weights, plan.bias, y)  # x @ W + b as _float_chain computes it (exact here)
         np.clip(y, 0.0, np.inf, out=y)  # the relu as _float_chain applies it
         out = self._buffer("first", y.size, np.float32).reshape(y.shape)
         self._first = (id(network), plan.fixed(y, out))
@@ -341,8 +340,7 @@ def _float_chain(
         if isinstance(layer, DenseLayer):  # trigger.nn.emulate._dense_float: x @ w + b
             where = 1 if owned == 0 else 0
             y = scratch[where * half : where * half + x.shape[0] * layer.n_out].reshape(x.shape[0], layer.n_out)
-            np.matmul(x, layer.weights_float.astype(x.dtype), out=y)
-            add_to_rows(y, layer.bias_float.astype(x.dtype))
+            dense_bias(x, layer.weights_float.astype(x.dtype), layer.bias_float.astype(x.dtype), y)  # matmul, += b
             x, owned = y, where
         elif owned is not None and isinstance(layer, ActivationLayer) and layer.function == "relu":
             # emulate's np.maximum(x, 0.0) as one clip (3x faster here; an upper bound of None would fall back
