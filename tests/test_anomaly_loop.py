@@ -212,8 +212,8 @@ def test_loop_scores_from_scaled_values(monkeypatch: pytest.MonkeyPatch, shared_
 
 
 def test_loop_scores_with_and_without_the_one_call_dense(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The float path's dense layers as one BLAS call (:func:`trigger.nn.blas.dense_bias`): the same bits, zero
-    signs included, as numpy's matmul then the bias, on both models and both paths."""
+    """The dense layers as one BLAS call (:func:`trigger.nn.blas.dense_bias`; the fixed chains' after the shared first
+    layer too): the same bits, zero signs included, as numpy's matmul then the bias, on both models and both paths."""
     ae, vae = load_ae(DEFAULT_DIR), load_description(DEFAULT_DIR, "vae")
     _, vae_net = vae_parts(vae)
     rows = np.round(np.abs(np.random.default_rng(8).normal(20, 15, (57, 3000))) * 32) / 32
@@ -237,7 +237,7 @@ def test_loop_scores_with_and_without_the_one_call_dense(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(blas, "_call", counted)
     fused = scores()
-    if blas.fused_available():
-        assert len(calls) == 7  # every float dense layer: 3 of the VAE, 4 of the autoencoder
+    if blas.fused_available():  # every float dense layer (3 of the VAE, 4 of the autoencoder), every fixed one
+        assert len(calls) == 7 + 5  # after the shared first layer (2 and 3: sums exact, any order's bits)
     monkeypatch.setattr(blas, "_gemm", lambda: None)
     assert scores() == fused

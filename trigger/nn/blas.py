@@ -25,8 +25,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from trigger.nn.fast import add_to_rows
-
 __all__ = ["dense_bias", "fused_available"]
 
 _ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enums
@@ -132,5 +130,7 @@ def dense_bias(
         _fill_rows(out, b)
         _call(gemm, x, w, out)
         return
+    from trigger.nn.fast import add_to_rows  # (fast uses this module)
+
     np.matmul(x, w, out=out)
     add_to_rows(out, b)
