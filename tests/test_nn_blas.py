@@ -87,7 +87,7 @@ def test_refused_arrays_take_the_two_steps() -> None:
     assert _bits(wide[:, :5]) == _bits(_reference(x, w, b)) and not wide[:, 5].any()
     x64 = x.astype(np.float64)
     out64 = np.empty((700, 5))
-    blas.dense_bias(x64, w.astype(np.float64), b.astype(np.float64), out64)  # type: ignore[arg-type]
+    blas.dense_bias(x64, w.astype(np.float64), b.astype(np.float64), out64)
     assert np.array_equal(out64, _reference(x64, w.astype(np.float64), b.astype(np.float64)))
 
 

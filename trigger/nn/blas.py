@@ -119,9 +119,7 @@ def _fits(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) 
     )
 
 
-def dense_bias(
-    x: NDArray[np.float32], w: NDArray[np.float32], b: NDArray[np.float32], out: NDArray[np.float32], fused: bool = True
-) -> None:
+def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any], fused: bool = True) -> None:
     """``out = x @ w + b`` with the bits of ``np.matmul(x, w, out=out)`` then ``out += b`` (every row): one BLAS
     call where :func:`fused_available` and the arrays are C-contiguous float32 (else exactly those two steps);
     ``fused=False``: the two steps."""
