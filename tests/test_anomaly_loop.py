@@ -1,9 +1,12 @@
 """The anomaly event loop's shortcuts (issue 13 item 6), each against an independent reference: the exact first
 layer shared by the float and fixed paths (integer sums, the traced fixed layer), row-major fixed chains (the
 traced path), the float32 square error with its exact fallback (the traced square-sum layer), the VAE's column
-sums (numpy's own sum), and the loop's scores with and without the shortcuts (the same bits, float included)."""
+sums (numpy's own sum), the row scaling's values (the traced scaling), and the loop's scores with and without the
+shortcuts (the same bits, float included; the one-call dense layers too)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,8 +14,9 @@ import pytest
 import trigger.nn.fast as fast
 from algorithms.anomaly.model import DEFAULT_DIR, ScaledInputs, load_ae, load_description, row_sums, vae_parts
 from trigger.fixed import FixedType
-from trigger.nn import SquareSumLayer, describe, run_fixed
-from trigger.nn.layers import ActivationLayer, DenseLayer, Layer
+from trigger.nn import SquareSumLayer, blas, describe, run_fixed
+from trigger.nn.fast_scale import RowScale
+from trigger.nn.layers import ActivationLayer, DenseLayer, Layer, ScaleLayer
 
 T = FixedType.from_string
 IN_T = T("ap_fixed<14,6,AP_RND_CONV,AP_SAT>")  # the scaled inputs' type
@@ -154,3 +158,86 @@ def test_fixed_scores_whatever_ran_before() -> None:
     assert other.fixed(ae.network, ae.score).tolist() == want_ae.tolist()
     traced, _ = run_fixed(vae, np.ascontiguousarray(rows.T), trace=True)
     assert want_vae.tolist() == traced.to_float()[:, 0].tolist()
+
+
+def _scaled_values(scale: ScaleLayer, rows: np.ndarray) -> np.ndarray:
+    """The event loop's scaling: each raw input row through the row scaling in values mode."""
+    row_scale = RowScale.of(scale, values=True)
+    assert row_scale is not None
+    values = np.empty(rows.shape, np.float32)
+    for i in range(scale.n):
+        row_scale(i, rows[i].astype(np.float32), values[i])
+    return values
+
+
+def test_row_scale_values_are_the_traced_scaling() -> None:
+    """The values mode writes the traced scaling's values (raws times 2**-F), saturation at both ends included."""
+    scale = load_ae(DEFAULT_DIR).scale
+    rng = np.random.default_rng(5)
+    rows = np.round(np.abs(rng.normal(30, 40, (scale.n, 3000))) * 32) / 32  # on the input grid
+    rows[:, :20] = 5000.0  # beyond every offset: saturates high
+    rows[:, 20:40] = 0.0
+    values = _scaled_values(scale, rows)
+    traced, _ = run_fixed(describe("scale", scale.input_t, [scale]), np.ascontiguousarray(rows.T), trace=True)
+    assert values.T.tolist() == traced.to_float().tolist()
+    assert np.count_nonzero(traced.raw == scale.result_t.max_raw) > 0 and len(np.unique(traced.raw)) > 1000
+
+
+@pytest.mark.parametrize("shared_first_layer", [True, False])
+def test_loop_scores_from_scaled_values(monkeypatch: pytest.MonkeyPatch, shared_first_layer: bool) -> None:
+    """Inputs made from the scaled values (the float path's array a plain transpose, the raw blocks made only for
+    a network without the exact first layer) score as the inputs scaled from the raw rows, float and fixed."""
+    ae, vae = load_ae(DEFAULT_DIR), load_description(DEFAULT_DIR, "vae")
+    _, vae_net = vae_parts(vae)
+    rows = np.round(np.abs(np.random.default_rng(6).normal(20, 15, (57, 2500))) * 32) / 32
+    rows[:, ::7] = 0.0
+    if not shared_first_layer:
+        monkeypatch.setattr(ScaledInputs, "_plan", lambda self, network: None)
+
+    def scores(inputs: ScaledInputs) -> list[list[float]]:
+        return [
+            inputs.float(vae_net).tolist(),
+            inputs.fixed(vae_net).tolist(),
+            inputs.float(ae.network, ae.score).tolist(),
+            inputs.fixed(ae.network, ae.score).tolist(),
+        ]
+
+    reference = ScaledInputs(ae.scale, rows)
+    loop = ScaledInputs.of_values(ae.scale, _scaled_values(ae.scale, rows))
+    assert loop.float32.tolist() == reference.float32.tolist()
+    assert scores(loop) == scores(reference)
+    if not shared_first_layer:  # the raw blocks were made, and are the reference's
+        assert loop._blocks is not None
+        assert [b.aug.tolist() for b in loop.blocks] == [b.aug.tolist() for b in reference.blocks]  # type: ignore[union-attr]
+
+
+def test_loop_scores_with_and_without_the_one_call_dense(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense layers as one BLAS call (:func:`trigger.nn.blas.dense_bias`; the fixed chains' after the shared first
+    layer too): the same bits, zero signs included, as numpy's matmul then the bias, on both models and both paths."""
+    ae, vae = load_ae(DEFAULT_DIR), load_description(DEFAULT_DIR, "vae")
+    _, vae_net = vae_parts(vae)
+    rows = np.round(np.abs(np.random.default_rng(8).normal(20, 15, (57, 3000))) * 32) / 32
+    rows[:, ::5] = 0.0
+
+    def scores() -> list[bytes]:
+        inputs = ScaledInputs(ae.scale, rows)
+        return [
+            inputs.float(vae_net).tobytes(),
+            inputs.fixed(vae_net).tobytes(),
+            inputs.float(ae.network, ae.score).tobytes(),
+            inputs.fixed(ae.network, ae.score).tobytes(),
+        ]
+
+    calls: list[int] = []
+    real = blas._call
+
+    def counted(*args: Any) -> None:
+        calls.append(1)
+        real(*args)
+
+    monkeypatch.setattr(blas, "_call", counted)
+    fused = scores()
+    if blas.fused_available():  # every float dense layer (3 of the VAE, 4 of the autoencoder), every fixed one
+        assert len(calls) == 7 + 5  # after the shared first layer (2 and 3: sums exact, any order's bits)
+    monkeypatch.setattr(blas, "_gemm", lambda: None)
+    assert scores() == fused

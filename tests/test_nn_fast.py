@@ -228,13 +228,15 @@ def test_row_scale_is_the_traced_scaling_on_every_raw(in_t: str, result_t: str) 
     offsets = t.quantize(offsets)
     shifts = np.array([0, 1, 3, t.width, t.width + 1, 40])
     layer = ScaleLayer("scale", t, t, T(result_t), offsets, shifts)
-    rows = RowScale.of(layer)
-    assert rows is not None
+    rows, values = RowScale.of(layer), RowScale.of(layer, values=True)
+    assert rows is not None and values is not None
     model = describe("scaled", t, [layer])
     for x in (x64.astype(np.float32), x64 + lsb / 7):  # float32 values; float64 ones off the float32 grid
         want = run_fixed(model, np.repeat(x.astype(np.float64)[:, None], layer.n, axis=1), trace=True)[0].raw
         for i in range(layer.n):
-            got = np.empty(len(x), np.float32)
+            got, got_values = np.empty(len(x), np.float32), np.empty(len(x), np.float32)
             rows(i, x, got)
+            values(i, x, got_values)  # the values mode: the same raws times 2**-F
             assert got.astype(np.int64).tolist() == np.asarray(want[:, i], dtype=np.int64).tolist(), (x.dtype, i)
+            assert got_values.tolist() == np.ldexp(np.asarray(want[:, i], dtype=np.float64), -T(result_t).frac).tolist()
     assert RowScale.of(ScaleLayer("s", t, T("ap_fixed<18,13,AP_TRN,AP_SAT>"), T(result_t), offsets, shifts)) is None

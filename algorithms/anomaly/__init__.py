@@ -48,11 +48,10 @@ def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
     key = ("anomaly", "scaled", *types, scale.offset.tobytes(), scale.shift.tobytes())
     if key not in chunk.cache:
         rows_scale = _row_scale(scale)
-        if rows_scale is not None:  # each row cast and scaled as it is read, into the networks' blocks
-            aug = buffer("anomaly.scaled", (scale.n + 1) * chunk.n, np.float32).reshape(scale.n + 1, chunk.n)
-            aug[scale.n] = 1.0  # the bias row
-            truncated = scaled_rows(chunk, rows_scale, aug[: scale.n])
-            chunk.cache[key] = (ScaledInputs.of_scaled(scale, aug, reuse=True), truncated)
+        if rows_scale is not None:  # each row cast and scaled as it is read, to the values the networks read
+            values = buffer("anomaly.scaled", scale.n * chunk.n, np.float32).reshape(scale.n, chunk.n)
+            truncated = scaled_rows(chunk, rows_scale, values)
+            chunk.cache[key] = (ScaledInputs.of_values(scale, values, reuse=True), truncated)
         else:
             rows, truncated = feature_rows(chunk, reuse=True)  # this thread's buffers: fresh memory, page faults
             chunk.cache[key] = (ScaledInputs(scale, rows, reuse=True), truncated)
@@ -62,7 +61,7 @@ def _scaled(chunk: Chunk, scale: ScaleLayer) -> tuple[ScaledInputs, int]:
 
 @functools.lru_cache(maxsize=16)
 def _row_scale(scale: ScaleLayer) -> RowScale | None:
-    return RowScale.of(scale)
+    return RowScale.of(scale, values=True)
 
 
 class _Anomaly:

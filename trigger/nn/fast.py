@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from trigger.fixed import FixedArray, FixedType, Overflow, mult_type
 from trigger.fixed.engine import _cannot_overflow, _saturation_limits
 from trigger.fixed.engine_f64 import NO_OVERFLOW, f64_eligible, fixed_to_fixed_f64, resolve_f64, round_f64
+from trigger.nn import blas
 from trigger.nn.emulate import dense_sum_bound, forward_fixed
 from trigger.nn.fast_hls4ml import dense_hls4ml_rows
 from trigger.nn.layers import (
@@ -333,7 +334,10 @@ def _fused_dense(
     params = _unit_parameters(dense, x.type, unit_t, dtype)
     n_out, rows = dense.n_out, x.t.shape[1]
     buf: NDArray[Any] | None = None
+    # rows by features in float32, each layer's bias goes into its product (blas.dense_bias): no ones column needed
+    one_call = row_major and use32 and x.aug is None and x.t.T.flags.c_contiguous and blas.fused_available()
     ones_out = ones_out and row_major and _saturation_limits(out_t)[1] >= 1 and _saturation_limits(unit_t)[1] >= 1
+    ones_out = ones_out and not one_call
     if row_major:
         width = n_out + 1 if ones_out else n_out
         size = rows * width
@@ -349,11 +353,14 @@ def _fused_dense(
     work = buf if ones_out else y  # the element-wise steps run on the ones too, contiguous with y
     lhs = params if x.aug is not None else params[:, :-1]
     rhs = (x.aug if x.aug is not None else x.t).astype(dtype, copy=False)
-    if row_major:  # as y.T = rhs.T @ lhs.T: a C-contiguous output goes to BLAS directly, others via a copy
+    if one_call:  # exact sums (the bound below): the one call's bits are any order's
+        weights, bias = np.ascontiguousarray(lhs.T), np.ascontiguousarray(params[:, -1])
+        blas.dense_bias(rhs.T, weights, bias, y.T)
+    elif row_major:  # as y.T = rhs.T @ lhs.T: a C-contiguous output goes to BLAS directly, others via a copy
         np.matmul(rhs.T, lhs.T, out=y.T)
     else:
         np.matmul(lhs, rhs, out=y)
-    if x.aug is None:  # the bias: exact, a partial sum the bound covers
+    if x.aug is None and not one_call:  # the bias: exact, a partial sum the bound covers
         if row_major:
             add_to_rows(y.T, params[:, -1])
         else:

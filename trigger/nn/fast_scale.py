@@ -51,14 +51,16 @@ def _plain(t: FixedType) -> bool:
 
 class RowScale:
     """``layer``'s input cast and scaling on single rows: ``scale(i, values, out)`` writes row ``i``'s
-    ``result_t`` raws (float32) into ``out``."""
+    ``result_t`` raws (float32) into ``out``; with ``values``, the values they stand for (``raw 2**-F``: what the
+    float path reads, so it needs no pass of its own to scale them)."""
 
-    def __init__(self, layer: ScaleLayer) -> None:
+    def __init__(self, layer: ScaleLayer, values: bool = False) -> None:
         it, st, rt = layer.input_t, layer.scale_t, layer.result_t
-        self.layer, self.n = layer, layer.n
+        self.layer, self.n, self.values = layer, layer.n, values
         self._input_factor = 2.0**it.frac
         self._round = _ROUND[it.rounding]
-        self._out_factor = 2.0 ** (rt.frac - st.frac)  # k >= 0 bits to the left: exact
+        # k >= 0 bits to the left (raws) or F_s to the right (values, |w| < 2**22, far from underflow): exact
+        self._out_factor = 2.0**-st.frac if values else 2.0 ** (rt.frac - st.frac)
         lo, hi = (float(v) for v in _saturation_limits(st))
         r_lo, r_hi = (float(v) * 2.0 ** (st.frac - rt.frac) for v in _saturation_limits(rt))
         self._rows: list[tuple[float, float, float, float]] = []  # offset, 2**-shift (1: none), bounds
@@ -69,12 +71,13 @@ class RowScale:
             self._rows.append((float(off), factor, min(max(lo_s, r_lo), r_hi), min(max(hi_s, r_lo), r_hi)))
 
     @staticmethod
-    def of(layer: ScaleLayer) -> RowScale | None:
-        """The row scaling of ``layer``, or None where its types are outside what the proof above covers."""
+    def of(layer: ScaleLayer, values: bool = False) -> RowScale | None:
+        """The row scaling of ``layer`` (``values``: see the class), or None where its types are outside what the
+        proof above covers."""
         it, st, rt = layer.input_t, layer.scale_t, layer.result_t
         if it != st or not (_plain(st) and _plain(rt)) or it.rounding not in _ROUND or rt.frac < st.frac:
             return None
-        return RowScale(layer)
+        return RowScale(layer, values)
 
     def __call__(self, i: int, values: NDArray[Any], out: NDArray[np.float32]) -> None:
         off, factor, lo, hi = self._rows[i]

@@ -1,0 +1,134 @@
+"""``x @ w + b`` in float32 as one BLAS call, with the bits of ``np.matmul(x, w)`` then ``+= b``: the float path's
+dense layers in the event loop.
+
+numpy's matmul asks BLAS for ``C = A B`` (``beta = 0``), which OpenBLAS does as a pass zeroing C before its kernel
+adds the product to C; the bias is then a second pass over C. Here C is filled with the bias first and the same
+library is asked for ``C = A B + C`` (``beta = 1``: no zeroing pass): the kernel computes each sum ``s`` exactly as
+before (the same call, the same kernel, the same order) and stores ``s + b`` rounded once, where numpy stored ``s``
+(``0 + s``: exact) and then rounded ``s + b`` once. The same value, and the same zero sign where the bias has no
+-0.0 (refused here: ``0 + (-0) = +0`` but ``-0 + (-0) = -0``). Measured per 42 000 events, the float paths of
+both anomaly models: see ``algorithms/anomaly/README.md``, "Speed".
+
+The library is the OpenBLAS numpy's own wheel loads (``numpy.libs/libscipy_openblas*``: the one its matmul calls),
+reached with ctypes; it is used only after reproducing ``matmul + add`` bit for bit on a probe, else (another BLAS,
+another platform) :func:`dense_bias` falls back to numpy.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["dense_bias", "fused_available"]
+
+_ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enums
+#: symbol -> its integer type (scipy-openblas's ILP64 and LP64 builds)
+_SYMBOLS = {"scipy_cblas_sgemm64_": ctypes.c_int64, "scipy_cblas_sgemm": ctypes.c_int}
+_TILE_ROWS = 256  # rows per tile of the bias fill (one long row each, as trigger.nn.fast.add_to_rows)
+
+_Gemm = Callable[..., None]
+
+
+def _loaded_openblas() -> list[Path]:
+    """numpy's OpenBLAS as mapped into this process (the library its matmul calls), if it is scipy-openblas."""
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return []
+    found = {Path(line.split()[-1]) for line in maps.splitlines() if "libscipy_openblas" in line and "/" in line}
+    return sorted(p for p in found if p.parent.resolve() == libs.resolve())
+
+
+@functools.lru_cache(maxsize=1)
+def _gemm() -> _Gemm | None:
+    libs = _loaded_openblas()
+    if len(libs) != 1:
+        return None
+    try:
+        lib = ctypes.CDLL(str(libs[0]))
+    except OSError:
+        return None
+    for name, integer in _SYMBOLS.items():
+        fn = getattr(lib, name, None)
+        if fn is None:
+            continue
+        fn.restype = None
+        p, i, f = ctypes.c_void_p, integer, ctypes.c_float
+        fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, f, p, i, p, i, f, p, i]
+        gemm: _Gemm = fn
+        return gemm if _probe(gemm) else None
+    return None
+
+
+def _call(gemm: _Gemm, x: NDArray[np.float32], w: NDArray[np.float32], out: NDArray[np.float32]) -> None:
+    (n, k), m = x.shape, w.shape[1]
+    gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, n, m, k, 1.0, x.ctypes.data, k, w.ctypes.data, m, 1.0, out.ctypes.data, m)
+
+
+def _fill_rows(out: NDArray[np.float32], b: NDArray[np.float32]) -> None:
+    """Every row of C-contiguous ``out`` set to ``b``, over tiles of rows seen as one long row each."""
+    n, k = out.shape
+    full = n - n % _TILE_ROWS
+    if full:
+        out[:full].reshape(full // _TILE_ROWS, _TILE_ROWS * k)[...] = np.tile(b, _TILE_ROWS)
+    out[full:] = b
+
+
+def _probe(gemm: _Gemm) -> bool:
+    """The fused call gives numpy's ``matmul`` then ``+=`` bit for bit on a few random shapes."""
+    rng = np.random.default_rng(0)
+    for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5)):
+        x = rng.standard_normal((n, k)).astype(np.float32)
+        w = rng.standard_normal((k, m)).astype(np.float32)
+        b = rng.standard_normal(m).astype(np.float32)
+        want = x @ w
+        want += b
+        got = np.empty((n, m), np.float32)
+        _fill_rows(got, b)
+        _call(gemm, x, w, got)
+        if not np.array_equal(want.view(np.int32), got.view(np.int32)):
+            return False
+    return True
+
+
+def fused_available() -> bool:
+    """Whether :func:`dense_bias` can take the one-call path here (numpy's OpenBLAS found and probed)."""
+    return _gemm() is not None
+
+
+def _fits(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) -> bool:
+    arrays = (x, w, b, out)
+    return (
+        all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays)
+        and x.ndim == w.ndim == out.ndim == 2
+        and b.shape == (w.shape[1],)
+        and out.shape == (x.shape[0], w.shape[1])
+        and x.shape[1] == w.shape[0]
+        and min(out.shape) > 0
+        and x.shape[1] > 0
+        and not np.any(np.signbit(b) & (b == 0))  # a -0.0 bias: see the module docstring
+        and not np.shares_memory(out, x)
+        and not np.shares_memory(out, w)
+    )
+
+
+def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any], fused: bool = True) -> None:
+    """``out = x @ w + b`` with the bits of ``np.matmul(x, w, out=out)`` then ``out += b`` (every row): one BLAS
+    call where :func:`fused_available` and the arrays are C-contiguous float32 (else exactly those two steps);
+    ``fused=False``: the two steps."""
+    gemm = _gemm() if fused else None
+    if gemm is not None and _fits(x, w, b, out):
+        _fill_rows(out, b)
+        _call(gemm, x, w, out)
+        return
+    from trigger.nn.fast import add_to_rows  # (fast uses this module)
+
+    np.matmul(x, w, out=out)
+    add_to_rows(out, b)
