@@ -31,6 +31,10 @@ _ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enums
 #: symbol -> its integer type (scipy-openblas's ILP64 and LP64 builds)
 _SYMBOLS = {"scipy_cblas_sgemm64_": ctypes.c_int64, "scipy_cblas_sgemm": ctypes.c_int}
 _TILE_ROWS = 256  # rows per tile of the bias fill (one long row each, as trigger.nn.fast.add_to_rows)
+# Longest inner dimension taken on the one-call path: OpenBLAS adds a longer K's panels into C one by one, so
+# with C = b it would round (b + s1) + s2 where matmul then += rounds (s1 + s2) + b (measured: 2 287 of 8 000
+# outputs differ at K = 384; none at 64). The probe covers this bound.
+_MAX_K = 64
 
 _Gemm = Callable[..., None]
 
@@ -84,7 +88,7 @@ def _fill_rows(out: NDArray[np.float32], b: NDArray[np.float32]) -> None:
 def _probe(gemm: _Gemm) -> bool:
     """The fused call gives numpy's ``matmul`` then ``+=`` bit for bit on a few random shapes."""
     rng = np.random.default_rng(0)
-    for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5)):
+    for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5), (300, _MAX_K, 16)):
         x = rng.standard_normal((n, k)).astype(np.float32)
         w = rng.standard_normal((k, m)).astype(np.float32)
         b = rng.standard_normal(m).astype(np.float32)
@@ -112,7 +116,7 @@ def _fits(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) 
         and out.shape == (x.shape[0], w.shape[1])
         and x.shape[1] == w.shape[0]
         and min(out.shape) > 0
-        and x.shape[1] > 0
+        and 0 < x.shape[1] <= _MAX_K
         and not np.any(np.signbit(b) & (b == 0))  # a -0.0 bias: see the module docstring
         and not np.shares_memory(out, x)
         and not np.shares_memory(out, w)
@@ -121,7 +125,8 @@ def _fits(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any]) 
 
 def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[Any], fused: bool = True) -> None:
     """``out = x @ w + b`` with the bits of ``np.matmul(x, w, out=out)`` then ``out += b`` (every row): one BLAS
-    call where :func:`fused_available` and the arrays are C-contiguous float32 (else exactly those two steps);
+    call where :func:`fused_available`, the arrays are C-contiguous float32 and the inner dimension is at most
+    ``_MAX_K`` (else exactly those two steps);
     ``fused=False``: the two steps."""
     gemm = _gemm() if fused else None
     if gemm is not None and _fits(x, w, b, out):
