@@ -30,7 +30,6 @@ __all__ = ["dense_bias", "fused_available"]
 _ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enums
 #: symbol -> its integer type (scipy-openblas's ILP64 and LP64 builds)
 _SYMBOLS = {"scipy_cblas_sgemm64_": ctypes.c_int64, "scipy_cblas_sgemm": ctypes.c_int}
-_TILE_ROWS = 256  # rows per tile of the bias fill (one long row each, as trigger.nn.fast.add_to_rows)
 # Longest inner dimension taken on the one-call path: OpenBLAS adds a longer K's panels into C one by one, so
 # with C = b it would round (b + s1) + s2 where matmul then += rounds (s1 + s2) + b (measured: 2 287 of 8 000
 # outputs differ at K = 384; none at 64). The probe covers this bound.
@@ -76,17 +75,10 @@ def _call(gemm: _Gemm, x: NDArray[np.float32], w: NDArray[np.float32], out: NDAr
     gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, n, m, k, 1.0, x.ctypes.data, k, w.ctypes.data, m, 1.0, out.ctypes.data, m)
 
 
-def _fill_rows(out: NDArray[np.float32], b: NDArray[np.float32]) -> None:
-    """Every row of C-contiguous ``out`` set to ``b``, over tiles of rows seen as one long row each."""
-    n, k = out.shape
-    full = n - n % _TILE_ROWS
-    if full:
-        out[:full].reshape(full // _TILE_ROWS, _TILE_ROWS * k)[...] = np.tile(b, _TILE_ROWS)
-    out[full:] = b
-
-
 def _probe(gemm: _Gemm) -> bool:
     """The fused call gives numpy's ``matmul`` then ``+=`` bit for bit on a few random shapes."""
+    from trigger.nn.fast import fill_rows  # (fast uses this module)
+
     rng = np.random.default_rng(0)
     for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5), (300, _MAX_K, 16)):
         x = rng.standard_normal((n, k)).astype(np.float32)
@@ -95,7 +87,7 @@ def _probe(gemm: _Gemm) -> bool:
         want = x @ w
         want += b
         got = np.empty((n, m), np.float32)
-        _fill_rows(got, b)
+        fill_rows(got, b)
         _call(gemm, x, w, got)
         if not np.array_equal(want.view(np.int32), got.view(np.int32)):
             return False
@@ -128,12 +120,13 @@ def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[A
     call where :func:`fused_available`, the arrays are C-contiguous float32 and the inner dimension is at most
     ``_MAX_K`` (else exactly those two steps);
     ``fused=False``: the two steps."""
+    from trigger.nn.fast import add_to_rows, fill_rows  # (fast uses this module)
+
     gemm = _gemm() if fused else None
     if gemm is not None and _fits(x, w, b, out):
-        _fill_rows(out, b)
+        fill_rows(out, b)
         _call(gemm, x, w, out)
         return
-    from trigger.nn.fast import add_to_rows  # (fast uses this module)
 
     np.matmul(x, w, out=out)
     add_to_rows(out, b)
