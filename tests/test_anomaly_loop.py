@@ -48,6 +48,16 @@ def _raws(n: int, k: int, t: FixedType, seed: int) -> np.ndarray:
     return raw
 
 
+def _four_scores(inputs: ScaledInputs, ae: Any, vae_net: Any) -> list[bytes]:
+    """Both shipped models' float and fixed scores of ``inputs``, as bytes (zero signs and NaNs compared too)."""
+    return [
+        inputs.float(vae_net).tobytes(),
+        inputs.fixed(vae_net).tobytes(),
+        inputs.float(ae.network, ae.score).tobytes(),
+        inputs.fixed(ae.network, ae.score).tobytes(),
+    ]
+
+
 def test_exact_first_layer_gives_the_fixed_layer() -> None:
     """The float32 product is the exact integer sum on every input; rounded and clamped it is the traced layer."""
     dense = _dense(57, 32, 1)
@@ -129,14 +139,8 @@ def test_loop_scores_with_and_without_the_shared_first_layer(monkeypatch: pytest
     rows = np.abs(np.random.default_rng(3).normal(20, 15, (57, 2500)))
     rows[:, ::7] = 0.0
 
-    def scores() -> list[list[float]]:
-        inputs = ScaledInputs(ae.scale, rows)
-        return [
-            inputs.float(vae_net).tolist(),
-            inputs.fixed(vae_net).tolist(),
-            inputs.float(ae.network, ae.score).tolist(),
-            inputs.fixed(ae.network, ae.score).tolist(),
-        ]
+    def scores() -> list[bytes]:
+        return _four_scores(ScaledInputs(ae.scale, rows), ae, vae_net)
 
     assert ScaledInputs(ae.scale, rows)._plan(ae.network) is not None
     shared = scores()
@@ -194,18 +198,10 @@ def test_loop_scores_from_scaled_values(monkeypatch: pytest.MonkeyPatch, shared_
     if not shared_first_layer:
         monkeypatch.setattr(ScaledInputs, "_plan", lambda self, network: None)
 
-    def scores(inputs: ScaledInputs) -> list[list[float]]:
-        return [
-            inputs.float(vae_net).tolist(),
-            inputs.fixed(vae_net).tolist(),
-            inputs.float(ae.network, ae.score).tolist(),
-            inputs.fixed(ae.network, ae.score).tolist(),
-        ]
-
     reference = ScaledInputs(ae.scale, rows)
     loop = ScaledInputs.of_values(ae.scale, _scaled_values(ae.scale, rows))
     assert loop.float32.tolist() == reference.float32.tolist()
-    assert scores(loop) == scores(reference)
+    assert _four_scores(loop, ae, vae_net) == _four_scores(reference, ae, vae_net)
     if not shared_first_layer:  # the raw blocks were made, and are the reference's
         assert loop._blocks is not None
         assert [b.aug.tolist() for b in loop.blocks] == [b.aug.tolist() for b in reference.blocks]  # type: ignore[union-attr]
@@ -220,13 +216,7 @@ def test_loop_scores_with_and_without_the_one_call_dense(monkeypatch: pytest.Mon
     rows[:, ::5] = 0.0
 
     def scores() -> list[bytes]:
-        inputs = ScaledInputs(ae.scale, rows)
-        return [
-            inputs.float(vae_net).tobytes(),
-            inputs.fixed(vae_net).tobytes(),
-            inputs.float(ae.network, ae.score).tobytes(),
-            inputs.fixed(ae.network, ae.score).tobytes(),
-        ]
+        return _four_scores(ScaledInputs(ae.scale, rows), ae, vae_net)
 
     calls: list[int] = []
     real = blas._call
