@@ -95,10 +95,11 @@ def recipe(request: Request, process: Process) -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def _detector_settings() -> dict[str, Any]:
     """The default detector model's settings, once per process: building it (its look-up tables and
-    the muon system's calibration gun) takes ~1 s, and every sample's recipe holds them."""
-    from trigger.samples.events import Detector
+    the muon system's calibration gun) takes ~1 s, and every sample's recipe holds them. The detector is
+    the one an in-process generation then runs (production's per-process model), not a second build."""
+    from trigger.samples.production import _detector
 
-    det = Detector()
+    det = _detector()
     return {
         "calo": asdict(det.calo),
         "response": {k: v for k, v in asdict(det.response).items() if not k.startswith("_")},
