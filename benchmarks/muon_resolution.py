@@ -25,21 +25,11 @@ TAIL_REGIONS = {"barrel": (0.0, 0.83), "overlap": (0.83, 1.24), "endcap": (1.24,
 TAIL_PTS = (4.5, 6.0, 8.0, 11.0, 15.0)
 
 
-def above_22(system: MuonSystem, pt: float, span: tuple[float, float], n: int, seed: int) -> float:
-    """Fraction of muons of true ``pt`` (|eta| uniform in ``span``) that become single-quality L1
-    muons with classic pT >= 22 GeV."""
-    rng = np.random.default_rng(seed)
-    q = rng.choice(np.array([-1.0, 1.0]), n)
-    e = rng.uniform(*span, n) * rng.choice(np.array([-1.0, 1.0]), n)
-    hits = system.stations(np.full(n, pt), e, rng.uniform(-3, 3, n), q, rng)
-    keep = system.triggered(e, hits, rng) & (system.quality(hits) >= 12)
-    l1pt, _ = system.classic_pt(hits)
-    return float(np.mean(keep & (l1pt >= 22)))
-
-
-def gun(system: MuonSystem, pt: float, eta: float | tuple[float, float], n: int, seed: int) -> tuple[np.ndarray, float]:
-    """classic pT / true pT of the triggered muons and the single-quality efficiency, at +-eta
-    (or |eta| uniform in a range)."""
+def shoot(
+    system: MuonSystem, pt: float, eta: float | tuple[float, float], n: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A gun of ``n`` muons of true ``pt`` at +-eta (or |eta| uniform in a range): classic pT, which became
+    L1 muons, and which of those are single quality (>= 12)."""
     rng = np.random.default_rng(seed)
     q = rng.choice(np.array([-1.0, 1.0]), n)
     size = rng.uniform(*eta, n) if isinstance(eta, tuple) else np.full(n, eta)
@@ -47,7 +37,25 @@ def gun(system: MuonSystem, pt: float, eta: float | tuple[float, float], n: int,
     hits = system.stations(np.full(n, pt), e, rng.uniform(-3, 3, n), q, rng)
     keep = system.triggered(e, hits, rng)
     l1pt, _ = system.classic_pt(hits)
-    return l1pt[keep] / pt, float(np.mean(keep & (system.quality(hits) >= 12)))
+    return l1pt, keep, keep & (system.quality(hits) >= 12)
+
+
+def gun(system: MuonSystem, pt: float, eta: float | tuple[float, float], n: int, seed: int) -> tuple[np.ndarray, float]:
+    """classic pT / true pT of the triggered muons and the single-quality efficiency (:func:`shoot`)."""
+    l1pt, keep, single = shoot(system, pt, eta, n, seed)
+    return l1pt[keep] / pt, float(np.mean(single))
+
+
+def above_22(system: MuonSystem, pt: float, span: tuple[float, float], n: int, seed: int) -> float:
+    """Fraction of muons of true ``pt`` (|eta| uniform in ``span``) that become single-quality L1
+    muons with classic pT >= 22 GeV."""
+    l1pt, _, single = shoot(system, pt, span, n, seed)
+    return float(np.mean(single & (l1pt >= 22)))
+
+
+def w68(ratio: np.ndarray) -> float:
+    """68 % half-width, (p84 - p16) / 2."""
+    return float(np.subtract(*np.percentile(ratio, [84, 16])) / 2)
 
 
 def main() -> None:
@@ -61,16 +69,14 @@ def main() -> None:
         cells = []
         for j, pt in enumerate(PTS):
             ratio, eff = gun(system, pt, eta, n, seed=100 * k + j)
-            w68 = np.subtract(*np.percentile(ratio, [84, 16])) / 2
-            cells.append(f"| {np.median(ratio):.2f}, {w68:.2f}, {np.mean(ratio > 2):.3f}, {eff:.2f} ")
+            cells.append(f"| {np.median(ratio):.2f}, {w68(ratio):.2f}, {np.mean(ratio > 2):.3f}, {eff:.2f} ")
         print(f"{eta:>5.1f} " + "".join(cells))
     print("region, |eta| uniform " + "".join(f"| {pt:>4.0f} GeV: w68, >2x " for pt in PTS))
     for k, (name, span) in enumerate(REGIONS.items()):
         cells = []
         for j, pt in enumerate(PTS):
             ratio, _ = gun(system, pt, span, 2 * n, seed=10_000 + 100 * k + j)
-            w68 = np.subtract(*np.percentile(ratio, [84, 16])) / 2
-            cells.append(f"| {w68:.2f}, {np.mean(ratio > 2):.3f} ")
+            cells.append(f"| {w68(ratio):.2f}, {np.mean(ratio > 2):.3f} ")
         print(f"{name:>7} {span[0]:.2f}-{span[1]:.2f} " + "".join(cells))
 
     if "--tails" in sys.argv:
