@@ -65,7 +65,7 @@ _CAL_PT = (5.0, 40.0, 400.0)  # its pT ranges (GeV)
 # the next-best pair overrules the best where its pT is lower by this factor, per range (its own
 # resolution, not a fake, makes it disagree more often at high pT)
 _CHECK_FACTOR = (2.0, 4.0)
-# station pairs for the classic pT, in order of preference (lever arm and field between them)
+# station pairs for the classic pT (which one is read: MuonSystem._calibrate_pair_spread ranks them)
 _PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 
 
@@ -314,6 +314,21 @@ class MuonSystem:
         eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
         return np.asarray(np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1), dtype=np.int64)
 
+    def _checked_pick(
+        self, r: int, curv: FloatArray, present: npt.NDArray[np.bool_], ibin: IntArray, mode: IntArray
+    ) -> FloatArray:
+        """The curvature of each muon's best present pair by pT range ``r``'s ranking, cross-checked by the
+        next-best pair: where that reads a far lower pT (``_CHECK_FACTOR``), the best pair's small bend is an
+        accident (an S-shaped track's bend crossing zero between its stations) and the check's reading is kept."""
+        rows = np.arange(curv.shape[0])
+        key = np.where(present, self._pair_spread[r][ibin, mode], np.inf)
+        best = np.argmin(key, axis=1)
+        pick = curv[rows, best]
+        key[rows, best] = np.inf
+        check = curv[rows, np.argmin(key, axis=1)]
+        odd = np.abs(check) > _CHECK_FACTOR[r] * np.abs(pick)
+        return np.asarray(np.where(np.isfinite(key.min(axis=1)) & odd, check, pick))
+
     def classic_pt(self, hits: StationHits) -> tuple[FloatArray, IntArray]:
         """Classic pT (GeV, quantized) and charge from |phi_j - phi_i| of the best-measured present
         station pair (module docstring; the bend of the only station if just one is present),
@@ -325,25 +340,16 @@ class MuonSystem:
         bend = hits.bend[rows, first]
         ibin = self._eta_bin(hits)
         curv, present = self.pair_curvatures(hits, ibin)
-        # the best-measured present pair of this |eta| bin, for the pT range the best pair at low pT
-        # assigns (two passes: a pair that measures 10 GeV best can lose 150 GeV in its resolution)
+        # the best-measured present pair of this |eta| bin and station pattern, for the pT range the
+        # low-pT ranking's reading falls in (two passes: a pair that measures 10 GeV best can lose
+        # 150 GeV in its resolution)
         has_pair = present.any(axis=1)
-        chosen = np.zeros(n)
-        for r in range(len(_CAL_PT) - 1):
-            key = np.where(present, self._pair_spread[r][ibin, _mode(hits.present)], np.inf)
-            best = np.argmin(key, axis=1)
-            pick = curv[rows, best]
-            # a cross-check by the next-best pair: where it reads a far lower pT, the best
-            # pair's small bend is an accident (an S-shaped track's bend crossing zero between
-            # its stations), and the cross-check's reading is kept
-            key[rows, best] = np.inf
-            check = curv[rows, np.argmin(key, axis=1)]
-            odd = np.abs(check) > _CHECK_FACTOR[r] * np.abs(pick)
-            pick = np.where(np.isfinite(key.min(axis=1)) & odd, check, pick)
-            if r == 0:
-                first_pass = np.abs(pick)
-            use = first_pass <= 1.0 / _CAL_PT[r] if r else np.ones(n, bool)
-            chosen = np.where(use, pick, chosen)
+        mode = _mode(hits.present)
+        first_pass = self._checked_pick(0, curv, present, ibin, mode)
+        chosen = first_pass
+        for r in range(1, len(_CAL_PT) - 1):
+            above = np.abs(first_pass) <= 1.0 / _CAL_PT[r]
+            chosen = np.where(above, self._checked_pick(r, curv, present, ibin, mode), chosen)
         pt = np.where(has_pair, 1.0 / np.maximum(np.abs(chosen), 1e-6), 0.0)
         sign = np.where(has_pair, np.sign(chosen), 0.0)
         for b in np.unique(ibin):
@@ -365,9 +371,7 @@ class MuonSystem:
         n = hits.phi.shape[0]
         rows = np.arange(n)
         first = np.argmax(hits.present, axis=1)
-        theta = hits.theta[rows, first]
-        eta = np.abs(-np.log(np.tan(np.clip(theta, 1e-3, np.pi - 1e-3) / 2)))
-        ibin = np.clip((eta / _LUT_DETA).astype(np.int64), 0, _LUT_ETA_BINS - 1)
+        ibin = self._eta_bin(hits)
         offset = np.zeros(n)
         log_pt = np.log(np.maximum(pt, pt_lut[0]))
         for b in np.unique(ibin):
