@@ -40,7 +40,7 @@ def main() -> None:
     print(f"load: {os.getloadavg()[0]:.1f} (1 min); {n} crossings a chunk, best of {repeat}")
     print(f"{'stratum':8s} {'ms/crossing':>12s} {'Pythia ms/ev':>13s} {'init s':>7s}")
     for name, spec in specs.items():
-        task = production._Task(index=0, seed=np.random.SeedSequence(7), **{**spec, "n": n})
+        task = production._Task(seed=np.random.SeedSequence(7), **{**spec, "n": n})
         total = min(_cpu(production._run, task, req.cache_dir) for _ in range(repeat))
         gen_ms, init_s = 0.0, 0.0
         if spec["kind"] == "hard":

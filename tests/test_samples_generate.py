@@ -240,6 +240,39 @@ def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path)
         produce_all(cfg, tmp_path / "out", cache, 1, False)
 
 
+def test_a_list_on_shared_workers_gives_each_sample_as_made_alone(cache: Path, tmp_path: Path) -> None:
+    """`generate --all` runs every sample's chunks on one set of workers, a sample that reads a pool not yet in
+    the cache after the pool the same run makes: each file and the pool as when made alone, in order, here."""
+    import shutil
+
+    from trigger.samples.defaults import produce_all
+    from trigger.samples.pileup import MinBiasPool
+    from trigger.samples.production import ensure_pool
+    from trigger.samples.writer import content_digest
+
+    size = 250  # a pool no other test makes: this run makes it
+    cfg = tmp_path / "samples.yaml"
+    cfg.write_text(
+        f"version: 1\ndefaults: {{seed: 4, chunk: 20, pool_size: {size}}}\nsamples:\n"
+        "  gun: {process: muon-gun, events: 50, mu: 20}\n  w: {process: wmunu, events: 30, chunk: 15}\n"
+    )
+    made = produce_all(cfg, tmp_path / "all", cache, workers=2, progress=False)
+    assert [(name, m) for name, _, m in made] == [("gun", True), ("w", True)]
+    alone = cache.parent / f"{cache.name}-alone"  # its own pool cache; the MPI initialisation copied
+    alone.mkdir(exist_ok=True)
+    for init in cache.glob("mpi-init-*"):
+        shutil.copy(init, alone / init.name)
+    made_alone = MinBiasPool.load(ensure_pool(alone, size, 1, workers=1))
+    assert made_alone.digest() == MinBiasPool.load(ensure_pool(cache, size, 1)).digest()
+    for name, req in (
+        ("gun", Request("muon-gun", 50, seed=4, mu=20.0, chunk=20, cache_dir=alone, pool_size=size)),
+        ("w", Request("wmunu", 30, seed=4, chunk=15, cache_dir=alone, pool_size=size)),
+    ):
+        generate(req, tmp_path / f"{name}.root", progress=False)
+        assert content_digest(tmp_path / f"{name}.root") == content_digest(tmp_path / "all" / f"{name}.root"), name
+        assert read_provenance(tmp_path / f"{name}.root") == read_provenance(tmp_path / "all" / f"{name}.root")
+
+
 def test_default_sample_list_is_valid(cache: Path) -> None:
     from trigger.samples.defaults import load_sample_list
 

@@ -121,11 +121,13 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
 def produce_all(
     path: Path, outdir: Path, cache_dir: Path, workers: int, progress: bool
 ) -> list[tuple[str, Path, bool]]:
-    """Generate every sample of the list that is missing or stale; (name, file, generated)."""
+    """Generate every sample of the list that is missing or stale, all on one set of ``workers`` processes
+    (:func:`~trigger.samples.production.generate_many`); (name, file, generated)."""
     from trigger.samples.processes import get_process
-    from trigger.samples.production import generate
+    from trigger.samples.production import generate_many
 
     done = []
+    todo = []
     for name, req in load_sample_list(path, cache_dir, workers).items():
         out = outdir / f"{name}.root"
         why = stale(out, recipe(req, get_process(req.process))) if out.exists() else None
@@ -134,8 +136,10 @@ def produce_all(
             continue
         if why is not None:
             print(f"l1emu generate: {out}: {why}; regenerating it", file=sys.stderr)
-        generate(req, out, progress=progress)
+        todo.append((req, out))
         done.append((name, out, True))
+    if todo:
+        generate_many(todo, workers, progress)
     return done
 
 

@@ -13,6 +13,7 @@ pool of P entries, two crossings at pile-up mu share on average mu^2 / P entries
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -94,14 +95,22 @@ class MinBiasPool:
     def size(self) -> int:
         return int(self.pthat.size)
 
-    def digest(self) -> str:
-        """SHA-256 (16 hex digits) of every array and the cross-section: stored with the pool, checked on load."""
+    def __post_init__(self) -> None:
+        for name in _ARRAYS:  # read-only, so the digest, computed once, stays the pool's
+            getattr(self, name).flags.writeable = False
+
+    @functools.cached_property
+    def _digest(self) -> str:
         h = hashlib.sha256(repr(float(self.sigma_mb)).encode())
         for name in _ARRAYS:
             a = np.ascontiguousarray(getattr(self, name))
             h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
             h.update(a.tobytes())
         return h.hexdigest()[:16]
+
+    def digest(self) -> str:
+        """SHA-256 (16 hex digits) of every array and the cross-section: stored with the pool, checked on load."""
+        return self._digest
 
     def save(self, path: Path) -> None:
         """Atomic write: a crash never leaves a half-written pool in the cache."""

@@ -16,7 +16,7 @@ import functools
 import math
 import os
 import sys
-from concurrent.futures import as_completed
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +28,10 @@ from trigger.samples.events import SOURCE_FACTOR, Detector, build_branches
 from trigger.samples.pileup import MinBiasPool, merge, pool_part, pool_path
 from trigger.samples.processes import PROCESSES, Process, get_process
 from trigger.samples.provenance import provenance
+from trigger.samples.schedule import Job, run_jobs
 from trigger.samples.writer import write_root
 
-__all__ = ["DEFAULT_PTHAT_BINS", "Request", "default_cache_dir", "ensure_pool", "generate"]
+__all__ = ["DEFAULT_PTHAT_BINS", "Request", "default_cache_dir", "ensure_pool", "generate", "generate_many"]
 
 DEFAULT_PTHAT_BINS = (30.0, 50.0, 80.0, 120.0, 170.0, 250.0, 400.0)
 _MINBIAS = ("SoftQCD:inelastic = on",)
@@ -83,7 +84,6 @@ class Request:
 
 @dataclass(frozen=True)
 class _Task:
-    index: int
     kind: str  # pool | soft | hard | plain | pythia | gun
     n: int
     seed: np.random.SeedSequence
@@ -121,8 +121,10 @@ def _pythia_seed(seq: np.random.SeedSequence) -> int:
 if TYPE_CHECKING:
     from trigger.samples.pythia import HardEvents
 
+_Result = tuple[dict[str, Any], tuple[float, float]]  # a chunk's branches (or pool part), its cross-section (mb)
 
-def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float, float]]:
+
+def _run(task: _Task, cache_dir: Path) -> _Result:
     """One chunk: its branches (or pool part) and the generator's cross-section estimate (mb)."""
     from trigger.samples.pythia import Generator
 
@@ -145,7 +147,7 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
         }
         hadrons["charge"] = np.concatenate([mb.charge[had_sel], np.zeros(int(hf_sel.sum()))])
         part = pool_part(deps, task.n, muons, hadrons, mb.pthat, gen.sigma_mb())
-        return task.index, {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
+        return {"pool": part}, (gen.sigma_mb(), gen.sigma_err_mb())
     process = get_process(task.process)
     hard: HardEvents | None = None
     gun: dict[str, np.ndarray] | None = None
@@ -169,38 +171,98 @@ def _run(task: _Task, cache_dir: Path) -> tuple[int, dict[str, Any], tuple[float
         from trigger.samples.substructure import fatjets
 
         branches["FatJet"] = fatjets(hard, branches["L1WideJet"], process.fatjet_label, process.fatjet_prongs)
-    return task.index, branches, sigma
+    return branches, sigma
 
 
 def _chunks(n: int, size: int) -> list[int]:
     return [min(size, n - s) for s in range(0, n, size)]
 
 
-def _execute(
-    tasks: list[_Task], workers: int, cache_dir: Path, progress: bool, desc: str
-) -> list[tuple[dict[str, Any], tuple[float, float]]]:
-    from tqdm import tqdm
+def _job(
+    desc: str,
+    cache_dir: Path,
+    tasks: list[_Task],
+    finish: Callable[[list[_Result]], None],
+    needs: str = "",
+    makes: str = "",
+) -> Job:
+    """A :class:`~trigger.samples.schedule.Job` of ``tasks``, each run by :func:`_run`; ``finish`` gets their
+    results in task order."""
+    return Job(
+        desc,
+        tasks,
+        functools.partial(_run, cache_dir=cache_dir),
+        finish,
+        lambda t: int(t.n),
+        needs=needs,
+        makes=makes,
+    )
 
-    results: dict[int, tuple[dict[str, Any], tuple[float, float]]] = {}
-    bar = tqdm(total=sum(t.n for t in tasks), desc=desc, unit="ev", disable=not progress, file=sys.stderr)
+
+def _pool_job(cache_dir: Path, size: int, seed: int) -> Job:
+    path = pool_path(cache_dir, size, seed)
+    seqs = np.random.SeedSequence([seed, 0x9001]).spawn(math.ceil(size / 500))
+    tasks = [_Task("pool", n, seqs[i]) for i, n in enumerate(_chunks(size, 500))]
+
+    def finish(results: list[_Result]) -> None:
+        pool = merge([b["pool"] for b, _ in results])
+        pool.save(path)
+        _POOLS[str(path)] = pool
+
+    return _job("min-bias pool", cache_dir, tasks, finish, makes=str(path))
+
+
+def _sample_job(request: Request, output: Path, provenances: dict[Path, dict[str, Any]]) -> Job:
+    """The chunks of ``request`` and how they are stitched and written to ``output`` (its provenance kept in
+    ``provenances``)."""
+    process = get_process(request.process)
+    if request.n <= 0:
+        raise SampleError(f"{request.process}: the number of events (-n) must be positive, got {request.n}")
+    if process.zerobias and request.mu <= 0:
+        raise SampleError(f"zerobias needs pile-up: give --mu > 0 (60 Run 3, 200 HL-LHC), got {request.mu}")
+    pool_file = str(pool_path(request.cache_dir, request.pool_size, request.pool_seed)) if _reads_pool(request) else ""
+    plan = _plan(process, request, pool_file)
+    seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
+    tasks = [_Task(seed=seqs[i], **spec) for i, spec in enumerate(plan)]
+
+    def finish(results: list[_Result]) -> None:
+        pool = _pool(pool_file)
+        factors = [np.asarray(b.pop(SOURCE_FACTOR)) for b, _ in results]
+        weights, stitching = _weights(process, request, tasks, results, pool)
+        weights = [w * f for w, f in zip(weights, factors, strict=True)]
+        chunks = []
+        first = 0
+        for (branches, _), w in zip(results, weights, strict=True):
+            n = len(w)
+            chunk = {
+                "run": np.ones(n, np.int64),
+                "event": np.arange(first + 1, first + n + 1, dtype=np.int64),
+                "weight": w,
+            }
+            chunk.update(branches)
+            chunks.append(chunk)
+            first += n
+        prov = provenance(request, process, pool, stitching)
+        write_root(output, chunks, prov)
+        provenances[output] = prov
+
+    return _job(request.process, request.cache_dir, tasks, finish, needs=pool_file)
+
+
+def _cached_pool(cache_dir: Path, size: int, seed: int) -> bool:
+    """The pool is in the cache and intact (then loaded once for this process); a damaged one is said and
+    remade, not used."""
+    path = pool_path(cache_dir, size, seed)
+    if str(path) in _POOLS:
+        return True
+    if not path.exists():
+        return False
     try:
-        if workers <= 1 or len(tasks) == 1:
-            for t in tasks:
-                i, b, s = _run(t, cache_dir)
-                results[i] = (b, s)
-                bar.update(t.n)
-        else:
-            from trigger.workers import process_pool  # workers end with the parent (SIGINT, SIGTERM, errors)
-
-            with process_pool(min(workers, len(tasks))) as pool:
-                futures = {pool.submit(_run, t, cache_dir): t for t in tasks}
-                for fut in as_completed(futures):
-                    i, b, s = fut.result()
-                    results[i] = (b, s)
-                    bar.update(futures[fut].n)
-    finally:
-        bar.close()
-    return [results[t.index] for t in tasks]
+        _POOLS[str(path)] = MinBiasPool.load(path)  # verifies the digest
+        return True
+    except SampleError as exc:
+        print(f"l1emu: {exc}; regenerating it", file=sys.stderr)
+        return False
 
 
 def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
@@ -213,56 +275,40 @@ def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
 
 def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progress: bool = False) -> Path:
     """Path of the cached minimum-bias pool, generating it first if needed."""
-    path = pool_path(cache_dir, size, seed)
-    if path.exists():
-        try:
-            MinBiasPool.load(path)  # verifies the digest: a damaged cache is remade, not used
-            return path
-        except SampleError as exc:
-            print(f"l1emu: {exc}; regenerating it", file=sys.stderr)
-    _warm_mpi_cache(_MINBIAS, cache_dir)
-    seqs = np.random.SeedSequence([seed, 0x9001]).spawn(math.ceil(size / 500))
-    tasks = [_Task(i, "pool", n, seqs[i]) for i, n in enumerate(_chunks(size, 500))]
-    parts = [b["pool"] for b, _ in _execute(tasks, workers, cache_dir, progress, "min-bias pool")]
-    merge(parts).save(path)
-    return path
+    if not _cached_pool(cache_dir, size, seed):
+        _warm_mpi_cache(_MINBIAS, cache_dir)
+        run_jobs([_pool_job(cache_dir, size, seed)], workers, progress)
+    return pool_path(cache_dir, size, seed)
 
 
 def generate(request: Request, output: Path, progress: bool = True) -> dict[str, Any]:
     """Produce ``request`` into ``output``; returns the provenance written to the file."""
-    process = get_process(request.process)
-    if request.n <= 0:
-        raise SampleError(f"{request.process}: the number of events (-n) must be positive, got {request.n}")
-    if process.zerobias and request.mu <= 0:
-        raise SampleError(f"zerobias needs pile-up: give --mu > 0 (60 Run 3, 200 HL-LHC), got {request.mu}")
-    pool_file = ""
-    pool = None
-    if request.mu > 0 or process.zerobias:
-        pool_file = str(ensure_pool(request.cache_dir, request.pool_size, request.pool_seed, request.workers, progress))
-        pool = MinBiasPool.load(Path(pool_file))
-    _warm_mpi_cache(process.settings, request.cache_dir)
-    plan = _plan(process, request, pool_file)
-    seqs = np.random.SeedSequence(request.seed).spawn(len(plan))
-    tasks = [_Task(index=i, seed=seqs[i], **spec) for i, spec in enumerate(plan)]
-    results = _execute(tasks, request.workers, request.cache_dir, progress, request.process)
-    factors = [np.asarray(b.pop(SOURCE_FACTOR)) for b, _ in results]
-    weights, stitching = _weights(process, request, tasks, results, pool)
-    weights = [w * f for w, f in zip(weights, factors, strict=True)]
-    chunks = []
-    first = 0
-    for (branches, _), w in zip(results, weights, strict=True):
-        n = len(w)
-        chunk = {
-            "run": np.ones(n, np.int64),
-            "event": np.arange(first + 1, first + n + 1, dtype=np.int64),
-            "weight": w,
-        }
-        chunk.update(branches)
-        chunks.append(chunk)
-        first += n
-    prov = provenance(request, process, pool, stitching)
-    write_root(output, chunks, prov)
-    return prov
+    return generate_many([(request, output)], request.workers, progress)[output]
+
+
+def generate_many(
+    requests: list[tuple[Request, Path]], workers: int, progress: bool = True
+) -> dict[Path, dict[str, Any]]:
+    """Produce each (request, output) on one set of ``workers`` processes (:mod:`trigger.samples.schedule`), first
+    the pools they read where the cache has none; returns each output's provenance. Every request is checked before
+    work starts."""
+    provenances: dict[Path, dict[str, Any]] = {}
+    samples = [_sample_job(req, out, provenances) for req, out in requests]
+    pools = []
+    for cache_dir, size, seed in dict.fromkeys(
+        (r.cache_dir, r.pool_size, r.pool_seed) for r, _ in requests if _reads_pool(r)
+    ):
+        if not _cached_pool(cache_dir, size, seed):
+            _warm_mpi_cache(_MINBIAS, cache_dir)
+            pools.append(_pool_job(cache_dir, size, seed))
+    for req, _ in requests:
+        _warm_mpi_cache(get_process(req.process).settings, req.cache_dir)
+    run_jobs([*pools, *samples], workers, progress, frozenset(_POOLS))
+    return provenances
+
+
+def _reads_pool(request: Request) -> bool:
+    return request.mu > 0 or get_process(request.process).zerobias
 
 
 def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]]:
