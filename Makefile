@@ -4,20 +4,30 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# make run needs the package and its [gen] extra only (Pythia 8, FastJet); make test, training and every other
+# target the whole [test] extra (TensorFlow, hls4ml, ...: most of the install time). Each stamp is remade when
+# pyproject.toml changes; the test install covers the run's.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 
 .PHONY: run test setup lint clean samples jet-tagger-samples jet-tagger anomaly-samples muon-pt-samples muon-pt
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,gen]'  # gen: make run generates the samples
-	touch $(STAMP)
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[gen]'  # gen: make run generates the samples
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,gen]'
+	touch $(STAMP) $(RUN_STAMP)
 
 setup: $(STAMP)
 
 # default samples (configs/samples.yaml): generated once into data/samples, reused while unchanged
-samples: $(STAMP)
+samples: $(RUN_STAMP)
 	$(VENV)/bin/l1emu generate --all configs/samples.yaml --outdir data/samples --quiet
 
 # jet-tagger training + held-out samples (configs/samples_jet_tagger.yaml; not part of `make run`, ~1.5 h on 1 core)
@@ -45,7 +55,7 @@ muon-pt: $(STAMP)
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_muon_nn.yaml -i data/samples/muon_pt/zerobias.root -o out/muon_nn_rates
 	$(PY) benchmarks/muon_pt_rate_ratio.py out/muon_nn_rates/rates.json L1_SingleMu22 L1_SingleMuNN22
 
-run: $(STAMP) samples
+run: $(RUN_STAMP) samples
 	$(VENV)/bin/l1emu rates configs/menus/l1_menu_default.yaml --input data/samples/zerobias.root -o out/rates
 
 lint: $(STAMP)
