@@ -63,8 +63,12 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# the suite on PYTEST_WORKERS pytest-xdist processes (0: serially, in this one), a whole test file to one worker
+# (--dist loadfile): module fixtures that train models, generate samples or compile C++ then run once, not per worker
+PYTEST_WORKERS ?= 2
+
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,7 +8,12 @@ import pytest
 
 @pytest.fixture(scope="session")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One generation cache (pools, Pythia MPI initialisation) for every sample test of the session."""
+    """One generation cache (pools, Pythia MPI initialisation) for every sample test of the session.
+
+    Under pytest-xdist (``make test``) each worker has its own, in its own base temp. A second worker that needs
+    one pays ~11 s of one core once (the minimum-bias MPI initialisation ~8 s and the 300-entry pool ~3 s); sharing
+    one directory would need a lock around every write, since Pythia writes the MPI file in place (not atomically)
+    and tests/test_samples_cache.py damages a cached pool on purpose."""
     return tmp_path_factory.mktemp("l1emu-cache")
 
 
