@@ -240,6 +240,24 @@ def test_sample_list_is_produced_once_and_validated(cache: Path, tmp_path: Path)
         produce_all(cfg, tmp_path / "out", cache, 1, False)
 
 
+def test_only_makes_the_named_samples_of_a_list(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`generate --all LIST --only NAME` (make run: the zero-bias sample it reads): that sample alone; a name not in
+    the list exits 2 naming it and the list's names, with nothing written."""
+    cfg = tmp_path / "samples.yaml"
+    cfg.write_text(
+        "version: 1\nsamples:\n"
+        "  a: {process: muon-gun, events: 20, mu: 0}\n  b: {process: muon-gun, events: 20, mu: 0}\n"
+    )
+    argv = ["generate", "--all", str(cfg), "--outdir", str(tmp_path / "out"), "--cache-dir", str(cache), "--quiet"]
+    assert main([*argv, "--only", "b"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.root"]
+    assert main([*argv, "--only", "b,c"]) == 2
+    assert "--only: no sample 'c'; the list has a, b" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.root"]
+
+
 def test_a_list_on_shared_workers_gives_each_sample_as_made_alone(cache: Path, tmp_path: Path) -> None:
     """`generate --all` runs every sample's chunks on one set of workers, a sample that reads a pool not yet in
     the cache after the pool the same run makes: each file and the pool as when made alone, in order, here."""
@@ -258,6 +276,7 @@ def test_a_list_on_shared_workers_gives_each_sample_as_made_alone(cache: Path, t
     )
     made = produce_all(cfg, tmp_path / "all", cache, workers=2, progress=False)
     assert [(name, m) for name, _, m in made] == [("gun", True), ("w", True)]
+    assert list(cache.glob("mpi-init-*.dat")) and not list(cache.glob(".*tmp*"))  # written whole, then renamed
     alone = cache.parent / f"{cache.name}-alone"  # its own pool cache; the MPI initialisation copied
     alone.mkdir(exist_ok=True)
     for init in cache.glob("mpi-init-*"):

@@ -45,6 +45,9 @@ def register(sub: Any) -> None:
         "--all", type=Path, metavar="YAML", help="produce every sample of a list (configs/samples.yaml)"
     )
     parser.add_argument("--outdir", type=Path, default=Path("data/samples"), help="output directory for --all")
+    parser.add_argument(
+        "--only", metavar="NAME[,NAME...]", default=None, help="with --all: only these samples of the list"
+    )
     parser.add_argument("--info", type=Path, metavar="FILE", help="print a sample's size and provenance and exit")
     parser.set_defaults(func=_generate)
 
@@ -63,6 +66,8 @@ def _generate(args: argparse.Namespace) -> int:
     from trigger.extras import require_extra
     from trigger.outputs import check_outdir, probe_writable
 
+    if args.only is not None and args.all is None:
+        raise SampleError("--only picks samples of a list: give the list with --all (e.g. configs/samples.yaml)")
     if args.all is None:  # a typo in the process or an unwritable -o costs nothing, even without the extra
         if args.process is None or args.output is None:
             raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
@@ -82,7 +87,8 @@ def _generate(args: argparse.Namespace) -> int:
         from trigger.samples.defaults import produce_all
 
         start = time.perf_counter()
-        for name, path, made in produce_all(args.all, args.outdir, cache, max(1, args.workers), progress):
+        only = None if args.only is None else [n.strip() for n in args.only.split(",")]
+        for name, path, made in produce_all(args.all, args.outdir, cache, max(1, args.workers), progress, only):
             print(f"{name:16s} {path}  ({'generated' if made else 'up to date'})")
         print(f"samples ready in {time.perf_counter() - start:.1f} s")
         return 0

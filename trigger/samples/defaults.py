@@ -119,16 +119,24 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
 
 
 def produce_all(
-    path: Path, outdir: Path, cache_dir: Path, workers: int, progress: bool
+    path: Path, outdir: Path, cache_dir: Path, workers: int, progress: bool, only: list[str] | None = None
 ) -> list[tuple[str, Path, bool]]:
-    """Generate every sample of the list that is missing or stale, all on one set of ``workers`` processes
-    (:func:`~trigger.samples.production.generate_many`); (name, file, generated)."""
+    """Generate every sample of the list (or of its names ``only``) that is missing or stale, all on one set of
+    ``workers`` processes (:func:`~trigger.samples.production.generate_many`); (name, file, generated)."""
     from trigger.samples.processes import get_process
     from trigger.samples.production import generate_many
 
+    requests = load_sample_list(path, cache_dir, workers)
+    unknown = [n for n in only or () if n not in requests]
+    if unknown:
+        raise ConfigError(
+            f"{path}: --only: no sample {', '.join(map(repr, unknown))}; the list has {', '.join(requests)}"
+        )
     done = []
     todo = []
-    for name, req in load_sample_list(path, cache_dir, workers).items():
+    for name, req in requests.items():
+        if only is not None and name not in only:
+            continue
         out = outdir / f"{name}.root"
         why = stale(out, recipe(req, get_process(req.process))) if out.exists() else None
         if out.exists() and why is None:

@@ -266,11 +266,18 @@ def _cached_pool(cache_dir: Path, size: int, seed: int) -> bool:
 
 
 def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
-    """Write the cached minimum-bias MPI initialisation once, before parallel workers read it."""
+    """Write the cached minimum-bias MPI initialisation once, before parallel workers read it: into a temporary
+    file renamed into place (Pythia writes in place), so another generation sharing the cache never reads half."""
     from trigger.samples.pythia import Generator, mpi_init_file
 
-    if any(s.startswith("SoftQCD") for s in settings) and not mpi_init_file(settings, cache_dir).exists():
-        Generator(settings, 1, cache_dir=cache_dir)
+    path = mpi_init_file(settings, cache_dir)
+    if any(s.startswith("SoftQCD") for s in settings) and not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            Generator(settings, 1, mpi_file=tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progress: bool = False) -> Path:

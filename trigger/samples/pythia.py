@@ -111,6 +111,7 @@ class Generator:
         seed: int,
         match_ids: tuple[int, ...] = (),
         cache_dir: Path | None = None,
+        mpi_file: Path | None = None,
     ):
         import pythia8mc
 
@@ -125,7 +126,9 @@ class Generator:
             f"Random:seed = {seed}",
         ]
         lines += list(settings)
-        if cache_dir is not None and any(s.startswith("SoftQCD") for s in settings):
+        if mpi_file is not None:  # compute the MPI initialisation and write it there (1 = save)
+            lines += ["MultipartonInteractions:reuseInit = 1", f"MultipartonInteractions:initFile = {mpi_file}"]
+        elif cache_dir is not None and any(s.startswith("SoftQCD") for s in settings):
             # minimum-bias MPI initialisation takes 5-9 s; cache it (3 = read if present, else write)
             lines += [
                 "MultipartonInteractions:reuseInit = 3",
