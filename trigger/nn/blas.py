@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from trigger.nn.rows import add_to_rows, fill_rows
+
 __all__ = ["dense_bias", "fused_available"]
 
 _ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enums
@@ -77,7 +79,6 @@ def _call(gemm: _Gemm, x: NDArray[np.float32], w: NDArray[np.float32], out: NDAr
 
 def _probe(gemm: _Gemm) -> bool:
     """The fused call gives numpy's ``matmul`` then ``+=`` bit for bit on a few random shapes."""
-    from trigger.nn.fast import fill_rows  # (fast uses this module)
 
     rng = np.random.default_rng(0)
     for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5), (300, _MAX_K, 16)):
@@ -120,7 +121,6 @@ def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[A
     call where :func:`fused_available`, the arrays are C-contiguous float32 and the inner dimension is at most
     ``_MAX_K`` (else exactly those two steps);
     ``fused=False``: the two steps."""
-    from trigger.nn.fast import add_to_rows, fill_rows  # (fast uses this module)
 
     gemm = _gemm() if fused else None
     if gemm is not None and _fits(x, w, b, out):
