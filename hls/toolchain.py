@@ -1,5 +1,9 @@
 """Finding g++ and Xilinx's ap_types headers, and compiling C++ against them (with a cache).
 
+The cache keeps a library while it is used: a hit refreshes its time, and each new build removes the libraries
+not used for :data:`MAX_AGE_DAYS` (the fixed-point oracle's randomized formats compile anew every test run and
+would otherwise pile up, ~3 MB a run).
+
 Headers come from, in order: ``$L1EMU_AP_TYPES`` (a directory holding ``ap_fixed.h``), a Vitis HLS
 install (``$XILINX_HLS/include``), then the copy inside the ``hls4ml`` wheel (Apache-2.0), which
 ``pip install -e '.[test]'`` brings.
@@ -7,12 +11,14 @@ install (``$XILINX_HLS/include``), then the copy inside the ``hls4ml`` wheel (Ap
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from trigger.errors import ToolchainError
@@ -20,6 +26,7 @@ from trigger.errors import ToolchainError
 __all__ = ["CXXFLAGS", "ap_types_include", "build_shared_library", "cache_dir", "find_gxx"]
 
 CXXFLAGS = ("-std=c++17", "-O2", "-fPIC", "-shared", "-w")
+MAX_AGE_DAYS = 30
 
 _HOW_TO_GET_HEADERS = (
     "install them with `pip install hls4ml==1.3.0` (ships Xilinx's ap_types headers, Apache-2.0), "
@@ -85,9 +92,13 @@ def build_shared_library(
     includes = (ap_types_include(), *include_dirs)
     flags = [*CXXFLAGS, *extra_flags, *(f"-I{p}" for p in includes)]
     key = hashlib.sha256("\0".join([gxx, *flags, source]).encode()).hexdigest()[:20]
-    target = cache_dir() / f"{name}-{key}.so"
+    cache = cache_dir()
+    target = cache / f"{name}-{key}.so"
     if target.exists():
+        with contextlib.suppress(OSError):  # a read-only cache still serves
+            os.utime(target)
         return target
+    _prune(cache)
     with tempfile.TemporaryDirectory(prefix="l1emu-cxx-") as tmp:
         src = Path(tmp) / f"{name}.cpp"
         src.write_text(source)
@@ -99,3 +110,12 @@ def build_shared_library(
         shutil.copyfile(out, partial)
         partial.replace(target)
     return target
+
+
+def _prune(cache: Path) -> None:
+    """Remove the cached libraries not used for :data:`MAX_AGE_DAYS` (one loaded elsewhere stays valid)."""
+    limit = time.time() - MAX_AGE_DAYS * 86400
+    for lib in cache.glob("*.so"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+            if lib.stat().st_mtime < limit:
+                lib.unlink()
