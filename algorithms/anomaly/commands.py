@@ -7,22 +7,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trigger.argtypes import number
+from trigger.argtypes import count, number
 from trigger.errors import ConfigError
 
 __all__ = ["DEFAULT_MENU", "register_evaluate", "register_train"]
 
 DEFAULT_MENU = Path(__file__).resolve().parents[2] / "configs" / "menus" / "l1_menu_anomaly.yaml"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _rate(text: str) -> float:
@@ -40,9 +30,9 @@ def register_train(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--input", "-i", nargs="+", required=True, help="unweighted zero-bias files (training)")
     parser.add_argument("-o", "--output", default=str(DEFAULT_DIR), help=f"model directory (default {DEFAULT_DIR})")
-    parser.add_argument("--epochs", type=_positive, default=None, help="at most (default 20; early stopping)")
-    parser.add_argument("--batch-size", type=_positive, default=1024)
-    parser.add_argument("--max-events", type=_positive, default=None, help="crossings at most")
+    parser.add_argument("--epochs", type=count(1), default=None, help="at most (default 20; early stopping)")
+    parser.add_argument("--batch-size", type=count(1), default=1024)
+    parser.add_argument("--max-events", type=count(1), default=None, help="crossings at most")
     parser.add_argument("--seed", type=int, default=42)
     parser.set_defaults(func=_train)
 

@@ -9,19 +9,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from trigger.argtypes import count
 from trigger.errors import ConfigError
 
 __all__ = ["register_evaluate", "register_train"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def register_train(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +20,9 @@ def register_train(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--input", "-i", nargs="+", required=True, help="boosted-* sample files (FatJet rows)")
     parser.add_argument("-o", "--output", default=str(DEFAULT_DIR), help=f"model directory (default {DEFAULT_DIR})")
-    parser.add_argument("--epochs", type=_positive, default=None, help="at most (default 60; early stopping)")
-    parser.add_argument("--batch-size", type=_positive, default=256)
-    parser.add_argument("--max-per-class", type=_positive, default=None, help="jets per class at most")
+    parser.add_argument("--epochs", type=count(1), default=None, help="at most (default 60; early stopping)")
+    parser.add_argument("--batch-size", type=count(1), default=256)
+    parser.add_argument("--max-per-class", type=count(1), default=None, help="jets per class at most")
     parser.add_argument("--seed", type=int, default=42)
     parser.set_defaults(func=_train)
 
@@ -40,7 +31,7 @@ def register_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", "-i", nargs="+", required=True, help="held-out boosted-* sample files")
     parser.add_argument("-o", "--outdir", required=True, help="where scores, metrics.json and plots go")
     parser.add_argument("--models", default=None, help="model directory (default: the shipped one)")
-    parser.add_argument("--max-per-class", type=_positive, default=None)
+    parser.add_argument("--max-per-class", type=count(1), default=None)
     parser.add_argument("--no-scan", action="store_true", help="skip the precision scan")
     parser.set_defaults(func=_evaluate)
 
