@@ -79,7 +79,6 @@ def _call(gemm: _Gemm, x: NDArray[np.float32], w: NDArray[np.float32], out: NDAr
 
 def _probe(gemm: _Gemm) -> bool:
     """The fused call gives numpy's ``matmul`` then ``+=`` bit for bit on a few random shapes."""
-
     rng = np.random.default_rng(0)
     for n, k, m in ((1000, 57, 32), (513, 8, 57), (7, 3, 5), (300, _MAX_K, 16)):
         x = rng.standard_normal((n, k)).astype(np.float32)
@@ -121,7 +120,6 @@ def dense_bias(x: NDArray[Any], w: NDArray[Any], b: NDArray[Any], out: NDArray[A
     call where :func:`fused_available`, the arrays are C-contiguous float32 and the inner dimension is at most
     ``_MAX_K`` (else exactly those two steps);
     ``fused=False``: the two steps."""
-
     gemm = _gemm() if fused else None
     if gemm is not None and _fits(x, w, b, out):
         fill_rows(out, b)

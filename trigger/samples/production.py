@@ -270,8 +270,10 @@ def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
     file renamed into place (Pythia writes in place), so another generation sharing the cache never reads half."""
     from trigger.samples.pythia import Generator, mpi_init_file
 
+    if not any(s.startswith("SoftQCD") for s in settings):
+        return
     path = mpi_init_file(settings, cache_dir)
-    if any(s.startswith("SoftQCD") for s in settings) and not path.exists():
+    if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             Generator(settings, 1, mpi_file=tmp)
@@ -282,10 +284,18 @@ def _warm_mpi_cache(settings: tuple[str, ...], cache_dir: Path) -> None:
 
 def ensure_pool(cache_dir: Path, size: int, seed: int, workers: int = 1, progress: bool = False) -> Path:
     """Path of the cached minimum-bias pool, generating it first if needed."""
-    if not _cached_pool(cache_dir, size, seed):
-        _warm_mpi_cache(_MINBIAS, cache_dir)
-        run_jobs([_pool_job(cache_dir, size, seed)], workers, progress)
+    run_jobs(_missing_pools([(cache_dir, size, seed)]), workers, progress)
     return pool_path(cache_dir, size, seed)
+
+
+def _missing_pools(keys: list[tuple[Path, int, int]]) -> list[Job]:
+    """The jobs making the pools (cache directory, size, seed) the cache does not hold intact, once each."""
+    jobs = []
+    for cache_dir, size, seed in dict.fromkeys(keys):
+        if not _cached_pool(cache_dir, size, seed):
+            _warm_mpi_cache(_MINBIAS, cache_dir)
+            jobs.append(_pool_job(cache_dir, size, seed))
+    return jobs
 
 
 def generate(request: Request, output: Path, progress: bool = True) -> dict[str, Any]:
@@ -301,13 +311,7 @@ def generate_many(
     work starts."""
     provenances: dict[Path, dict[str, Any]] = {}
     samples = [_sample_job(req, out, provenances) for req, out in requests]
-    pools = []
-    for cache_dir, size, seed in dict.fromkeys(
-        (r.cache_dir, r.pool_size, r.pool_seed) for r, _ in requests if _reads_pool(r)
-    ):
-        if not _cached_pool(cache_dir, size, seed):
-            _warm_mpi_cache(_MINBIAS, cache_dir)
-            pools.append(_pool_job(cache_dir, size, seed))
+    pools = _missing_pools([(r.cache_dir, r.pool_size, r.pool_seed) for r, _ in requests if _reads_pool(r)])
     for req, _ in requests:
         _warm_mpi_cache(get_process(req.process).settings, req.cache_dir)
     run_jobs([*pools, *samples], workers, progress, frozenset(_POOLS))

@@ -40,6 +40,8 @@ def run_jobs(jobs: list[Job], workers: int, progress: bool, made: frozenset[str]
     not once per product, and later products' chunks keep them busy while the parent finishes earlier ones. A
     job starts once what it ``needs`` is in ``made`` or made by an earlier job of the run. With one worker (or
     one chunk in all) the chunks run here, job after job, in order."""
+    if not jobs:
+        return
     from tqdm import tqdm
 
     n_chunks = sum(len(job.chunks) for job in jobs)
