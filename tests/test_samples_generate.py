@@ -258,6 +258,24 @@ def test_only_makes_the_named_samples_of_a_list(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.root"]
 
 
+def test_options_a_list_decides_are_refused_beside_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`generate --all LIST -o FILE` (or -n, --seed, --mu ...) used to ignore the option silently and write the
+    list's samples to data/samples; now it exits 2 naming each ignored option, and `--outdir` without `--all` too,
+    with nothing written."""
+    cfg = tmp_path / "samples.yaml"
+    cfg.write_text("version: 1\nsamples:\n  a: {process: muon-gun, events: 20, mu: 0}\n")
+    out = tmp_path / "out"
+    base = ["generate", "--all", str(cfg), "--outdir", str(out), "--quiet"]
+    assert main([*base, "-o", str(tmp_path / "a.root"), "-n", "5", "--seed", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "-o, -n, --seed would be ignored" in err and "--outdir DIR" in err
+    assert main([*base, "--mu", "20", "--unweighted"]) == 2
+    assert "--mu, --unweighted would be ignored" in capsys.readouterr().err
+    assert main(["generate", "muon-gun", "-o", str(tmp_path / "b.root"), "--outdir", str(out)]) == 2
+    assert "for one sample give -o FILE" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "a.root").exists() and not (tmp_path / "b.root").exists()
+
+
 def test_a_list_on_shared_workers_gives_each_sample_as_made_alone(cache: Path, tmp_path: Path) -> None:
     """`generate --all` runs every sample's chunks on one set of workers, a sample that reads a pool not yet in
     the cache after the pool the same run makes: each file and the pool as when made alone, in order, here."""

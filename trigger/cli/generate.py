@@ -21,18 +21,20 @@ __all__ = ["register"]
 def register(sub: Any) -> None:
     parser = sub.add_parser("generate", help="generate a sample (Pythia 8 + detector model) into a ROOT file")
     parser.add_argument("process", nargs="?", help="process name (see --list)")
-    parser.add_argument("-n", "--events", type=count(1), default=1000)
+    parser.add_argument("-n", "--events", type=count(1), default=None, help="events (default 1000)")
     parser.add_argument("-o", "--output", type=Path, help="output ROOT file")
-    parser.add_argument("--seed", type=count(0), default=1)
+    parser.add_argument("--seed", type=count(0), default=None, help="(default 1)")
     parser.add_argument(
         "--mu", type=number(0.0, 1000.0), default=None, help="mean pile-up (default: 60 for zerobias, else 0)"
     )
     parser.add_argument("-j", "--workers", type=count(1, MAX_WORKERS), default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--chunk", type=count(1), default=500, help="events per chunk (one derived seed each)")
+    parser.add_argument(
+        "--chunk", type=count(1), default=None, help="events per chunk (one derived seed each; default 500)"
+    )
     parser.add_argument(
         "--pool-size", type=count(1, 10_000_000), default=None, help="minimum-bias pool entries (default 100000)"
     )
-    parser.add_argument("--pool-seed", type=count(0), default=1)
+    parser.add_argument("--pool-seed", type=count(0), default=None, help="(default 1)")
     parser.add_argument(
         "--unweighted",
         action="store_true",
@@ -44,7 +46,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--all", type=Path, metavar="YAML", help="produce every sample of a list (configs/samples.yaml)"
     )
-    parser.add_argument("--outdir", type=Path, default=Path("data/samples"), help="output directory for --all")
+    parser.add_argument("--outdir", type=Path, default=None, help="output directory for --all (default data/samples)")
     parser.add_argument(
         "--only", metavar="NAME[,NAME...]", default=None, help="with --all: only these samples of the list"
     )
@@ -68,6 +70,8 @@ def _generate(args: argparse.Namespace) -> int:
 
     if args.only is not None and args.all is None:
         raise SampleError("--only picks samples of a list: give the list with --all (e.g. configs/samples.yaml)")
+    if args.outdir is not None and args.all is None:
+        raise SampleError("--outdir is where --all writes a list's samples; for one sample give -o FILE")
     if args.all is None:  # a typo in the process or an unwritable -o costs nothing, even without the extra
         if args.process is None or args.output is None:
             raise SampleError("give a PROCESS and -o FILE (or --list to see the processes)")
@@ -77,6 +81,13 @@ def _generate(args: argparse.Namespace) -> int:
     else:
         if not args.all.is_file():
             raise SampleError(f"--all {args.all}: no such sample list (e.g. configs/samples.yaml)")
+        if given := _one_sample_options(args):
+            raise SampleError(
+                f"--all: the list sets each sample's process, events, seeds, pile-up and chunk; {', '.join(given)}"
+                " would be ignored: put them in the list, or generate one sample with PROCESS -o FILE"
+                + (" (the list's samples go to --outdir DIR)" if args.output is not None else "")
+            )
+        args.outdir = args.outdir or Path("data/samples")
         check_outdir(args.outdir)
     if args.cache_dir is not None:
         probe_writable(args.cache_dir, "cache directory")
@@ -94,25 +105,42 @@ def _generate(args: argparse.Namespace) -> int:
         return 0
     process = get_process(args.process)
     mu = args.mu if args.mu is not None else (60.0 if process.zerobias else 0.0)
+    events = args.events or 1000
     req = Request(
         process=args.process,
-        n=args.events,
-        seed=args.seed,
+        n=events,
+        seed=1 if args.seed is None else args.seed,
         mu=mu,
         workers=max(1, args.workers),
-        chunk=args.chunk,
+        chunk=args.chunk or 500,
         cache_dir=cache,
         pool_size=args.pool_size or DEFAULT_POOL_SIZE,
-        pool_seed=args.pool_seed,
+        pool_seed=1 if args.pool_seed is None else args.pool_seed,
         weighted=not args.unweighted,
     )
     start = time.perf_counter()
     generate(req, args.output, progress=progress)
     dt = time.perf_counter() - start
-    rate = args.events / dt
-    what = f"{args.events} {args.process} events (mu {mu:g})"
+    rate = events / dt
+    what = f"{events} {args.process} events (mu {mu:g})"
     print(f"wrote {what} to {args.output} in {dt:.1f} s ({rate:.0f} ev/s)")
     return 0
+
+
+def _one_sample_options(args: argparse.Namespace) -> list[str]:
+    """The one-sample options given beside ``--all`` (a list decides them per sample: they would be ignored)."""
+    flags = {
+        "PROCESS": args.process,
+        "-o": args.output,
+        "-n": args.events,
+        "--seed": args.seed,
+        "--mu": args.mu,
+        "--chunk": args.chunk,
+        "--pool-size": args.pool_size,
+        "--pool-seed": args.pool_seed,
+        "--unweighted": args.unweighted or None,
+    }
+    return [flag for flag, value in flags.items() if value is not None]
 
 
 def _check_output(path: Path) -> None:
