@@ -2,7 +2,8 @@
 
 Per unprescaled seed of a menu: rate, N_eff = (sum w)^2 / sum w^2 and the share of sum w^2 (the squared
 error) from each stratum of the sample (soft / pTHat bin; normal, one- or two-forced part), rebuilt from the file's
-stored request. Prints a table, asserts nothing.
+stored request. Copies of one hard event (the file's ``cluster`` branch) add their weights first: sum w^2 is
+sum over clusters of (sum w)^2, as in ``l1emu rates``. Prints a table, asserts nothing.
 
 ``--allocate CPU_S``: the allocation (crossings per stratum half) that maximises the lowest N_eff of the
 unprescaled seeds for CPU_S seconds of generation, from this file's sums of w^2 (n_h sum_h w^2 does not
@@ -39,21 +40,60 @@ COST_MS = {
     "soft**": 1.2,
     **{f"b{k}{f}": 10.0 + (1.0 if k else 0.0) for k in range(20) for f in ("", "*", "**")},  # up to 20 bins
 }
+#: of a hard crossing's COST_MS, Pythia's share (7.5-10 ms an event, init included: zerobias_strata_cost.py at
+#: load 0.1, 2026-12-03), paid once per hard event: a crossing of a bin with c copies costs COST - PYTHIA + PYTHIA / c
+PYTHIA_MS = 8.0
 
 
-def strata(prov: dict, n: int) -> np.ndarray:
-    """Per event, a label 'soft', 'soft*', 'b0', 'b0*', ... (* = forced half), from the plan."""
+def crossing_cost_ms(label: str, copies: int) -> float:
+    """CPU ms of one crossing of stratum part ``label`` whose hard event makes ``copies`` crossings."""
+    base = COST_MS[label]
+    return base if label.startswith(("soft", "plain")) else base - PYTHIA_MS + PYTHIA_MS / copies
+
+
+def run_starts(cluster: np.ndarray) -> np.ndarray:
+    """First crossing of every cluster (runs of equal adjacent ``cluster`` values)."""
+    return np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]]) if cluster.size else np.zeros(0, np.int64)
+
+
+def sum_sq(x: np.ndarray, starts: np.ndarray) -> float:
+    """sum over clusters of (sum of ``x`` in the cluster)^2: the squared error of sum(x) with correlated copies."""
+    return float((np.add.reduceat(x, starts) ** 2).sum()) if x.size else 0.0
+
+
+def clusters(path: str | Path) -> np.ndarray:
+    """The file's ``cluster`` branch, or one cluster per crossing for a file made before it existed."""
+    import uproot
+
+    with uproot.open(path) as f:
+        tree = f["Events"]
+        if "cluster" in tree:
+            return np.asarray(tree["cluster"].array(library="np"))
+        return np.arange(tree.num_entries)
+
+
+def crossing_copies(prov: dict, n: int) -> np.ndarray:
+    """Per crossing, the copies its hard event makes (1 for soft crossings), from the plan."""
+    return np.concatenate([np.full(spec["n"], int(spec.get("copies", 1))) for spec in _stored_plan(prov)])
+
+
+def _stored_plan(prov: dict) -> list[dict]:
     from trigger.samples.processes import get_process
     from trigger.samples.production import Request, _plan
 
     req = dict(prov["request"])
     req["pthat_bins"] = tuple(req["pthat_bins"])
     req["allocation"] = tuple(req["allocation"]) if req.get("allocation") else None  # None: the default split
+    req["copies"] = tuple(req["copies"]) if req.get("copies") else None
     req.pop("cache_dir", None)
     request = Request(**{k: v for k, v in req.items() if k in Request.__dataclass_fields__})
-    plan = _plan(get_process(request.process), request, "")
+    return _plan(get_process(request.process), request, "")
+
+
+def strata(prov: dict, n: int) -> np.ndarray:
+    """Per event, a label 'soft', 'soft*', 'b0', 'b0*', ... (* = forced half), from the plan."""
     labels = []
-    for spec in plan:
+    for spec in _stored_plan(prov):
         name = "soft" if spec["kind"] == "soft" else ("plain" if spec["kind"] == "plain" else f"b{spec['label']}")
         labels += [name + "*" * int(spec.get("forced", 0))] * spec["n"]
     assert len(labels) == n, (len(labels), n)
@@ -61,7 +101,13 @@ def strata(prov: dict, n: int) -> np.ndarray:
 
 
 def allocate(
-    w: np.ndarray, lab: np.ndarray, fired: dict[str, np.ndarray], names: list[str], cpu_s: float
+    w: np.ndarray,
+    lab: np.ndarray,
+    fired: dict[str, np.ndarray],
+    names: list[str],
+    cpu_s: float,
+    starts: np.ndarray,
+    copies: np.ndarray,
 ) -> tuple[dict[str, int], dict[str, float]]:
     """Crossings per stratum half for ``cpu_s`` that maximise the lowest N_eff, and the N_eff per seed then.
 
@@ -69,10 +115,10 @@ def allocate(
     b_hs / R_s^2 / c_h) minimises sum_s lam_s / N_eff_s; lam moves towards the seeds with the lowest N_eff.
     """
     n_h = np.array([np.sum(lab == k) for k in names], float)
-    cost = np.array([COST_MS[k] for k in names]) * 1e-3
+    cost = np.array([crossing_cost_ms(k, int(copies[lab == k][0])) for k in names]) * 1e-3
     seeds = list(fired)
     r = np.array([w[fired[s]].sum() for s in seeds])
-    b = np.array([[n_h[j] * (w[fired[s] & (lab == k)] ** 2).sum() for j, k in enumerate(names)] for s in seeds])
+    b = np.array([[n_h[j] * sum_sq(w * (fired[s] & (lab == k)), starts) for j, k in enumerate(names)] for s in seeds])
     rel = b / r[:, None] ** 2  # relative variance of seed s is sum_h rel_sh / n_h
     lam = np.full(len(seeds), 1.0 / len(seeds))
     floor = 0.01
@@ -114,11 +160,12 @@ def main() -> None:
     path = args[0]
     menu = load_menu(args[1] if len(args) > 1 else MENU)
     w, dec = decisions(path, list(menu.seeds), menu)
-    lab = strata(read_provenance(Path(path)), w.size)
+    prov = read_provenance(Path(path))
+    lab, copies, starts = strata(prov, w.size), crossing_copies(prov, w.size), run_starts(clusters(path))
     names = sorted(set(lab), key=lambda s: (s[0] != "s", s))
     f_bx = menu.zero_bias_khz
-    print(f"{path}: {w.size} crossings, sum w = {w.sum():.5f}")
-    cost = sum(COST_MS[k] * np.sum(lab == k) for k in names) / 1e3
+    print(f"{path}: {w.size} crossings in {starts.size} clusters, sum w = {w.sum():.5f}")
+    cost = sum(crossing_cost_ms(k, int(copies[lab == k][0])) * np.sum(lab == k) for k in names) / 1e3
     parts = ", ".join(f"{k} {np.sum(lab == k)}" for k in names)
     print(f"crossings per stratum half: {parts}; CPU ~{cost:.0f} s (COST_MS)")
     print(f"{'seed':36s} {'kHz':>8s} {'N_eff':>7s} {'n':>6s}  share of sum w^2 by stratum")
@@ -128,13 +175,13 @@ def main() -> None:
             continue
         m = dec[s.name]
         fired[s.name] = m
-        sw, sw2 = w[m].sum(), (w[m] ** 2).sum()
+        sw, sw2 = w[m].sum(), sum_sq(w * m, starts)
         neff = sw**2 / sw2 if sw2 > 0 else 0.0
-        shares = {k: (w[m & (lab == k)] ** 2).sum() / sw2 for k in names} if sw2 > 0 else {}
+        shares = {k: sum_sq(w * (m & (lab == k)), starts) / sw2 for k in names} if sw2 > 0 else {}
         top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:4] if v > 0.005)
         print(f"{s.name:36s} {sw * f_bx:8.2f} {neff:7.1f} {int(m.sum()):6d}  {top}")
     if cpu_s is not None:
-        counts, neffs = allocate(w, lab, fired, names, cpu_s)
+        counts, neffs = allocate(w, lab, fired, names, cpu_s, starts, copies)
         total = sum(counts.values())
         print(f"allocation for {cpu_s:.0f} s CPU: {total} crossings; shares (soft, soft*, b0, b0*, ...):")
         print("  " + ", ".join(f"{k} {v} ({v / total:.3f})" for k, v in counts.items()))

@@ -8,9 +8,13 @@ pTHat bins further at these edges (the sample's ``pthat`` branch tells which sub
 j of m_j crossings has B = m_j sum_j w^2), to see what finer bins would give. Prints the predicted N_eff per
 seed of the given allocation (``--current``: configs/samples.yaml's; sub-bins in proportion to their crossings)
 and of the minimax allocation at its CPU (benchmarks/zerobias_neff.COST_MS), with the shares in the order of
-``Request.allocation`` (normal, forced, forced-two of each stratum). Asserts nothing.
+``Request.allocation`` (normal, forced, forced-two of each stratum). ``--target N``: the minimax allocation scaled
+to the CPU at which its lowest N_eff is N (N_eff grows in proportion to the crossings at fixed shares: the cheapest
+CPU for every seed at >= N), ``--exclude A,B`` leaves seeds out of the minimax (their N_eff is still printed).
+Asserts nothing.
 
     .venv/bin/python benchmarks/zerobias_pooled_allocation.py a.root b.root ... [--split 40,60] [--floor 0.005]
+        [--target 100] [--exclude L1_ETMHF100]
 """
 
 from __future__ import annotations
@@ -28,8 +32,20 @@ from trigger.samples.production import DEFAULT_PTHAT_BINS
 from trigger.samples.writer import read_provenance
 
 
-def _args() -> tuple[list[str], list[float], float]:
+def _option(args: list[str], flag: str) -> str | None:
+    """The value of ``flag`` in ``args`` (both removed), or None."""
+    if flag not in args:
+        return None
+    i = args.index(flag)
+    value = args[i + 1]
+    del args[i : i + 2]
+    return value
+
+
+def _args() -> tuple[list[str], list[float], float, float | None, set[str]]:
     args = sys.argv[1:]
+    target = _option(args, "--target")
+    exclude = _option(args, "--exclude")
     split: list[float] = []
     floor = 0.005
     if "--split" in args:
@@ -40,7 +56,7 @@ def _args() -> tuple[list[str], list[float], float]:
         i = args.index("--floor")
         floor = float(args[i + 1])
         del args[i : i + 2]
-    return args, split, floor
+    return args, split, floor, None if target is None else float(target), set((exclude or "").split(",")) - {""}
 
 
 def _labels(path: str, edges: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +65,9 @@ def _labels(path: str, edges: list[float]) -> tuple[np.ndarray, np.ndarray]:
 
     with uproot.open(path) as f:
         pthat = np.asarray(f["Events"]["pthat"].array(library="np"), float)
-    lab = zn.strata(read_provenance(Path(path)), pthat.size)
+    prov = read_provenance(Path(path))
+    lab = zn.strata(prov, pthat.size)
+    copies = zn.crossing_copies(prov, pthat.size)
     # the bin a hard crossing was generated in bounds its sub-bin (the stored float32 pTHat may round below the edge)
     lo_hi = [*DEFAULT_PTHAT_BINS, np.inf]
     k = np.array([int(x[1:].rstrip("*")) if x.startswith("b") else -1 for x in lab])
@@ -60,7 +78,7 @@ def _labels(path: str, edges: list[float]) -> tuple[np.ndarray, np.ndarray]:
     stars = np.char.count(lab.astype(str), "*")
     base = np.char.rstrip(lab.astype(str), "*")
     names = np.where(base == "soft", lab, np.char.add(np.char.add("h", sub.astype(str)), np.char.multiply("*", stars)))
-    cost = np.array([zn.COST_MS[x] for x in lab]) * 1e-3
+    cost = np.array([zn.crossing_cost_ms(x, int(c)) for x, c in zip(lab, copies, strict=True)]) * 1e-3
     return names, cost
 
 
@@ -70,7 +88,7 @@ def _key(name: str) -> tuple[int, int]:
 
 
 def main() -> None:
-    files, split, floor = _args()
+    files, split, floor, target, exclude = _args()
     edges = sorted({*DEFAULT_PTHAT_BINS, *split})
     menu = load_menu(zn.MENU)
     seeds = [s for s in menu.seeds if s.prescale == 1]
@@ -83,13 +101,15 @@ def main() -> None:
     for f_i, path in enumerate(files):
         w, dec = zn.decisions(path, seeds, menu)
         names, c = _labels(path, edges)
+        starts = zn.run_starts(zn.clusters(path))
         fired = np.stack([dec[s.name] for s in seeds])
         r_acc += (fired * w).sum(1) * w.size
         n_total += w.size
         for name in np.unique(names):
             m = names == name
             mh = float(m.sum())
-            acc[name] = acc.get(name, 0.0) + mh * (mh * (fired & m) @ w**2)
+            sq = np.array([zn.sum_sq(w * (f & m), starts) for f in fired])
+            acc[name] = acc.get(name, 0.0) + mh * mh * sq
             n_acc[name] = n_acc.get(name, 0.0) + mh
             cost[name] = float(c[m][0])
             if f_i == 0:
@@ -100,7 +120,11 @@ def main() -> None:
     cur = np.array([first.get(k, 0.0) for k in keys])
     budget = float((cur * c).sum())
     print(f"pTHat edges {edges}; {len(keys)} parts; budget = the first file's CPU {budget:.0f} s (COST_MS)")
-    pm = _minimax(rel, c, budget, floor, keys)
+    kept = [i for i, s in enumerate(seeds) if s.name not in exclude]
+    pm = _minimax(rel[kept], c, budget, floor, keys)
+    if target is not None:  # N_eff is proportional to the crossings at fixed shares
+        pm *= target / (1.0 / (rel[kept] / np.where(pm > 0, pm, np.inf)).sum(1)).min()
+        print(f"scaled to the lowest N_eff {target:g} of the seeds kept: CPU~{(pm * c).sum():.0f}s")
     for label, n in (("first file's allocation", cur), ("pooled minimax", pm)):
         ne = 1.0 / (rel / np.where(n > 0, n, np.inf)).sum(1)
         order = np.argsort(ne)

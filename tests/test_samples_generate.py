@@ -352,6 +352,38 @@ def test_sample_list_allocation_reaches_the_request_and_a_bad_one_names_the_key(
         load_sample_list(cfg, tmp_path, workers=1)
 
 
+def test_sample_list_copies_make_whole_copies_of_each_hard_part_and_a_bad_list_names_the_key(tmp_path: Path) -> None:
+    """`copies` (crossings per hard event, one per pTHat bin): every hard part is a multiple of its bin's copies,
+    the rounding goes to the soft normal part so the total stays the request's; the plan's chunks are whole
+    copies of their events; a list of the wrong length or with a 0 exits with the key named."""
+    from trigger.errors import ConfigError
+    from trigger.samples.defaults import load_sample_list
+    from trigger.samples.processes import get_process
+    from trigger.samples.production import _plan, _stratum_sizes
+
+    cfg = tmp_path / "samples.yaml"
+    three = [1, 1, 2, 2, 1, 0, 1, 1, 1]  # as in the allocation test: [(100, 100, 200), (200, 100, 0), (100, 100, 100)]
+    cfg.write_text(
+        "version: 1\ndefaults: {pthat_bins: [30, 60], chunk: 70}\nsamples:\n  zb: {process: zerobias, events: 1000, "
+        f"mu: 60, allocation: {three}, copies: [3, 1]}}\n"
+    )
+    req = load_sample_list(cfg, tmp_path, workers=1)["zb"]
+    assert req.copies == (3, 1)
+    # by hand: bin 0's 200 -> 201 (67 events), 100 -> 99 (33): soft normal 100 - 1 + 1 = 100
+    assert _stratum_sizes(req) == [(100, 100, 200), (201, 99, 0), (100, 100, 100)]
+    plan = _plan(get_process("zerobias"), req, "")
+    bin0 = [(spec["n"], spec["copies"]) for spec in plan if spec.get("label") == 0]
+    assert bin0 == [(69, 3), (69, 3), (63, 3), (69, 3), (30, 3)]  # chunks of 70 // 3 = 23 events, 3 crossings each
+    assert sum(spec["n"] for spec in plan) == 1000
+    for bad in ("[3]", "[3, 0]", "[2, 1.5]"):
+        cfg.write_text(
+            f"version: 1\ndefaults: {{pthat_bins: [30, 60]}}\nsamples:\n  zb: {{process: zerobias, events: 100, "
+            f"mu: 60, copies: {bad}}}\n"
+        )
+        with pytest.raises(ConfigError, match=r"samples\.zb\.copies: expected a list of 2 integers >= 1"):
+            load_sample_list(cfg, tmp_path, workers=1)
+
+
 def test_cli_info_prints_provenance(gun: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "--info", str(gun)]) == 0
     out = capsys.readouterr().out

@@ -7,7 +7,7 @@ import pytest
 
 from trigger.errors import SampleError
 from trigger.samples.processes import PROCESSES, MassScan
-from trigger.samples.pythia import Generator
+from trigger.samples.pythia import Generator, HardEvents, concat, repeat_events
 
 
 def test_unknown_setting_is_refused() -> None:
@@ -74,3 +74,40 @@ def test_heavy_flavour_hadrons_and_their_muons_are_flagged() -> None:
     assert 0.12 < per_b < 0.28
     assert np.all(~ev.from_hf[~mu] | (np.abs(ev.pid[~mu]) > 0))  # the flag is per final-state particle
     assert ev.from_hf.shape == ev.pid.shape
+
+
+def _one_event(h: HardEvents, k: int) -> HardEvents:
+    """Event ``k`` alone, by masks (the test's own reference, independent of repeat_events' index arithmetic)."""
+    cand = h.cand_event == k
+    first_cand = int(np.flatnonzero(cand)[0]) if cand.any() else 0
+    prong = cand[h.prong_cand] if h.prong_cand.size else np.zeros(0, bool)
+    p, f = h.event == k, h.hf_event == k
+    return HardEvents(
+        n=1,
+        **{name: getattr(h, name)[p] * (0 if name == "event" else 1) for name in ("event",)},
+        **{name: getattr(h, name)[p] for name in ("pt", "eta", "phi", "mass", "pid", "charge", "from_hf")},
+        pthat=h.pthat[k : k + 1],
+        cand_event=h.cand_event[cand] * 0,
+        **{name: getattr(h, name)[cand] for name in ("cand_pid", "cand_pt", "cand_eta", "cand_phi")},
+        prong_cand=h.prong_cand[prong] - first_cand,
+        prong_eta=h.prong_eta[prong],
+        prong_phi=h.prong_phi[prong],
+        **{name: getattr(h, name)[f] * (0 if name == "hf_event" else 1) for name in ("hf_event",)},
+        **{name: getattr(h, name)[f] for name in ("hf_pid", "hf_pt", "hf_eta", "hf_phi")},
+    )
+
+
+def test_repeated_events_are_each_event_copied_in_a_row() -> None:
+    """Zero-bias hard copies: event k's r-th copy is event k * copies + r, particles, matching candidates with
+    their decay quarks and heavy-flavour hadrons alike; equal to concatenating each event alone ``copies``
+    times."""
+    proc = PROCESSES["boosted-t"]
+    ev = Generator(proc.settings, seed=3, match_ids=proc.fatjet_match).generate(4)
+    assert ev.prong_cand.size and ev.hf_event.size  # the test covers every kind of row
+    for copies in (1, 3):
+        got = repeat_events(ev, copies)
+        want = concat([_one_event(ev, k) for k in range(ev.n) for _ in range(copies)])
+        assert got.n == want.n == 4 * copies
+        for name in HardEvents.__dataclass_fields__:
+            if name != "n":
+                np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)

@@ -22,7 +22,19 @@ from trigger.samples.provenance import recipe, stored_recipe
 
 __all__ = ["load_sample_list", "produce_all"]
 
-_KEYS = ("process", "events", "mu", "seed", "pool_size", "pool_seed", "chunk", "weighted", "pthat_bins", "allocation")
+_KEYS = (
+    "process",
+    "events",
+    "mu",
+    "seed",
+    "pool_size",
+    "pool_seed",
+    "chunk",
+    "weighted",
+    "pthat_bins",
+    "allocation",
+    "copies",
+)
 _DEFAULTS = {"seed": 1, "mu": 0.0, "chunk": 500, "pool_seed": 1, "weighted": True}  # + DEFAULT_POOL_SIZE
 
 
@@ -43,6 +55,8 @@ def _settings(v: Validator, d: Mapping[str, Any], path: str) -> dict[str, Any]:
         out["pthat_bins"] = _pthat_bins(v, d, path)
     if "allocation" in d:
         out["allocation"] = (d, path)  # checked against the sample's pTHat bins once merged
+    if "copies" in d:
+        out["copies"] = (d, path)  # the same
     return out
 
 
@@ -76,6 +90,20 @@ def _allocation(v: Validator, d: Mapping[str, Any], path: str, n_bins: int) -> t
     return tuple(float(x) for x in value)
 
 
+def _copies(v: Validator, d: Mapping[str, Any], path: str, n_bins: int) -> tuple[int, ...]:
+    """Zero-bias crossings per hard event in each pTHat bin (``Request.copies``)."""
+    value = d["copies"]
+    ok = isinstance(value, list) and len(value) == n_bins
+    if not ok or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in value):
+        raise v.fail(
+            join(path, "copies"),
+            f"a list of {n_bins} integers >= 1 (one per pTHat bin: crossings made of each hard event, each with its "
+            "own pile-up and detector draw)",
+            value,
+        )
+    return tuple(value)
+
+
 def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any]:
     """Name -> :class:`~trigger.samples.production.Request`, validated (errors: file, key path, expected)."""
     from trigger.samples.production import DEFAULT_POOL_SIZE, DEFAULT_PTHAT_BINS, Request
@@ -101,6 +129,8 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
         bins: tuple[float, ...] = merged.get("pthat_bins", DEFAULT_PTHAT_BINS)
         given_alloc: tuple[Mapping[str, Any], str] | None = merged.get("allocation")
         allocation = None if given_alloc is None else _allocation(v, given_alloc[0], given_alloc[1], len(bins))
+        given_copies: tuple[Mapping[str, Any], str] | None = merged.get("copies")
+        copies = None if given_copies is None else _copies(v, given_copies[0], given_copies[1], len(bins))
         requests[str(name)] = Request(
             process=merged["process"],
             n=merged["events"],
@@ -114,6 +144,7 @@ def load_sample_list(path: Path, cache_dir: Path, workers: int) -> dict[str, Any
             weighted=merged["weighted"],
             pthat_bins=bins,
             allocation=allocation,
+            copies=copies,
         )
     return requests
 

@@ -67,8 +67,18 @@ class Request:
     # third part per stratum, two sources forced (soft normal, soft forced, soft forced-two, bin 0 normal, ...;
     # a forced-two share may be 0); None = hard_fraction / forced_fraction
     allocation: tuple[float, ...] | None = None
+    # zero-bias: per pTHat bin, how many crossings each hard event makes (independent pile-up overlays and detector
+    # draws of one Pythia event, adjacent in the file, one ``cluster``); None = one each
+    copies: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.copies is not None and (
+            len(self.copies) != len(self.pthat_bins) or not all(isinstance(c, int) and c >= 1 for c in self.copies)
+        ):
+            raise SampleError(
+                f"zerobias copies: one integer >= 1 per pTHat bin ({len(self.pthat_bins)}: crossings made of each "
+                f"hard event), got {list(self.copies)}"
+            )
         if self.allocation is not None:
             a = self.allocation
             strata = 1 + len(self.pthat_bins)
@@ -95,6 +105,7 @@ class _Task:
     label: int = -1  # pTHat bin of a hard task
     forced: int = 0  # zero-bias: muon sources above the cut forced, 0, 1 or 2 (trigger/samples/muon_sources.py)
     mix: tuple[int, int, int] = (0, 0, 0)  # zero-bias: normal, forced, forced-two crossings of the stratum
+    copies: int = 1  # zero-bias hard task: crossings per Pythia event (n of them in all: n / copies events)
 
 
 _POOLS: dict[str, MinBiasPool] = {}
@@ -126,7 +137,7 @@ _Result = tuple[dict[str, Any], tuple[float, float]]  # a chunk's branches (or p
 
 def _run(task: _Task, cache_dir: Path) -> _Result:
     """One chunk: its branches (or pool part) and the generator's cross-section estimate (mb)."""
-    from trigger.samples.pythia import Generator
+    from trigger.samples.pythia import Generator, repeat_events
 
     rng = np.random.default_rng(task.seed)
     detector = _detector()
@@ -154,7 +165,7 @@ def _run(task: _Task, cache_dir: Path) -> _Result:
     sigma = (0.0, 0.0)
     if task.kind in ("hard", "pythia"):
         gen = Generator(task.settings, _pythia_seed(task.seed), process.fatjet_match, cache_dir=cache_dir)
-        hard = gen.generate(task.n)
+        hard = repeat_events(gen.generate(task.n // task.copies), task.copies)
         sigma = (gen.sigma_mb(), gen.sigma_err_mb())
     elif task.kind == "gun":
         gun = {
@@ -343,13 +354,21 @@ def _plan(process: Process, req: Request, pool_file: str) -> list[dict[str, Any]
     plan: list[dict[str, Any]] = []
     for k, sizes in enumerate(_stratum_sizes(req)):
         spec: dict[str, Any] = dict(kind="soft", max_pthat=bins[0], **common)
+        copies = 1
         if k > 0:
             lo, hi = edges[k - 1], edges[k]
             cuts = (f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi if math.isfinite(hi) else -1.0}")
             spec = dict(kind="hard", settings=(*process.settings, *cuts), max_pthat=bins[0], label=k - 1, **common)
-        for forced, n_part in enumerate(sizes):
-            plan += [dict(n=n, forced=forced, mix=sizes, **spec) for n in _chunks(n_part, req.chunk)]
+            copies = _copies(req)[k - 1]
+            spec["copies"] = copies
+        for forced, n_part in enumerate(sizes):  # a hard part's crossings are whole events' copies
+            chunks = _chunks(n_part // copies, max(1, req.chunk // copies))
+            plan += [dict(n=n * copies, forced=forced, mix=sizes, **spec) for n in chunks]
     return plan
+
+
+def _copies(req: Request) -> tuple[int, ...]:
+    return req.copies if req.copies is not None else (1,) * len(req.pthat_bins)
 
 
 def _stratum_sizes(req: Request) -> list[tuple[int, int, int]]:
@@ -358,15 +377,23 @@ def _stratum_sizes(req: Request) -> list[tuple[int, int, int]]:
     if req.allocation is None:  # the default: hard_fraction in equal pTHat bins, forced_fraction of each forced
         n_hard = round(req.n * req.hard_fraction)
         per_bin = [n_hard // n_bins + (1 if k < n_hard % n_bins else 0) for k in range(n_bins)]
-        sizes = [req.n - n_hard, *per_bin]
-        return [(n - round(n * req.forced_fraction), round(n * req.forced_fraction), 0) for n in sizes]
-    shares = np.asarray(req.allocation, float)
-    parts = shares.size // (n_bins + 1)
-    counts = _apportion(req.n, shares)
-    return [
-        (int(counts[parts * k]), int(counts[parts * k + 1]), int(counts[parts * k + 2]) if parts == 3 else 0)
-        for k in range(n_bins + 1)
-    ]
+        totals = [req.n - n_hard, *per_bin]
+        sizes = [[n - round(n * req.forced_fraction), round(n * req.forced_fraction), 0] for n in totals]
+    else:
+        shares = np.asarray(req.allocation, float)
+        parts = shares.size // (n_bins + 1)
+        counts = _apportion(req.n, shares).tolist()
+        sizes = [[*counts[parts * k : parts * (k + 1)], 0][:3] for k in range(n_bins + 1)]
+    # a hard part makes whole events' copies: its crossings rounded to a multiple of the bin's copies (at least
+    # one event when it has crossings), the difference to the soft normal part, so the total stays n
+    for k, c in enumerate(_copies(req), start=1):
+        for j, count in enumerate(sizes[k]):
+            whole = max(c, round(count / c) * c) if count > 0 else 0
+            sizes[0][0] += count - whole
+            sizes[k][j] = whole
+    if sizes[0][0] < 1:
+        raise SampleError(f"zerobias: {req.n} crossings are too few for whole copies of every hard part")
+    return [(int(a), int(b), int(c)) for a, b, c in sizes]
 
 
 def _apportion(n: int, shares: np.ndarray) -> np.ndarray:
@@ -442,4 +469,5 @@ def request_dict(req: Request) -> dict[str, Any]:
     d["cache_dir"] = str(req.cache_dir)
     d["pthat_bins"] = list(req.pthat_bins)
     d["allocation"] = None if req.allocation is None else list(req.allocation)
+    d["copies"] = None if req.copies is None else list(req.copies)
     return d

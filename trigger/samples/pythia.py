@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import awkward as ak
 import numpy as np
@@ -289,3 +290,40 @@ def concat(parts: list[HardEvents]) -> HardEvents:
             arrays = [a + s for a, s in zip(arrays, first_cand, strict=True)]
         fields[name] = np.concatenate(arrays) if arrays else np.zeros(0)
     return HardEvents(n=sum(p.n for p in parts), **fields)  # type: ignore[arg-type]
+
+
+_PARTICLE_FIELDS = ("event", "pt", "eta", "phi", "mass", "pid", "charge", "from_hf")
+_CAND_FIELDS = ("cand_event", "cand_pid", "cand_pt", "cand_eta", "cand_phi")
+_PRONG_FIELDS = ("prong_cand", "prong_eta", "prong_phi")
+_HF_FIELDS = ("hf_event", "hf_pid", "hf_pt", "hf_eta", "hf_phi")
+
+
+def repeat_events(h: HardEvents, copies: int) -> HardEvents:
+    """Every event ``copies`` times in a row (event k's copy r becomes event ``k * copies + r``): one hard
+    interaction under several independent pile-up overlays and detector draws (zero-bias hard copies)."""
+    if copies == 1:
+        return h
+    events = np.repeat(np.arange(h.n), copies)  # new event j is old event events[j]
+    out: dict[str, Any] = {"n": h.n * copies, "pthat": h.pthat[events]}
+    for fields in (_PARTICLE_FIELDS, _HF_FIELDS):
+        rows, out[fields[0]] = _regroup(getattr(h, fields[0]), events)
+        out.update({k: getattr(h, k)[rows] for k in fields[1:]})
+    cand_rows, out["cand_event"] = _regroup(h.cand_event, events)
+    out.update({k: getattr(h, k)[cand_rows] for k in _CAND_FIELDS[1:]})
+    # a candidate's decay quarks follow it: new candidate j is old candidate cand_rows[j]
+    prong_rows, out["prong_cand"] = _regroup(h.prong_cand, cand_rows)
+    out.update({k: getattr(h, k)[prong_rows] for k in _PRONG_FIELDS[1:]})
+    return HardEvents(**out)
+
+
+def _regroup(owner: IntArray, picked: IntArray) -> tuple[IntArray, IntArray]:
+    """Rows owned by ``owner`` (an index into some parent rows) for the parents ``picked`` in order (repeats
+    allowed): (rows, their new owner = the position in ``picked``); a parent's rows keep their order."""
+    order = np.argsort(owner, kind="stable")
+    n_parents = int(max(picked.max(initial=-1), owner.max(initial=-1))) + 1
+    counts = np.bincount(owner, minlength=n_parents)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    sizes = counts[picked]
+    new_owner = np.repeat(np.arange(picked.size), sizes)
+    within = np.arange(new_owner.size) - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    return order[np.repeat(starts[picked], sizes) + within], new_owner
