@@ -62,14 +62,23 @@ def sum_sq(x: np.ndarray, starts: np.ndarray) -> float:
 
 
 def clusters(path: str | Path) -> np.ndarray:
-    """The file's ``cluster`` branch, or one cluster per crossing for a file made before it existed."""
+    """The file's ``cluster`` branch; for a file made before it existed, the plan's copies (in a hard task of c
+    copies, crossings come in runs of c), one cluster per crossing without copies."""
     import uproot
 
     with uproot.open(path) as f:
         tree = f["Events"]
         if "cluster" in tree:
             return np.asarray(tree["cluster"].array(library="np"))
-        return np.arange(tree.num_entries)
+        n = tree.num_entries
+    copies = crossing_copies(read_provenance(Path(path)), n)
+    cluster, first = np.arange(n), 0
+    for spec in _stored_plan(read_provenance(Path(path))):
+        c = int(spec.get("copies", 1))
+        cluster[first : first + spec["n"]] = first + (np.arange(spec["n"]) // c) * c
+        first += spec["n"]
+    assert first == n == copies.size
+    return cluster
 
 
 def crossing_copies(prov: dict, n: int) -> np.ndarray:

@@ -102,9 +102,11 @@ def test_repeated_events_are_each_event_copied_in_a_row() -> None:
     their decay quarks and heavy-flavour hadrons alike; equal to concatenating each event alone ``copies``
     times."""
     proc = PROCESSES["boosted-t"]
-    ev = Generator(proc.settings, seed=3, match_ids=proc.fatjet_match).generate(4)
-    assert ev.prong_cand.size and ev.hf_event.size  # the test covers every kind of row
-    for copies in (1, 3):
+    tops = Generator(proc.settings, seed=3, match_ids=proc.fatjet_match).generate(4)
+    assert tops.prong_cand.size and tops.hf_event.size  # the test covers every kind of row
+    qcd = Generator(("HardQCD:all = on", "PhaseSpace:pTHatMin = 30"), seed=3).generate(4)  # zero-bias: no candidates
+    assert not qcd.cand_event.size
+    for ev, copies in ((tops, 1), (tops, 3), (qcd, 2)):
         got = repeat_events(ev, copies)
         want = concat([_one_event(ev, k) for k in range(ev.n) for _ in range(copies)])
         assert got.n == want.n == 4 * copies

@@ -322,8 +322,8 @@ def _regroup(owner: IntArray, picked: IntArray) -> tuple[IntArray, IntArray]:
     order = np.argsort(owner, kind="stable")
     n_parents = int(max(picked.max(initial=-1), owner.max(initial=-1))) + 1
     counts = np.bincount(owner, minlength=n_parents)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = np.cumsum(counts) - counts
     sizes = counts[picked]
     new_owner = np.repeat(np.arange(picked.size), sizes)
-    within = np.arange(new_owner.size) - np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    within = np.arange(new_owner.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     return order[np.repeat(starts[picked], sizes) + within], new_owner
