@@ -35,6 +35,18 @@ def write_events(path: Path, columns: dict[str, Any]) -> Path:
     return path
 
 
+def without_cluster(src: Path, dst: Path) -> Path:
+    """``src`` rewritten by plain uproot without its cluster branch: a file from before the branch."""
+    import uproot
+
+    with uproot.open(src) as f:
+        t = f["Events"]
+        keys = set(t.keys())
+        names = [k for k in keys if k != "cluster" and not (k.startswith("n") and f"{k[1:]}_pt" in keys)]
+        arrays = t.arrays(names, library="ak", how=dict)
+    return write_events(dst, arrays)
+
+
 def menu_yaml(path: Path, seeds: str, extra: str = "") -> Path:
     text = f"menu_version: 1\nname: test_menu\n{extra}seeds:\n{seeds}"
     path.write_text(text)

@@ -55,12 +55,17 @@ def assert_exact_layout(path: Path, optional: Iterable[str] = ()) -> None:
         frozenset(schema.sums),
         frozenset(schema.event),
         frozenset(name for name, spec in schema.sums.items() if spec.has_phi),
+        cluster=True,
     )
     counters = {b for b in expected if b.startswith("n") and b[1:] in format_yaml()["groups"]}
-    assert needs.branches(schema) == set(expected) - counters  # the schema reads every branch, nothing else
+    # the schema reads every branch, nothing else; the cluster branch where present, never required
+    assert schema.cluster is not None and schema.cluster not in needs.branches(schema)
+    assert needs.branches(schema) | {schema.cluster} == set(expected) - counters
     open_dataset([str(path)], schema, needs.branches(schema))
     chunk = read_chunk(WorkItem(0, str(path), "Events", 0, n), schema, needs)
     np.testing.assert_array_equal(chunk.weight, np.asarray(raw["weight"]))
+    assert chunk.cluster is not None and chunk.cluster.dtype == np.int64
+    np.testing.assert_array_equal(chunk.cluster, np.asarray(raw[schema.cluster]))
     for cname, fields in needs.collections.items():
         for field in fields:
             got, want = chunk.collections[cname][field], raw[schema.collections[cname].fields[field]]

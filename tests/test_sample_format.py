@@ -56,7 +56,7 @@ def test_a_bad_format_description_names_the_key() -> None:
 
     doc = format_yaml()
     doc["groups"]["L1Mu"]["branches"]["L1Mu_qual"]["read"] = "muons.quality.bits"
-    with pytest.raises(ConfigError, match=r"groups\.L1Mu\.branches\.L1Mu_qual\.read: expected weight, event"):
+    with pytest.raises(ConfigError, match=r"groups\.L1Mu\.branches\.L1Mu_qual\.read: expected weight, cluster, event"):
         parse_format(doc, "fmt.yaml")
     doc = format_yaml()
     doc["groups"]["L1Jet"]["branches"]["L1Jet_pt"] = "float16"

@@ -61,6 +61,9 @@ def test_file_has_the_schema_branches_and_provenance(gun: Path) -> None:
     from tests.sample_layout import assert_exact_layout
 
     assert_exact_layout(gun)
+    with uproot.open(gun) as f:
+        ids = f["Events"].arrays(["event", "cluster"], library="np")
+    np.testing.assert_array_equal(ids["cluster"], ids["event"])  # no re-simulated copies yet: one crossing each
     prov = read_provenance(gun)
     assert prov["request"]["seed"] == 11
     assert prov["events"] == 3000

@@ -7,6 +7,9 @@ Non-finite values are counted per branch, never silently kept: an object with a 
 phi is dropped from its collection once, here, whichever fields the menu reads (pt, eta and phi of every
 collection read are always read), so it is gone for every seed and counted per collection
 (``Chunk.dropped``); a non-finite energy sum becomes NaN (it passes no cut).
+
+The cluster branch (``Schema.cluster``: adjacent crossings sharing a hard interaction) is read when asked for
+and the file has it; a file without it gives ``Chunk.cluster = None``, every crossing its own cluster.
 """
 
 from __future__ import annotations
@@ -39,12 +42,20 @@ class Needs:
     event: frozenset[str] = frozenset()
     #: sums whose direction (phi) is read too
     sum_phis: frozenset[str] = frozenset()
+    #: the schema's cluster branch, where a file has it (never among the required ``branches``)
+    cluster: bool = False
 
     def __or__(self, other: Needs) -> Needs:
         cols = {k: frozenset(v) for k, v in self.collections.items()}
         for k, v in other.collections.items():
             cols[k] = cols.get(k, frozenset()) | v
-        return Needs(cols, self.sums | other.sums, self.event | other.event, self.sum_phis | other.sum_phis)
+        return Needs(
+            cols,
+            self.sums | other.sums,
+            self.event | other.event,
+            self.sum_phis | other.sum_phis,
+            self.cluster or other.cluster,
+        )
 
     def branches(self, schema: Schema) -> set[str]:
         """The branches to read: pt, eta and phi of every collection (non-finite objects are dropped on
@@ -74,6 +85,9 @@ class Chunk:
     sum_phi: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     #: per-chunk scratch space for derived views (flat object arrays), filled by the evaluator
     cache: dict[Any, Any] = field(default_factory=dict)
+    #: cluster id per event (adjacent equal values: copies of one hard interaction); None when not asked
+    #: for (``Needs.cluster``), when the schema has no cluster branch or the file lacks it (written before it)
+    cluster: NDArray[np.int64] | None = None
 
 
 def _flat(a: ak.Array) -> NDArray[Any]:
@@ -185,12 +199,24 @@ def _read_error(ttree: Any, names: dict[str, str], wanted: list[str], item: Work
     return f"cannot read {item.describe()}{where} (a corrupt basket?): {text}"
 
 
+def _cluster(raw: ak.Array, name: str, item: WorkItem) -> NDArray[np.int64]:
+    """The cluster ids as int64, or :class:`BadInputFileError` for a branch that holds no integer per event."""
+    values = np.asarray(raw) if raw.ndim == 1 else None
+    if values is None or not np.issubdtype(values.dtype, np.integer):
+        got = str(raw.type.content) if values is None else str(values.dtype)
+        what = f"cluster branch {name!r} holds {got}, expected one integer per event"
+        raise BadInputFileError(f"{item.describe()}: {what}")
+    return values.astype(np.int64, copy=False)
+
+
 def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     """Read entries ``[item.start, item.stop)`` of the needed branches and assemble them."""
     ttree, names = _tree(item.path, item.tree)
     raw: dict[str, ak.Array] = {}
+    # the cluster branch is optional in a file: absent (a file written before it), every crossing is its own
+    cluster = schema.cluster if needs.cluster and schema.cluster is not None and schema.cluster in names else None
+    wanted = sorted(needs.branches(schema) | ({cluster} if cluster else set()))
     try:
-        wanted = sorted(needs.branches(schema))
         # nested branches (L1Ntuple "L1Upgrade/jetEt", RNTuple "Jet.pt") are read one by one: a "/" or
         # "." in an uproot expression could be taken for a division or an attribute
         flat = [names[b] for b in wanted if "/" not in names[b] and "." not in names[b]]
@@ -203,7 +229,7 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
                 else ttree[full].array(entry_start=item.start, entry_stop=item.stop, library="ak")
             )
     except Exception as exc:
-        raise BadInputFileError(_read_error(ttree, names, sorted(needs.branches(schema)), item, exc)) from None
+        raise BadInputFileError(_read_error(ttree, names, wanted, item, exc)) from None
     n = item.n
     nonfinite: dict[str, int] = {}
     if schema.weight:
@@ -233,4 +259,7 @@ def read_chunk(item: WorkItem, schema: Schema, needs: Needs) -> Chunk:
     event = {name: np.asarray(raw[schema.event.get(name, name)]) for name in needs.event}
     # a weight branch of all ones is an unweighted sample: its errors are Clopper-Pearson, not sqrt(sum w^2)
     weighted = schema.weight is not None and bool(np.any(weight != 1.0))
-    return Chunk(item, n, weight, colls, sums, event, nonfinite, weighted, dropped=dropped, sum_phi=sum_phi)
+    ids = _cluster(raw[cluster], names[cluster], item) if cluster else None
+    return Chunk(
+        item, n, weight, colls, sums, event, nonfinite, weighted, dropped=dropped, sum_phi=sum_phi, cluster=ids
+    )

@@ -136,7 +136,7 @@ class SampleFormat:
         collections: dict[str, dict[str, str]] = {}
         sums: dict[str, dict[str, str]] = {}
         event: dict[str, str] = {}
-        weight = None
+        weight = cluster = None
         for g in self.groups.values():
             for b in g.branches:
                 if b.read is None:
@@ -144,6 +144,8 @@ class SampleFormat:
                 kind, _, target = b.read.partition(".")
                 if kind == "weight":
                     weight = b.name
+                elif kind == "cluster":
+                    cluster = b.name
                 elif kind == "event":
                     event[target] = b.name
                 elif kind == "sums" and target.endswith(".phi"):
@@ -157,6 +159,7 @@ class SampleFormat:
             "name": name,
             "tree": self.tree,
             "weight": weight,
+            "cluster": cluster,
             "collections": collections,
             "sums": sums,
             "event": event,
@@ -181,8 +184,13 @@ def _branch(v: Validator, name: str, raw: Any, path: str, group: Group, default_
             and target
             and ("." not in target or (kind == "sums" and target.count(".") == 1 and target.endswith(".phi")))
         )
-        if not (read == "weight" or plain):
-            raise v.fail(join(path, "read"), "weight, event.NAME, sums.NAME, sums.NAME.phi or COLLECTION.FIELD", read)
+        if not (read in ("weight", "cluster") or plain):
+            expected = "weight, cluster, event.NAME, sums.NAME, sums.NAME.phi or COLLECTION.FIELD"
+            raise v.fail(join(path, "read"), expected, read)
+        if read == "cluster" and group.counter:
+            raise v.fail(join(path, "read"), "cluster on a per-event scalar only (a group without counter)", read)
+        if read == "cluster" and dtype != "int64":
+            raise v.fail(join(path, "type"), "int64 for read: cluster (one cluster id per crossing)", dtype)
     return Branch(name, dtype, str(spec.get("doc", "")), read)
 
 

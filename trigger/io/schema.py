@@ -154,6 +154,9 @@ class Schema:
     event: Mapping[str, str] = field(default_factory=dict)
     source: str = "<built-in>"
     stored_cuts: Mapping[str, StoredCut] = field(default_factory=dict)
+    #: per-event cluster id: adjacent crossings with one value share a hard interaction (read when the file
+    #: has the branch, never required: files written before it read as one cluster per crossing)
+    cluster: str | None = None
 
     def with_coordinates(self, where: str) -> Schema:
         """The schema reading eta/phi at the ``vertex`` (where they are given) or at the muon ``station``."""
@@ -203,7 +206,7 @@ def parse_schema(data: Any, source: str) -> Schema:
     v.keys(
         top,
         "",
-        ("schema_version", "name", "tree", "weight", "collections", "sums", "event", "stored_cuts"),
+        ("schema_version", "name", "tree", "weight", "cluster", "collections", "sums", "event", "stored_cuts"),
         ("schema_version", "name", "tree", "collections"),
     )
     version = v.integer(top, "schema_version", "")
@@ -217,6 +220,9 @@ def parse_schema(data: Any, source: str) -> Schema:
     weight = top.get("weight")
     if weight is not None and not isinstance(weight, str):
         raise v.fail("weight", "a branch name or null", weight)
+    cluster = top.get("cluster")
+    if cluster is not None and not isinstance(cluster, str):
+        raise v.fail("cluster", "a branch name or null (adjacent crossings sharing a hard interaction)", cluster)
     collections: dict[str, CollectionSpec] = {}
     for cname, spec in v.mapping(top["collections"], "collections").items():
         path = join("collections", cname)
@@ -276,7 +282,7 @@ def parse_schema(data: Any, source: str) -> Schema:
         v.keys(d, path, ("min_pt", "min_quality"))
         quality = v.integer(d, "min_quality", path, minimum=0) if "min_quality" in d else None
         stored[cname] = StoredCut(v.number(d, "min_pt", path, 0.0, minimum=0.0), quality)
-    return Schema(name, tuple(trees), collections, sums, weight, event, source, stored)
+    return Schema(name, tuple(trees), collections, sums, weight, event, source, stored, cluster)
 
 
 def load_schema(spec: str | Path) -> Schema:

@@ -12,6 +12,7 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
+from numpy.typing import ArrayLike
 
 from trigger.io.sample_format import Group, sample_format
 
@@ -90,11 +91,26 @@ def _chunk(group: Group, data: dict[str, Any], counts: np.ndarray | None, rng: n
     return ak.zip(values)
 
 
-def write_sample(path: str | Path, n_events: int, seed: int = 1, weighted: bool = True, chunk: int = 50_000) -> Path:
-    """Write ``n_events`` toy events to ``path`` (TTree ``Events``) in chunks of ``chunk`` events."""
+def write_sample(
+    path: str | Path,
+    n_events: int,
+    seed: int = 1,
+    weighted: bool = True,
+    chunk: int = 50_000,
+    clusters: ArrayLike | None = None,
+) -> Path:
+    """Write ``n_events`` toy events to ``path`` (TTree ``Events``) in chunks of ``chunk`` events.
+
+    ``clusters``: the ``cluster`` branch, one id per event (adjacent equal ids: copies of one hard
+    interaction); by default every event its own cluster, its event number."""
     from trigger.samples.writer import write_root
 
     fmt = sample_format()
+    ids = None
+    if clusters is not None:
+        ids = np.asarray(clusters, dtype=np.int64)
+        if ids.shape != (n_events,):
+            raise ValueError(f"clusters must hold one id per event ({n_events}), got shape {ids.shape}")
     rng = np.random.default_rng(seed)
     extra = np.random.default_rng([seed, 1])  # branches outside the cartoon: the cartoon's draws stay as they were
 
@@ -105,6 +121,7 @@ def write_sample(path: str | Path, n_events: int, seed: int = 1, weighted: bool 
             data, counts_of = _cartoon(rng, n, weighted)
             data["run"] = np.ones(n, np.int64)
             data["event"] = np.arange(done + 1, done + n + 1, dtype=np.int64)
+            data["cluster"] = data["event"].copy() if ids is None else ids[done : done + n]
             out: dict[str, Any] = {}
             for group in fmt.groups.values():
                 if group.optional:

@@ -3,6 +3,8 @@
 Per event the evaluator gives the highest threshold at which the seed still fires (its critical
 value); the loop keeps the finite ones with their weights, ``postprocess`` sorts them once, and the
 rate at any threshold ``t`` is the weight of values ``>= t`` (a binary search), exact at every ``t``.
+In a file with a cluster branch the error sums the weights of each cluster above ``t`` before squaring
+(:mod:`trigger.rates.clusters`).
 """
 
 from __future__ import annotations
@@ -19,14 +21,29 @@ from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.evaluate import ScanTarget, SeedEvaluator
 from trigger.menu.model import Menu, Seed
+from trigger.rates.clusters import ClusterSpan, chunk_runs, global_clusters
 from trigger.rates.stats import rate_interval
 
-__all__ = ["Scan", "ScanAccumulator", "ScanProcessor", "Solution"]
+__all__ = ["Scan", "ScanAccumulator", "ScanPart", "ScanProcessor", "Solution"]
+
+
+@dataclass(frozen=True)
+class ScanPart:
+    """One chunk: its events and sum of weights, the finite values with their weights, and (a file with a
+    cluster branch) the runs of those events and the chunk's span."""
+
+    n: int
+    sumw: float
+    values: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    weighted: bool
+    runs: NDArray[np.int64] | None = None
+    span: ClusterSpan | None = None
 
 
 @dataclass
 class ScanAccumulator:
-    parts: dict[int, tuple[int, float, NDArray[np.float64], NDArray[np.float64], bool]] = field(default_factory=dict)
+    parts: dict[int, ScanPart] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __add__(self, other: ScanAccumulator) -> ScanAccumulator:
@@ -57,6 +74,8 @@ class Scan:
     zero_bias_khz: float
     label: str = "threshold"
     skipped: tuple[tuple[str, str], ...] = ()
+    #: cluster label (0..C-1) of each value, in the values' order; None: every event its own cluster
+    clusters: NDArray[np.int64] | None = None
 
     @staticmethod
     def of_values(seed: str, values: NDArray[np.float64], weights: NDArray[np.float64], zero_bias_khz: float) -> Scan:
@@ -73,9 +92,12 @@ class Scan:
         i = int(np.searchsorted(self.values, threshold, side="left"))
         w = self.weights[i:]
         k = len(w)
-        r, lo, hi = rate_interval(
-            k, self.n, float(w.sum()), float((w * w).sum()), self.sumw, self.weighted, self.zero_bias_khz
-        )
+        if self.clusters is None:
+            sumw2 = float((w * w).sum())
+        else:  # copies of one hard interaction: their weights add before squaring
+            per_cluster = np.bincount(self.clusters[i:], weights=w)
+            sumw2 = float((per_cluster * per_cluster).sum())
+        r, lo, hi = rate_interval(k, self.n, float(w.sum()), sumw2, self.sumw, self.weighted, self.zero_bias_khz)
         return r, lo, hi, k
 
     def curve(self, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -119,7 +141,7 @@ class ScanProcessor:
         self.evaluator = SeedEvaluator(Menu(menu.name, (seed,), source=menu.source), schema)
 
     def needs(self) -> Needs:
-        return self.evaluator.needs()
+        return self.evaluator.needs() | Needs(cluster=True)
 
     def empty(self) -> ScanAccumulator:
         return ScanAccumulator()
@@ -132,25 +154,31 @@ class ScanProcessor:
         v = self.evaluator.value(self.seed, self.target, chunk, algos)
         keep = v > -np.inf
         w = chunk.weight
-        return ScanAccumulator({chunk.item.index: (chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted)})
+        runs, span = chunk_runs(chunk, keep)
+        part = ScanPart(chunk.n, float(w.sum()), v[keep], w[keep], chunk.weighted, runs, span)
+        return ScanAccumulator({chunk.item.index: part})
 
     def postprocess(self, acc: ScanAccumulator) -> Scan:
         parts = [acc.parts[k] for k in sorted(acc.parts)]
-        values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
-        weights = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
+        values = np.concatenate([p.values for p in parts]) if parts else np.zeros(0)
+        weights = np.concatenate([p.weights for p in parts]) if parts else np.zeros(0)
         order = np.argsort(values, kind="stable")
+        clusters = None
+        if any(p.span is not None for p in parts):
+            clusters = global_clusters([(len(p.values), p.runs, p.span) for p in parts])[order]
         return Scan(
             self.seed.name,
             self.target,
             self.target.threshold(self.seed),
             values[order],
             weights[order],
-            sum(p[0] for p in parts),
-            float(sum(p[1] for p in parts)),
-            any(p[4] for p in parts),
+            sum(p.n for p in parts),
+            float(sum(p.sumw for p in parts)),
+            any(p.weighted for p in parts),
             self.menu.zero_bias_khz,
             self._label(),
             tuple(acc.skipped),
+            clusters,
         )
 
     def _label(self) -> str:

@@ -1,7 +1,8 @@
 """Rate and efficiency uncertainties.
 
 Unweighted counts use the Clopper-Pearson interval (68.27 % central, exact for small counts);
-weighted events use ``sqrt(sum w^2)`` of the passing events over ``sum w`` of all events.
+weighted events use ``sqrt(sum w^2)`` of the passing events over ``sum w`` of all events (the squares
+taken per cluster of crossings that share a hard interaction: :mod:`trigger.rates.clusters`).
 
 >>> lo, hi = clopper_pearson(0, 10)
 >>> float(lo), round(float(hi), 4)

@@ -49,7 +49,8 @@ class SeedRate:
     fixed_khz: float | None = None
     float_fixed_differ: int | None = None
     truncated_events: int = 0
-    #: effective number of events behind the raw rate, (sum w)^2 / sum w^2
+    #: effective number of events behind the raw rate, (sum w)^2 / sum w^2 (squares per cluster of crossings
+    #: sharing a hard interaction, where the file has clusters: independent hard interactions, not copies)
     n_eff: float = 0.0
 
 

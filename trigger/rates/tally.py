@@ -6,6 +6,10 @@ in order is present: prescale counters run in event order (exact uGT semantics, 
 executor) and memory holds only the chunks that arrived ahead of their turn -- none with the iterative
 executor, a few with a pool or Dask -- so peak memory does not grow with the input.
 
+Every sum of squared weights is taken per cluster of crossings sharing a hard interaction, where the file
+has a cluster branch (:mod:`trigger.rates.clusters`); the open cluster's partial sum is carried from one
+chunk to the next, so memory stays one number per sum.
+
 Sums after prescales are kept in the conventions the :class:`PrescalePlan` asks for (the counter, the
 expected value, or both when the table decides from the weights, see :mod:`trigger.rates.acceptance`).
 """
@@ -24,6 +28,7 @@ from trigger.menu.algorithm import Mode
 from trigger.menu.evaluate import SeedEvaluator
 from trigger.menu.model import Menu
 from trigger.rates.acceptance import Acceptance, counter_acceptance, expected_acceptance
+from trigger.rates.clusters import ClusterSpan, OpenCluster, Runs, chunk_runs, run_sums
 from trigger.rates.prescale import SCALE, PrescaleMode, acceptance_probability, accepted, initial_counters
 
 __all__ = ["AfterPrescale", "ChunkTally", "PrescalePlan", "RateAccumulator", "RateProcessor", "Summary", "Sums"]
@@ -41,31 +46,74 @@ class ChunkTally:
     truncated: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
+    #: run (cluster within the chunk, 0 = its first) of each fired event, and the chunk's span; None for a
+    #: file without a cluster branch
+    fired_run: NDArray[np.int64] | None = None
+    span: ClusterSpan | None = None
 
 
 @dataclass
 class Sums:
-    """Count, sum of weights and sum of squared weights of one selection."""
+    """Count, sum of weights and sum of squared weights of one selection, the squares taken per cluster
+    (:mod:`trigger.rates.clusters`): ``closed_sumw2`` holds the clusters already ended, ``open_sumw`` the
+    partial sum of the one the last chunk left open (0 without clusters)."""
 
     count: int = 0
     sumw: float = 0.0
-    sumw2: float = 0.0
+    closed_sumw2: float = 0.0
+    open_sumw: float = 0.0
 
-    def add(self, factor: NDArray[np.bool_] | NDArray[np.float64], w: NDArray[np.float64]) -> None:
-        """Events count ``w * factor`` (a mask, or acceptance factors in [0, 1]); ``sumw2`` adds ``(w factor)^2``."""
+    @property
+    def sumw2(self) -> float:
+        """Sum over clusters of ``(sum w f)^2``: over events for a file without clusters."""
+        return self.closed_sumw2 + self.open_sumw * self.open_sumw
+
+    def add(
+        self, factor: NDArray[np.bool_] | NDArray[np.float64], w: NDArray[np.float64], runs: Runs | None = None
+    ) -> None:
+        """Events count ``w * factor`` (a mask, or acceptance factors in [0, 1]); ``sumw2`` adds ``(w factor)^2``,
+        summed per cluster first when the chunk has ``runs``."""
         if factor.dtype == np.bool_:
             sel = w[factor]
             self.count += len(sel)
             self.sumw += float(sel.sum())
-            self.sumw2 += float((sel * sel).sum())
+            if runs is None:
+                self._close()
+                self.closed_sumw2 += float((sel * sel).sum())
+            else:
+                self._add_clusters(sel, runs.ids[factor], runs)
             return
         self.count += int(np.count_nonzero(factor))
         self.sumw += float((w * factor).sum())
-        self.sumw2 += float(((w * factor) ** 2).sum())
+        if runs is None:
+            self._close()
+            self.closed_sumw2 += float(((w * factor) ** 2).sum())
+        else:
+            self._add_clusters(w * factor, runs.ids, runs)
+
+    def _close(self) -> None:
+        if self.open_sumw:
+            self.closed_sumw2 += self.open_sumw * self.open_sumw
+            self.open_sumw = 0.0
+
+    def _add_clusters(self, values: NDArray[np.float64], ids: NDArray[np.int64], runs: Runs) -> None:
+        """Square each cluster's sum once it ends; the chunk's last run stays open for the next chunk."""
+        if runs.continues and self.open_sumw:
+            values = np.r_[self.open_sumw, values]
+            ids = np.r_[np.zeros(1, np.int64), ids]
+            self.open_sumw = 0.0
+        elif not runs.continues:
+            self._close()
+        present, sums = run_sums(values, ids)
+        if len(present) and present[-1] == runs.last:
+            self.open_sumw = float(sums[-1])
+            sums = sums[:-1]
+        self.closed_sumw2 += float((sums * sums).sum())
 
     @property
     def n_eff(self) -> float:
-        """Effective number of events, ``(sum w)^2 / sum w^2`` (the count for unit weights)."""
+        """Effective number of events, ``(sum w)^2 / sum w^2`` (the count for unit weights; the number of
+        independent clusters where copies of one hard interaction fire together)."""
         return self.sumw**2 / self.sumw2 if self.sumw2 > 0 else 0.0
 
 
@@ -108,12 +156,12 @@ class AfterPrescale:
     def empty(n_seeds: int) -> AfterPrescale:
         return AfterPrescale([Sums() for _ in range(n_seeds)], [Sums() for _ in range(n_seeds)], [0.0] * n_seeds)
 
-    def add(self, acc: Acceptance, w: NDArray[np.float64]) -> None:
+    def add(self, acc: Acceptance, w: NDArray[np.float64], runs: Runs | None = None) -> None:
         for j in range(len(self.seed)):
-            self.seed[j].add(acc.seed[:, j], w)
-            self.pure[j].add(acc.pure[:, j], w)
+            self.seed[j].add(acc.seed[:, j], w, runs)
+            self.pure[j].add(acc.pure[:, j], w, runs)
             self.share[j] += float((w * acc.share[:, j]).sum())
-        self.total.add(acc.total, w)
+        self.total.add(acc.total, w, runs)
 
 
 @dataclass
@@ -143,6 +191,8 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: collection -> objects dropped for a non-finite pt, eta or phi (for every seed)
     dropped: dict[str, int] = field(default_factory=dict)
+    #: the cluster the last chunk left open (None: it had no cluster branch)
+    open_cluster: OpenCluster | None = None
 
     def __post_init__(self) -> None:
         s = self.n_seeds
@@ -168,6 +218,7 @@ class Summary:
         w: NDArray[np.float64],
         counter: AfterPrescale | None,
         expected: AfterPrescale | None,
+        runs: Runs | None,
     ) -> None:
         """Add this chunk's fires after ``plan``'s prescales, the counters continuing from ``self.fires``."""
         if counter is not None:
@@ -176,9 +227,9 @@ class Summary:
                 where = np.flatnonzero(raw[:, j])
                 if p and len(where):
                     ps[where, j] = accepted(self.fires[j] + np.arange(1, len(where) + 1, dtype=np.int64), p, c0)
-            counter.add(counter_acceptance(ps), w)
+            counter.add(counter_acceptance(ps), w, runs)
         if expected is not None:
-            expected.add(expected_acceptance(raw, acceptance_probability(plan.units)), w)
+            expected.add(expected_acceptance(raw, acceptance_probability(plan.units)), w, runs)
 
     def fold(self, t: ChunkTally, plan: PrescalePlan, pairs: tuple[tuple[int, int, int], ...]) -> None:
         """Add the next chunk in order, the counters continuing from the previous chunk."""
@@ -193,18 +244,22 @@ class Summary:
         dec = np.unpackbits(t.fired_bits, axis=1, count=self.n_columns).astype(bool)
         w = t.fired_w
         raw = dec[:, : self.n_seeds]
-        self._after(plan, raw, w, self.counter, self.expected)
+        runs = None
+        if t.fired_run is not None and t.span is not None:
+            runs = Runs(t.fired_run, t.span.runs - 1, t.span.continues(self.open_cluster))
+        self.open_cluster = t.span.left_open() if t.span is not None else None
+        self._after(plan, raw, w, self.counter, self.expected, runs)
         for (_, column), (counter, expected) in zip(plan.columns, self.prescale_columns, strict=True):
-            self._after(column, raw, w, counter, expected)
+            self._after(column, raw, w, counter, expected, runs)
         for j in range(self.n_seeds):
             self.fires[j] += int(np.count_nonzero(raw[:, j]))
         for j in range(self.n_seeds):
-            self.raw[j].add(raw[:, j], w)
+            self.raw[j].add(raw[:, j], w, runs)
         for c in range(self.n_columns):
-            self.columns[c].add(dec[:, c], w)
+            self.columns[c].add(dec[:, c], w, runs)
         for seed_j, f, x in pairs:
             self.differ[seed_j] = self.differ.get(seed_j, 0) + int(np.count_nonzero(dec[:, f] != dec[:, x]))
-        self.total_raw.add(np.asarray(raw.any(axis=1)), w)
+        self.total_raw.add(np.asarray(raw.any(axis=1)), w, runs)
 
 
 @dataclass
@@ -264,7 +319,7 @@ class RateProcessor:
         self.plan = plan or PrescalePlan.for_menu(menu)
 
     def needs(self) -> Needs:
-        return self.evaluator.needs()
+        return self.evaluator.needs() | Needs(cluster=True)
 
     def empty(self) -> RateAccumulator:
         summary = Summary(
@@ -293,6 +348,7 @@ class RateProcessor:
         mat = np.stack(cols, axis=1)
         fired = mat.any(axis=1)
         w = chunk.weight
+        fired_run, span = chunk_runs(chunk, np.asarray(fired))
         tally = ChunkTally(
             n=chunk.n,
             sumw=float(w.sum()),
@@ -303,6 +359,8 @@ class RateProcessor:
             nonfinite=dict(chunk.nonfinite),
             truncated=truncated,
             dropped=dict(chunk.dropped),
+            fired_run=fired_run,
+            span=span,
         )
         return RateAccumulator(self.columns, self.plan, self.pairs, None, {chunk.item.index: tally})
 

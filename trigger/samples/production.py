@@ -245,9 +245,11 @@ def _sample_job(request: Request, output: Path, provenances: dict[Path, dict[str
         first = 0
         for (branches, _), w in zip(results, weights, strict=True):
             n = len(w)
+            event = np.arange(first + 1, first + n + 1, dtype=np.int64)
             chunk = {
                 "run": np.ones(n, np.int64),
-                "event": np.arange(first + 1, first + n + 1, dtype=np.int64),
+                "event": event,
+                "cluster": event.copy(),  # one crossing per hard interaction (no re-simulated copies yet)
                 "weight": w,
             }
             chunk.update(branches)
