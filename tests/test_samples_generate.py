@@ -119,6 +119,39 @@ def test_zerobias_weights_stitching_and_falling_jet_spectrum(zerobias: Path) -> 
     assert np.all((err > 0) & (err < 0.3 * sig))
 
 
+def test_zerobias_copies_are_adjacent_crossings_of_one_hard_event_with_their_own_overlay(
+    cache: Path, tmp_path: Path
+) -> None:
+    """`copies`: a hard event's copies are adjacent, share their pTHat and one `cluster` (the first copy's event
+    number), and each has its own pile-up draw; soft crossings are their own clusters; the weights still sum to one
+    crossing, and each part's crossings are what the stitching reports."""
+    req = Request(
+        "zerobias", 420, seed=5, mu=60.0, chunk=60, cache_dir=cache, pool_size=POOL, copies=(3, 1, 1, 1, 1, 1, 2)
+    )
+    out = tmp_path / "zb.root"
+    generate(req, out, progress=False)
+    t = _arrays(out)
+    event, cluster, pthat = (np.asarray(t[k]) for k in ("event", "cluster", "pthat"))
+    npu = np.asarray(t["nPileup"])
+    starts = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])
+    sizes = np.diff(np.r_[starts, cluster.size])
+    assert np.array_equal(cluster[starts], event[starts])  # a cluster is named by its first crossing
+    assert np.unique(cluster).size == starts.size  # runs: no id comes back later
+    first_bin = (pthat >= 30.0) & (pthat < 50.0)
+    last_bin = pthat >= 400.0
+    assert set(sizes[first_bin[starts]]) == {3} and set(sizes[last_bin[starts]]) == {2}
+    assert set(sizes[~(first_bin | last_bin)[starts]]) == {1}  # soft crossings and the bins without copies
+    for s, k in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+        assert np.all(pthat[s : s + k] == pthat[s])  # one hard event
+    copied = [npu[s : s + k] for s, k in zip(starts[sizes > 1], sizes[sizes > 1], strict=True)]
+    assert np.mean([np.unique(x).size > 1 for x in copied]) > 0.8  # each copy its own Poisson(60) pile-up
+    w = np.asarray(t["weight"])
+    assert w.sum() == pytest.approx(1.0, abs=0.02)
+    parts = read_provenance(out)["stitching"]["events_parts"]
+    assert parts["b0"] % 3 == 0 and parts["b0*"] % 3 == 0 and parts["b6"] % 2 == 0
+    assert sum(parts.values()) == 420 and int(first_bin.sum()) == parts["b0"] + parts["b0*"]
+
+
 def test_zmumu_dimuon_mass_peaks_at_the_z(cache: Path, tmp_path: Path) -> None:
     t = _arrays(_make(cache, tmp_path / "z.root", "zmumu", 120, seed=2))
     mu = t[ak.num(t["GenMu_pt"]) >= 2]

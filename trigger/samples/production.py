@@ -243,13 +243,14 @@ def _sample_job(request: Request, output: Path, provenances: dict[Path, dict[str
         weights = [w * f for w, f in zip(weights, factors, strict=True)]
         chunks = []
         first = 0
-        for (branches, _), w in zip(results, weights, strict=True):
+        for task, (branches, _), w in zip(tasks, results, weights, strict=True):
             n = len(w)
             event = np.arange(first + 1, first + n + 1, dtype=np.int64)
             chunk = {
                 "run": np.ones(n, np.int64),
                 "event": event,
-                "cluster": event.copy(),  # one crossing per hard interaction (no re-simulated copies yet)
+                # the copies of one hard event (adjacent) share the first copy's event number
+                "cluster": event[(np.arange(n) // task.copies) * task.copies],
                 "weight": w,
             }
             chunk.update(branches)
