@@ -7,7 +7,7 @@ import pytest
 
 from trigger.errors import SampleError
 from trigger.samples.processes import PROCESSES, MassScan
-from trigger.samples.pythia import Generator, HardEvents, concat, repeat_events
+from trigger.samples.pythia import Generator, HardEvents, concat, repeat_events, take_events
 
 
 def test_unknown_setting_is_refused() -> None:
@@ -113,3 +113,7 @@ def test_repeated_events_are_each_event_copied_in_a_row() -> None:
         for name in HardEvents.__dataclass_fields__:
             if name != "n":
                 np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    picked = take_events(tops, [3, 1, 3])  # a subset, reordered, one twice
+    want = concat([_one_event(tops, k) for k in (3, 1, 3)])
+    for name in HardEvents.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(picked, name), getattr(want, name), err_msg=name)

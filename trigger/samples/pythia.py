@@ -301,10 +301,13 @@ _HF_FIELDS = ("hf_event", "hf_pid", "hf_pt", "hf_eta", "hf_phi")
 def repeat_events(h: HardEvents, copies: int) -> HardEvents:
     """Every event ``copies`` times in a row (event k's copy r becomes event ``k * copies + r``): one hard
     interaction under several independent pile-up overlays and detector draws (zero-bias hard copies)."""
-    if copies == 1:
-        return h
-    events = np.repeat(np.arange(h.n), copies)  # new event j is old event events[j]
-    out: dict[str, Any] = {"n": h.n * copies, "pthat": h.pthat[events]}
+    return h if copies == 1 else take_events(h, np.repeat(np.arange(h.n), copies))
+
+
+def take_events(h: HardEvents, events: IntArray) -> HardEvents:
+    """The events ``events`` (indices, repeats allowed) in that order: new event j is old event ``events[j]``."""
+    events = np.asarray(events, np.int64)
+    out: dict[str, Any] = {"n": events.size, "pthat": h.pthat[events]}
     for fields in (_PARTICLE_FIELDS, _HF_FIELDS):
         rows, out[fields[0]] = _regroup(getattr(h, fields[0]), events)
         out.update({k: getattr(h, k)[rows] for k in fields[1:]})
