@@ -61,7 +61,7 @@ def pool_path(cache_dir: Path, size: int, seed: int) -> Path:
     return cache_dir / f"minbias-pool-v{POOL_VERSION}-n{size}-s{seed}-{digest}.npz"
 
 
-def _csr_gather(offsets: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+def csr_gather(offsets: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
     """Flat element indices of ``rows`` of a CSR array, and the position in ``rows`` of each."""
     starts = offsets[rows]
     lengths = offsets[rows + 1] - starts
@@ -164,9 +164,9 @@ class MinBiasPool:
         n_pu = rng.poisson(mu, size=n_events).astype(np.int64)
         rows = allowed[rng.integers(0, allowed.size, size=int(n_pu.sum()))]
         crossing = np.repeat(np.arange(n_events), n_pu)
-        idx, owner = _csr_gather(self.tower_offsets, rows)
+        idx, owner = csr_gather(self.tower_offsets, rows)
         deposits = Deposits(crossing[owner], self.tower_cell[idx], self.tower_et[idx])
-        midx, mown = _csr_gather(self.muon_offsets, rows)
+        midx, mown = csr_gather(self.muon_offsets, rows)
         muons: dict[str, npt.NDArray[np.generic]] = {
             "event": crossing[mown],
             "pt": self.muon_pt[midx],
@@ -175,7 +175,7 @@ class MinBiasPool:
             "charge": self.muon_charge[midx],
             "index": midx,
         }
-        hidx, hown = _csr_gather(self.hadron_offsets, rows)
+        hidx, hown = csr_gather(self.hadron_offsets, rows)
         hadrons: dict[str, npt.NDArray[np.generic]] = {
             "event": crossing[hown],
             **{k: getattr(self, f"hadron_{k}")[hidx] for k in ("pid", "pt", "eta", "phi", "charge")},

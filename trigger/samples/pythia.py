@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trigger.errors import SampleError
+from trigger.samples.pileup import csr_gather
 from trigger.samples.processes import BEAM
 
 __all__ = [
@@ -324,9 +325,6 @@ def _regroup(owner: IntArray, picked: IntArray) -> tuple[IntArray, IntArray]:
     allowed): (rows, their new owner = the position in ``picked``); a parent's rows keep their order."""
     order = np.argsort(owner, kind="stable")
     n_parents = int(max(picked.max(initial=-1), owner.max(initial=-1))) + 1
-    counts = np.bincount(owner, minlength=n_parents)
-    starts = np.cumsum(counts) - counts
-    sizes = counts[picked]
-    new_owner = np.repeat(np.arange(picked.size), sizes)
-    within = np.arange(new_owner.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return order[np.repeat(starts[picked], sizes) + within], new_owner
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n_parents))])
+    rows, new_owner = csr_gather(offsets, picked)
+    return order[rows], new_owner
