@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zerobias_neff as zn
 
 from trigger.menu import load_menu
+from trigger.menu.model import Menu, Seed
 from trigger.samples import production
 from trigger.samples.events import SOURCE_FACTOR, build_branches
 from trigger.samples.pythia import Generator, HardEvents, take_events
@@ -43,7 +44,9 @@ MENUS = {
 }
 
 
-def decide(hard: HardEvents, rng: np.random.Generator, work: Path) -> tuple[dict[str, np.ndarray], float]:
+def decide(
+    hard: HardEvents, rng: np.random.Generator, work: Path, menus: list[tuple[Menu, list[Seed]]]
+) -> tuple[dict[str, np.ndarray], float]:
     """Each seed's decision on one zero-bias draw of every event of ``hard``, and the CPU s of the draw."""
     pool = production._pool(str(production.pool_path(production.default_cache_dir(), 100_000, 1)))
     start = time.process_time()
@@ -56,10 +59,8 @@ def decide(hard: HardEvents, rng: np.random.Generator, work: Path) -> tuple[dict
     path = work / "draw.root"
     write_root(path, [chunk], {"process": "zerobias"})
     out: dict[str, np.ndarray] = {}
-    for name, seeds in MENUS.items():
-        menu = load_menu(zn.REPO / "configs" / "menus" / name)
-        _, dec = zn.decisions(path, [s for s in menu.seeds if s.name in seeds], menu)
-        out.update(dec)
+    for menu, seeds in menus:
+        out.update(zn.decisions(path, seeds, menu)[1])
     return out, cpu
 
 
@@ -69,18 +70,22 @@ def main() -> None:
         sys.exit(__doc__)
     lo, hi = float(args[0]), float(args[1])
     n, repeat, seed = (int(args[i]) if len(args) > i else d for i, d in ((2, 5000), (3, 30), (4, 1)))
+    menus = []
+    for name, wanted in MENUS.items():
+        menu = load_menu(zn.REPO / "configs" / "menus" / name)
+        menus.append((menu, [s for s in menu.seeds if s.name in wanted]))
     settings = ("HardQCD:all = on", f"PhaseSpace:pTHatMin = {lo}", f"PhaseSpace:pTHatMax = {hi}")
     start = time.process_time()
     hard = Generator(settings, 1000 + seed, cache_dir=production.default_cache_dir()).generate(n)
     pythia_ms = 1e3 * (time.process_time() - start) / n
     with tempfile.TemporaryDirectory() as tmp:
-        first, cpu = decide(hard, np.random.default_rng(seed), Path(tmp))
+        first, cpu = decide(hard, np.random.default_rng(seed), Path(tmp), menus)
         fired = np.flatnonzero(np.any(np.stack(list(first.values())), axis=0))
         again = {name: np.zeros(fired.size) for name in first}
         subset = take_events(hard, fired)
         cpu_copies = 0.0
         for r in range(repeat):
-            dec, c = decide(subset, np.random.default_rng([seed, r + 1]), Path(tmp))
+            dec, c = decide(subset, np.random.default_rng([seed, r + 1]), Path(tmp), menus)
             cpu_copies += c
             for name in again:
                 again[name] += dec[name]

@@ -28,6 +28,7 @@ from trigger.features import read_events  # noqa: E402
 from trigger.io import builtin_schema, open_dataset  # noqa: E402
 from trigger.menu import load_menu  # noqa: E402
 from trigger.menu.evaluate import SeedEvaluator  # noqa: E402
+from trigger.rates import clusters  # noqa: E402
 from trigger.samples.writer import read_provenance  # noqa: E402
 
 MENU = REPO / "configs" / "menus" / "l1_menu_default.yaml"
@@ -51,34 +52,29 @@ def crossing_cost_ms(label: str, copies: int) -> float:
     return base if label.startswith(("soft", "plain")) else base - PYTHIA_MS + PYTHIA_MS / copies
 
 
-def run_starts(cluster: np.ndarray) -> np.ndarray:
-    """First crossing of every cluster (runs of equal adjacent ``cluster`` values)."""
-    return np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]]) if cluster.size else np.zeros(0, np.int64)
+def sum_sq(x: np.ndarray, runs: np.ndarray) -> float:
+    """sum over clusters of (sum of ``x`` in the cluster)^2, ``runs`` from ``clusters.runs_of``: the squared error
+    of sum(x) with correlated copies, as ``l1emu rates`` takes it."""
+    return float((clusters.run_sums(x, runs)[1] ** 2).sum())
 
 
-def sum_sq(x: np.ndarray, starts: np.ndarray) -> float:
-    """sum over clusters of (sum of ``x`` in the cluster)^2: the squared error of sum(x) with correlated copies."""
-    return float((np.add.reduceat(x, starts) ** 2).sum()) if x.size else 0.0
-
-
-def clusters(path: str | Path) -> np.ndarray:
-    """The file's ``cluster`` branch; for a file made before it existed, the plan's copies (in a hard task of c
-    copies, crossings come in runs of c), one cluster per crossing without copies."""
+def cluster_runs(path: str | Path) -> np.ndarray:
+    """Each crossing's cluster run (``clusters.runs_of``) from the file's ``cluster`` branch; for a file made
+    before it existed, from the plan's copies (in a hard task of c copies, crossings come in runs of c)."""
     import uproot
 
     with uproot.open(path) as f:
         tree = f["Events"]
         if "cluster" in tree:
-            return np.asarray(tree["cluster"].array(library="np"))
+            return clusters.runs_of(np.asarray(tree["cluster"].array(library="np")))
         n = tree.num_entries
-    copies = crossing_copies(read_provenance(Path(path)), n)
     cluster, first = np.arange(n), 0
     for spec in _stored_plan(read_provenance(Path(path))):
         c = int(spec.get("copies", 1))
         cluster[first : first + spec["n"]] = first + (np.arange(spec["n"]) // c) * c
         first += spec["n"]
-    assert first == n == copies.size
-    return cluster
+    assert first == n
+    return clusters.runs_of(cluster)
 
 
 def crossing_copies(prov: dict, n: int) -> np.ndarray:
@@ -115,7 +111,7 @@ def allocate(
     fired: dict[str, np.ndarray],
     names: list[str],
     cpu_s: float,
-    starts: np.ndarray,
+    runs: np.ndarray,
     copies: np.ndarray,
 ) -> tuple[dict[str, int], dict[str, float]]:
     """Crossings per stratum half for ``cpu_s`` that maximise the lowest N_eff, and the N_eff per seed then.
@@ -127,7 +123,7 @@ def allocate(
     cost = np.array([crossing_cost_ms(k, int(copies[lab == k][0])) for k in names]) * 1e-3
     seeds = list(fired)
     r = np.array([w[fired[s]].sum() for s in seeds])
-    b = np.array([[n_h[j] * sum_sq(w * (fired[s] & (lab == k)), starts) for j, k in enumerate(names)] for s in seeds])
+    b = np.array([[n_h[j] * sum_sq(w * (fired[s] & (lab == k)), runs) for j, k in enumerate(names)] for s in seeds])
     rel = b / r[:, None] ** 2  # relative variance of seed s is sum_h rel_sh / n_h
     lam = np.full(len(seeds), 1.0 / len(seeds))
     floor = 0.01
@@ -170,10 +166,10 @@ def main() -> None:
     menu = load_menu(args[1] if len(args) > 1 else MENU)
     w, dec = decisions(path, list(menu.seeds), menu)
     prov = read_provenance(Path(path))
-    lab, copies, starts = strata(prov, w.size), crossing_copies(prov, w.size), run_starts(clusters(path))
+    lab, copies, runs = strata(prov, w.size), crossing_copies(prov, w.size), cluster_runs(path)
     names = sorted(set(lab), key=lambda s: (s[0] != "s", s))
     f_bx = menu.zero_bias_khz
-    print(f"{path}: {w.size} crossings in {starts.size} clusters, sum w = {w.sum():.5f}")
+    print(f"{path}: {w.size} crossings in {int(runs[-1]) + 1} clusters, sum w = {w.sum():.5f}")
     cost = sum(crossing_cost_ms(k, int(copies[lab == k][0])) * np.sum(lab == k) for k in names) / 1e3
     parts = ", ".join(f"{k} {np.sum(lab == k)}" for k in names)
     print(f"crossings per stratum half: {parts}; CPU ~{cost:.0f} s (COST_MS)")
@@ -184,13 +180,13 @@ def main() -> None:
             continue
         m = dec[s.name]
         fired[s.name] = m
-        sw, sw2 = w[m].sum(), sum_sq(w * m, starts)
+        sw, sw2 = w[m].sum(), sum_sq(w * m, runs)
         neff = sw**2 / sw2 if sw2 > 0 else 0.0
-        shares = {k: sum_sq(w * (m & (lab == k)), starts) / sw2 for k in names} if sw2 > 0 else {}
+        shares = {k: sum_sq(w * (m & (lab == k)), runs) / sw2 for k in names} if sw2 > 0 else {}
         top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:4] if v > 0.005)
         print(f"{s.name:36s} {sw * f_bx:8.2f} {neff:7.1f} {int(m.sum()):6d}  {top}")
     if cpu_s is not None:
-        counts, neffs = allocate(w, lab, fired, names, cpu_s, starts, copies)
+        counts, neffs = allocate(w, lab, fired, names, cpu_s, runs, copies)
         total = sum(counts.values())
         print(f"allocation for {cpu_s:.0f} s CPU: {total} crossings; shares (soft, soft*, b0, b0*, ...):")
         print("  " + ", ".join(f"{k} {v} ({v / total:.3f})" for k, v in counts.items()))

@@ -101,14 +101,14 @@ def main() -> None:
     for f_i, path in enumerate(files):
         w, dec = zn.decisions(path, seeds, menu)
         names, c = _labels(path, edges)
-        starts = zn.run_starts(zn.clusters(path))
+        runs = zn.cluster_runs(path)
         fired = np.stack([dec[s.name] for s in seeds])
         r_acc += (fired * w).sum(1) * w.size
         n_total += w.size
         for name in np.unique(names):
             m = names == name
             mh = float(m.sum())
-            sq = np.array([zn.sum_sq(w * (f & m), starts) for f in fired])
+            sq = np.array([zn.sum_sq(w * (f & m), runs) for f in fired])
             acc[name] = acc.get(name, 0.0) + mh * mh * sq
             n_acc[name] = n_acc.get(name, 0.0) + mh
             cost[name] = float(c[m][0])
