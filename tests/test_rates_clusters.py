@@ -28,6 +28,7 @@ from trigger.menu import load_menu
 from trigger.menu.model import Menu
 from trigger.processor import ChunkTask, run
 from trigger.rates.acceptance import counter_acceptance, expected_acceptance
+from trigger.rates.pileup import PileupProcessor
 from trigger.rates.prescale import SCALE, acceptance_probability, prescaled
 from trigger.rates.scan import Scan, ScanProcessor
 from trigger.rates.table import build_table
@@ -276,3 +277,59 @@ def test_rates_command_reports_the_cluster_n_eff(clustered: Path, menu_path: Pat
     for j, row in enumerate(report["seeds"]):
         sumw, sumw2 = grouped(ev, ev.fired[:, j].astype(float))
         assert row["n_eff"] == pytest.approx(sumw**2 / sumw2, rel=1e-11), row["name"]
+
+
+def pileup_accumulator(path: Path, menu_path: Path, chunk_size: int, executor: Any = None) -> Any:
+    menu = load_menu(menu_path)
+    schema = builtin_schema("l1emu")
+    proc = PileupProcessor(menu, schema, "nPileup", PILEUP_BIN)
+    ds = open_dataset([str(path)], schema, proc.needs().branches(schema))
+    task: ChunkTask[Any] = ChunkTask(proc, schema, proc.needs())
+    return (executor or IterativeExecutor())(ds.work_items(chunk_size), task, proc.empty()).stitched()
+
+
+PILEUP_BIN = 4.0
+
+
+@pytest.mark.parametrize(("chunk_size", "pool"), [(1, False), (3, False), (7, False), (10**6, False), (7, True)])
+def test_pileup_bins_square_per_cluster(clustered: Path, menu_path: Path, chunk_size: int, pool: bool) -> None:
+    """``l1emu pileup``'s per-bin errors: the copies of a cluster that fall in one pile-up bin add before
+    squaring (a cluster's copies have their own pile-up draws, so a cluster may span several bins)."""
+    acc = pileup_accumulator(clustered, menu_path, chunk_size, PoolExecutor(2) if pool else None)
+    ev = read_events([clustered])
+    with uproot.open(clustered) as f:
+        pu = np.asarray(f["Events"]["nPileup"].array(), np.float64)
+    index = np.floor(pu / PILEUP_BIN).astype(np.int64)
+    cluster = np.cumsum(ev.starts)
+    shared = 0
+    for b in np.unique(index):
+        inside = index == b
+        for j, f in enumerate([np.ones(len(ev.w), bool), *ev.fired.T]):
+            sel = inside & f
+            _, label = np.unique(cluster[sel], return_inverse=True)
+            per_cluster = np.bincount(label, weights=ev.w[sel]) if sel.any() else np.zeros(0)
+            row = acc.bins[int(b)][j]
+            assert row[0] == sel.sum() and row[1] == pytest.approx(ev.w[sel].sum(), rel=1e-12)
+            assert row[2] == pytest.approx(float((per_cluster**2).sum()), rel=1e-12, abs=1e-300), (b, j)
+            shared += int(len(per_cluster) < sel.sum())
+    assert shared > 10  # the toy has bins where copies of one cluster meet (else the test tests nothing)
+    assert not acc.edges
+
+
+def test_pileup_curve_errors_are_the_cluster_ones(clustered: Path, menu_path: Path, tmp_path: Path) -> None:
+    menu = load_menu(menu_path)
+    schema = builtin_schema("l1emu")
+    proc = PileupProcessor(menu, schema, "nPileup", PILEUP_BIN, min_events=1)
+    ds = open_dataset([str(clustered)], schema, proc.needs().branches(schema))
+    result = run(proc, ds, chunk_size=5).result
+    acc = pileup_accumulator(clustered, menu_path, 10**6)
+    keys = sorted(acc.bins)
+    old = without_cluster(clustered, tmp_path / "old.root")
+    plain = pileup_accumulator(old, menu_path, 10**6)
+    for j, curve in enumerate(result.curves):
+        for k, b in enumerate(keys):
+            row, total = acc.bins[b][1 + j], acc.bins[b][0]
+            if row[0]:
+                assert curve.err_up[k] == pytest.approx(menu.zero_bias_khz * np.sqrt(row[2]) / total[1], rel=1e-9)
+        # without the cluster branch: the per-event squares, never more than the cluster ones here (w > 0)
+        assert all(plain.bins[b][1 + j][2] <= acc.bins[b][1 + j][2] * (1 + 1e-12) for b in keys)

@@ -2,7 +2,10 @@
 rate extrapolated to a target pile-up or luminosity.
 
 In a bin, a seed's rate is the zero-bias rate times the fraction of the bin's (weighted) events it
-fires, so the curve is what the menu would give at that pile-up with the menu's bunches. The fit is a
+fires, so the curve is what the menu would give at that pile-up with the menu's bunches. In a file with a
+cluster branch a bin's sum of squared weights is taken per cluster (copies of one hard interaction in the same
+bin add before squaring, :mod:`trigger.rates.clusters`); a cluster split by a chunk boundary is joined when the
+chunks are stitched in order, so any chunking and executor give the same errors. The fit is a
 weighted least-squares polynomial (degree 1 or 2) through the bins with at least ``min_events``
 events and a non-zero error, weights ``1 / sigma^2`` (sigma: the mean of the asymmetric errors; a
 weighted bin where the seed never fires has none, and is left out); a seed with too few such bins is
@@ -26,9 +29,18 @@ from trigger.io.reader import Chunk, Needs
 from trigger.io.schema import Schema
 from trigger.menu.evaluate import SeedEvaluator
 from trigger.menu.model import Menu
+from trigger.rates.clusters import ClusterSpan, OpenCluster, chunk_runs
 from trigger.rates.stats import rate_interval
 
-__all__ = ["PileupAccumulator", "PileupCurve", "PileupProcessor", "PileupResult", "fit_curve", "pileup_for_lumi"]
+__all__ = [
+    "ChunkEdges",
+    "PileupAccumulator",
+    "PileupCurve",
+    "PileupProcessor",
+    "PileupResult",
+    "fit_curve",
+    "pileup_for_lumi",
+]
 
 
 def pileup_for_lumi(lumi_cm2s: float, sigma_inel_mb: float, bunches: int, revolution_hz: float) -> float:
@@ -40,15 +52,29 @@ def pileup_for_lumi(lumi_cm2s: float, sigma_inel_mb: float, bunches: int, revolu
     return lumi_cm2s * sigma_inel_mb * 1e-27 / (bunches * revolution_hz)
 
 
+@dataclass(frozen=True)
+class ChunkEdges:
+    """A chunk of a file with clusters: its span and, per pile-up bin, the unsquared sums (events' w, then each
+    seed's fired w) of its first and last runs, which may continue into the neighbouring chunks."""
+
+    index: int
+    span: ClusterSpan
+    head: dict[int, NDArray[np.float64]]
+    tail: dict[int, NDArray[np.float64]]
+
+
 @dataclass
 class PileupAccumulator:
     """Per pile-up bin index: events, sum w, sum w^2; per seed and bin: count, sum w, sum w^2 of fires,
-    and sum w * pile-up (for the bin's mean). Sparse in the bins, so any range merges."""
+    and sum w * pile-up (for the bin's mean). Sparse in the bins, so any range merges. In a file with
+    clusters, ``bins`` holds the squares of the clusters inside a chunk and ``edges`` the runs at its ends,
+    squared when :meth:`stitched` joins them in chunk order."""
 
     n_seeds: int
     bins: dict[int, NDArray[np.float64]] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     weighted: bool = False
+    edges: list[ChunkEdges] = field(default_factory=list)
 
     def _row(self, b: int) -> NDArray[np.float64]:
         if b not in self.bins:
@@ -61,9 +87,34 @@ class PileupAccumulator:
             {b: v.copy() for b, v in self.bins.items()},
             self.skipped + other.skipped,
             self.weighted or other.weighted,
+            self.edges + other.edges,
         )
         for b, v in other.bins.items():
             out._row(b)[:] += v
+        return out
+
+    def stitched(self) -> PileupAccumulator:
+        """Every cluster's square added: the chunks' end runs joined in chunk order (a run continuing the
+        previous chunk's last run is the same cluster), then squared per bin."""
+        out = PileupAccumulator(self.n_seeds, {b: v.copy() for b, v in self.bins.items()}, self.skipped, self.weighted)
+        open_sums: dict[int, NDArray[np.float64]] = {}
+        left_open: OpenCluster | None = None
+
+        def close() -> None:
+            for b, v in open_sums.items():
+                out._row(b)[:, 2] += v * v
+            open_sums.clear()
+
+        for e in sorted(self.edges, key=lambda e: e.index):
+            if not e.span.continues(left_open):
+                close()
+            for b, v in e.head.items():
+                open_sums[b] = open_sums.get(b, 0.0) + v
+            if e.span.runs > 1:
+                close()
+                open_sums.update({b: v.copy() for b, v in e.tail.items()})
+            left_open = e.span.left_open()
+        close()
         return out
 
 
@@ -155,7 +206,7 @@ class PileupProcessor:
         self.target_pileup = target_pileup
 
     def needs(self) -> Needs:
-        return self.evaluator.needs() | Needs(event=frozenset({self.branch}))
+        return self.evaluator.needs() | Needs(event=frozenset({self.branch}), cluster=True)
 
     def empty(self) -> PileupAccumulator:
         return PileupAccumulator(len(self.menu.seeds))
@@ -176,6 +227,7 @@ class PileupProcessor:
         index = np.floor(pu / self.bin_width).astype(np.int64)
         acc = self.empty()
         acc.weighted = chunk.weighted
+        runs, span = chunk_runs(chunk, np.ones(chunk.n, bool))
         for b in np.unique(index):
             sel = index == b
             wb, fb = w[sel], fired[sel]
@@ -184,12 +236,48 @@ class PileupProcessor:
             for j in range(fb.shape[1]):
                 wj = wb[fb[:, j]]
                 row[1 + j] = (len(wj), wj.sum(), (wj * wj).sum(), 0.0)
+        if runs is not None and span is not None:
+            acc.edges.append(self._cluster_squares(acc, chunk.item.index, span, runs, index, w, fired))
         return acc
+
+    @staticmethod
+    def _cluster_squares(
+        acc: PileupAccumulator,
+        chunk_index: int,
+        span: ClusterSpan,
+        runs: NDArray[np.int64],
+        index: NDArray[np.int64],
+        w: NDArray[np.float64],
+        fired: NDArray[np.bool_],
+    ) -> ChunkEdges:
+        """Replace each bin's per-event squares by the squares of the clusters inside the chunk; return the
+        unsquared sums of its first and last runs (they may go on in the neighbouring chunks)."""
+        bins, local = np.unique(index, return_inverse=True)
+        values = w[:, None] * np.c_[np.ones(len(w), bool), fired]  # (events, 1 + seeds)
+        key = runs * len(bins) + local  # runs are non-decreasing: sort by run, then bin
+        order = np.argsort(key, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+        sums = np.add.reduceat(values[order], starts, axis=0)
+        run_of, bin_of = np.divmod(key[order][starts], len(bins))
+        last = span.runs - 1
+        head: dict[int, NDArray[np.float64]] = {}
+        tail: dict[int, NDArray[np.float64]] = {}
+        for b in bins:
+            acc._row(int(b))[:, 2] = 0.0
+        for r, k, v in zip(run_of, bin_of, sums, strict=True):
+            b = int(bins[k])
+            if r == 0:
+                head[b] = v
+            elif r == last:
+                tail[b] = v
+            else:
+                acc._row(b)[:, 2] += v * v
+        return ChunkEdges(chunk_index, span, head, tail)
 
     def postprocess(self, acc: PileupAccumulator) -> PileupResult:
         fitted = curves(
             self.menu,
-            acc,
+            acc.stitched(),
             self.bin_width,
             degree=self.degree,
             min_events=self.min_events,
