@@ -222,3 +222,30 @@ def test_muon_plateau_efficiency_tails_and_endcap_resolution(muon_system: MuonSy
     assert w68(endcap) >= w68(barrel)  # at |eta| 2.2 the endcap is no better than the barrel
     # non-Gaussian: a Gaussian of the same 68 % half-width puts 0.3 % beyond 3 half-widths (measured: 4.9 %)
     assert np.mean(np.abs(barrel - np.median(barrel)) > 3 * w68(barrel)) > 0.02
+
+
+def test_nonzero3_is_numpys_nonzero_of_tower_grids() -> None:
+    from trigger.samples.calo import nonzero3
+
+    rng = np.random.default_rng(4)
+    for n, p in ((1, 0.0), (3, 0.01), (7, 0.5), (2, 1.0)):
+        mask = rng.random((n, N_ETA, N_PHI)) < p
+        got, want = nonzero3(mask), np.nonzero(mask)
+        assert all(g.dtype == w.dtype and np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+
+
+def test_calibration_multiplies_each_hadronic_tower_by_its_look_up_factor() -> None:
+    """Against the per-tower look-up (``HadronResponse.factor``), towers in a loop: ECAL unchanged, every hit
+    hadronic tower times its ring's factor at its ET, empty towers stay zero, the input untouched."""
+    from trigger.samples.response import HadronResponse
+
+    hr = HadronResponse()
+    rng = np.random.default_rng(5)
+    towers = np.where(rng.random((3, 2, N_ETA, N_PHI)) < 0.2, rng.exponential(6.0, (3, 2, N_ETA, N_PHI)), 0.0)
+    before = towers.copy()
+    out = hr.calibrate(towers)
+    assert np.array_equal(towers, before) and np.array_equal(out[:, 0], towers[:, 0])
+    for e, ie, ip in zip(*np.nonzero(np.ones((3, N_ETA, N_PHI), bool)), strict=True):
+        et = towers[e, 1, ie, ip]
+        want = et * hr.factor(np.array([ie]), np.array([et]))[0] if et > 0 else 0.0
+        assert out[e, 1, ie, ip] == want

@@ -99,11 +99,12 @@ class HadronResponse:
     def calibrate(self, towers: FloatArray) -> FloatArray:
         """Towers ``(n, 2, N_ETA, N_PHI)`` with the hadronic layer multiplied by the look-up factor."""
         out = towers.copy()
-        had = out[:, 1]
-        hit = had > 0
-        ev, ie, ip = np.nonzero(hit)
-        b = np.searchsorted(np.asarray(CALIB_ET_EDGES), had[ev, ie, ip], side="right") - 1
-        had[ev, ie, ip] *= self._lut[ie, b]
+        n_cells = N_ETA * N_PHI
+        k = np.flatnonzero(out[:, 1] > 0)  # event * n_cells + cell of each hit hadronic tower
+        at = k + (k // n_cells + 1) * n_cells  # its place in the flat (n, 2, cells) array: layer 1
+        flat = out.reshape(-1)
+        b = np.searchsorted(np.asarray(CALIB_ET_EDGES), flat[at], side="right") - 1
+        flat[at] *= self._lut[(k % n_cells) // N_PHI, b]
         return out
 
     def factor(self, ieta: IntArray, et: FloatArray) -> FloatArray:
