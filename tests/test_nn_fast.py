@@ -240,3 +240,46 @@ def test_row_scale_is_the_traced_scaling_on_every_raw(in_t: str, result_t: str) 
             assert got.astype(np.int64).tolist() == np.asarray(want[:, i], dtype=np.int64).tolist(), (x.dtype, i)
             assert got_values.tolist() == np.ldexp(np.asarray(want[:, i], dtype=np.float64), -T(result_t).frac).tolist()
     assert RowScale.of(ScaleLayer("s", t, T("ap_fixed<18,13,AP_TRN,AP_SAT>"), T(result_t), offsets, shifts)) is None
+
+
+@pytest.mark.parametrize(
+    ("x_t", "w_t", "lo_raw", "shift"),
+    [
+        ("ap_fixed<8,3>", "ap_fixed<6,1>", -700, 4),  # sums below 2**24: the float32 product
+        ("ap_fixed<16,4>", "ap_fixed<16,1>", -(2**20), 12),  # 16 x 16 bits: the float64 product
+        ("ap_ufixed<10,2>", "ap_fixed<9,2>", 33, 0),  # a table starting above zero, no shift
+    ],
+)
+def test_dense_product_is_the_table_index_of_its_exact_sum(x_t: str, w_t: str, lo_raw: int, shift: int) -> None:
+    """Dense (result = exact sum) + a table read by it, as one product whose value is the index: by hand,
+    ``clamp((sum_raw - lo) >> shift, 0, size - 1)`` in Python integers, on sums inside, below and beyond the table;
+    as the last layer (rows by features) and followed by a dense layer (a bias row), against the traced path."""
+    rng = np.random.default_rng(21)
+    in_t, wt = T(x_t), T(w_t)
+    n_in, n_out, size = 12, 5, 64
+    exact = T(f"ap_fixed<{in_t.width + wt.width + 5},{in_t.integer + wt.integer + 5}>")
+    w = rng.integers(wt.min_raw, wt.max_raw + 1, (n_in, n_out)) * wt.lsb
+    b = rng.integers(-(2**5), 2**5, n_out) * wt.lsb
+    dense = DenseLayer("fc", w, b, in_t, wt, wt, exact, exact, exact)
+    table_t = T("ap_ufixed<7,7>")
+    table = LookupTable(exact, table_t, lo_raw, shift, np.arange(size))
+    act = ActivationLayer("fc_tanh", "tanh", n_out, exact, table_t, table=table)
+    x_raw = rng.integers(in_t.min_raw, in_t.max_raw + 1, (4000, n_in))
+    x_raw[:100] = in_t.max_raw
+    x_raw[100:200] = in_t.min_raw
+    x_raw[200:300] = rng.integers(-2, 3, (100, n_in)).clip(in_t.min_raw)  # sums near zero, i.e. near lo
+    x = x_raw * in_t.lsb
+    sums = x_raw @ dense.weights_raw.astype(np.int64) + (dense.bias_raw.astype(np.int64) << in_t.frac)  # exact LSB
+    by_hand = np.clip((sums - lo_raw) >> shift, 0, size - 1)
+    assert 0 < (by_hand == size - 1).mean() < 1 and (0 < (by_hand == 0).mean() < 1 or lo_raw > 0)  # both ends met
+    fast_out, traced = _fast_and_traced(describe("index", in_t, [dense, act]), x)
+    assert np.array_equal(fast_out, by_hand) and np.array_equal(traced, by_hand)
+    # entries cast to a narrower result (rounding and saturation per entry), then a dense layer reading them
+    cast_act = ActivationLayer("fc_tanh", "tanh", n_out, exact, T("ap_ufixed<5,4,AP_RND,AP_SAT>"), table=table)
+    one = T("ap_fixed<4,2>")
+    nxt = DenseLayer(
+        "fc2", rng.integers(-8, 8, (n_out, 3)) * one.lsb, np.full(3, 0.25), cast_act.result_t, one, one,
+        T("ap_fixed<20,10>"), T("ap_fixed<20,10>"), T("ap_fixed<20,10>"),
+    )  # fmt: skip
+    fast_out, traced = _fast_and_traced(describe("index2", in_t, [dense, cast_act, nxt]), x)
+    assert np.array_equal(fast_out, traced)

@@ -14,6 +14,8 @@ become element-wise operations between rows, and a dense layer is one BLAS call 
   an integer below 2**24 in the exact sum's LSB (3-4x faster than float64 on one core), float64 otherwise;
 - a table softmax's maximum and sum over the classes are operations between rows; sigmoid/tanh tables
   are looked up on the rows too.
+- a sigmoid/tanh table indexed by a dense layer's exact sum: the product, scaled and offset, is the index
+  (:func:`_fused_dense_table`), the entries pre-cast to the result type.
 
 Anything else falls back to the layer's own executor.
 """
@@ -462,6 +464,88 @@ def float_exact_dense(dense: DenseLayer, act: ActivationLayer | None, x_t: Fixed
     return FloatExactDense(weights, bias, unit_t, _output_reach(static, unit_t, exact), exact.frac)
 
 
+@functools.lru_cache(maxsize=64)
+def _index_parameters(
+    dense: DenseLayer, x_t: FixedType, table: LookupTable, dtype: type[np.floating[Any]]
+) -> NDArray[Any]:
+    """``[W.T | b - lo] 2**-shift`` in the exact sum's LSB: the product is the table's ``(v - lo_raw) 2**-shift``."""
+    unit = _unit_parameters(dense, x_t, dense.exact_t, np.float64).copy()
+    unit[:, -1] -= float(table.lo_raw)  # exact: integers below 2**53 (the caller's bound)
+    return np.ascontiguousarray(unit * 2.0**-table.shift, dtype=dtype)  # exact: a power of two
+
+
+@functools.lru_cache(maxsize=64)
+def _result_entries(table: LookupTable, result_t: FixedType) -> NDArray[Any]:
+    """The table's entries already cast to the activation's result type (the cast is per entry)."""
+    cast, _ = fixed_to_fixed_f64(table.values_raw.astype(np.float64)[None, :], table.table_t, result_t, track=False)
+    return np.ascontiguousarray(cast[0], dtype=np.float32 if _f32_type(result_t) else np.float64)
+
+
+def _fused_dense_table(
+    dense: DenseLayer,
+    act: ActivationLayer,
+    x: _Block,
+    refused: set[DenseLayer],
+    row_major: bool = False,
+    buffers: Buffers | None = None,
+) -> _Block | None:
+    """Dense + a sigmoid/tanh table reading its exact sum: the product itself is the table index, or None.
+
+    :meth:`LookupTable.index` is ``clamp(floor((v - lo_raw) 2**-shift), 0, size - 1)`` on the exact sum ``v``.
+    With the weights scaled by ``2**-shift`` and ``lo_raw`` taken from the bias, BLAS gives ``(v - lo_raw)
+    2**-shift`` exactly (every partial sum an integer below 2**53, or 2**24 in float32, in the exact sum's LSB,
+    scaled by a power of two). Truncation to an integer is the floor on values >= 0, and every value below 0
+    indexes entry 0 either way; ``np.take(mode="clip")`` is the clamp. The entries are pre-cast to the result
+    type: the layer's own cast, entry by entry. Same bits as :func:`_fused_dense` then :func:`_fused_table`,
+    in two passes after the product instead of about ten.
+    """
+    table, exact = act.table, dense.exact_t
+    if (
+        table is None
+        or table.toward_zero
+        or dense.accumulation is not Accumulation.EXACT
+        or dense.accum_t != exact
+        or dense.result_t != exact
+        or act.input_t != exact
+        or table.input_t != exact
+        or x.t.dtype.kind != "f"
+        or not f64_eligible(exact, table.table_t, act.result_t)
+        or table.shift > 60
+    ):
+        return None
+    lo = abs(float(table.lo_raw))
+    reach = float(_static_sum_reach(dense, x.type, x.nonneg or not x.type.signed).max(initial=0.0)) + lo
+    if reach >= 2**53:
+        return None
+    sums = _f32_sum_reach(dense, x, refused) if _scales_fit(dense, x.type, exact, True) else None
+    use32 = sums is not None and float(sums.max(initial=0.0)) + lo < _F32_LIMIT
+    if not use32 and not _scales_fit(dense, x.type, exact, False):
+        return None
+    dtype = np.float32 if use32 else np.float64
+    params = _index_parameters(dense, x.type, table, dtype)
+    lhs = params if x.aug is not None else params[:, :-1]
+    rhs = (x.aug if x.aug is not None else x.t).astype(dtype, copy=False)
+    n_out, rows = dense.n_out, x.t.shape[1]
+    y = np.matmul(rhs.T, lhs.T) if row_major else np.matmul(lhs, rhs)
+    if x.aug is None:  # the bias (and -lo): one more exact partial sum
+        if row_major:
+            add_to_rows(y, params[:, -1])
+        else:
+            y += params[:, -1:]
+    index = y.astype(np.int32 if reach * 2.0**-table.shift < 2**31 - 1 else np.intp)
+    entries = _result_entries(table, act.result_t)
+    nonneg = not act.result_t.signed
+    if row_major:  # rows by features, as BLAS wrote them
+        size = rows * n_out
+        flat = np.empty(size, entries.dtype) if buffers is None else buffers(f"rows.{act.name}", size, entries.dtype)
+        out = flat.reshape(rows, n_out)
+        np.take(entries, index, mode="clip", out=out)
+        return _Block(out.T, act.result_t, nonneg=nonneg)
+    buf = _with_ones_row(n_out, rows, entries.dtype.type)
+    np.take(entries, index, mode="clip", out=buf[:n_out])
+    return _Block(buf[:n_out], act.result_t, buf, nonneg=nonneg)
+
+
 def _fused_hls4ml_dense(dense: DenseLayer, act: ActivationLayer | None, x: _Block) -> _Block | None:
     """hls4ml mode's dense (:mod:`trigger.nn.fast_hls4ml`) [+ relu/linear: ``max(0)``, then its cast]."""
     if x.t.dtype.kind != "f" or (act is not None and (act.input_t != dense.result_t or not f64_eligible(act.result_t))):
@@ -677,7 +761,9 @@ def run_layers(
             if fused is None:
                 fused, step = _fused_hls4ml_dense(layer, None, x), 1
         elif isinstance(layer, DenseLayer):
-            if isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
+            if isinstance(nxt, ActivationLayer) and nxt.function in ("sigmoid", "tanh"):
+                fused, step = _fused_dense_table(layer, nxt, x, refused, row_major or i == last, buffers), 2
+            elif isinstance(nxt, ActivationLayer) and nxt.function in ("relu", "linear"):
                 ones = row_major and _exact_dense(layers[i + 2] if i + 2 < len(layers) else None)
                 fused, step = _fused_dense(layer, nxt, x, refused, row_major or i == last, buffers, ones), 2
             if fused is None:
